@@ -1,0 +1,56 @@
+"""Compile a ``Pipeline`` (data) into a ``CompiledPipeline`` (callables), collecting every problem."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from domain.engine import CompiledPipeline, Step
+from domain.errors import Problem, ValidationError
+from domain.pipeline import Pipeline
+from domain.ports import FunctionFactory, PipelineFn
+
+
+def compile_pipeline(
+    pipeline: Pipeline, factories: Mapping[str, FunctionFactory]
+) -> CompiledPipeline | ValidationError:
+    """Resolve each active function through its factory; every problem is reported, not just the first.
+
+    >>> from domain.pipeline import FunctionSpec, PipelineId
+    >>> compile_pipeline(Pipeline(PipelineId("p"), (FunctionSpec("nope"),)), {})
+    ValidationError(problems=(Problem(where='functions[0].type', message="unknown function type 'nope'"),))
+    """
+    found: list[Problem] = []
+    steps: list[Step] = []
+    for index, spec in pipeline.active_functions:
+        where = f"functions[{index}]"
+        factory = factories.get(spec.type)
+        if factory is None:
+            found.append(Problem(f"{where}.type", f"unknown function type {spec.type!r}"))
+            continue
+        built = factory(spec.config)
+        if not callable(built):
+            found.extend(_located(where, built))
+            continue
+        fn: PipelineFn = built
+        if spec.filter is not None:
+            guarded = _guard(fn, spec.filter)
+            if isinstance(guarded, ValidationError):
+                found.extend(Problem(f"{where}.filter", p.message) for p in guarded.problems)
+                continue
+            fn = guarded
+        steps.append(Step(index, spec.type, fn))
+    if found:
+        return ValidationError(tuple(found))
+    return CompiledPipeline(pipeline.id, pipeline.version, tuple(steps))
+
+
+def _located(where: str, items: Sequence[tuple[str, str]]) -> list[Problem]:
+    return [Problem(f"{where}.{w}" if w else where, m) for w, m in items]
+
+
+def _guard(fn: PipelineFn, text: str) -> PipelineFn | ValidationError:
+    # Replaced when the expression language lands (issue 4): never ignore a filter silently.
+    return ValidationError((Problem("", f"function filters are not supported yet: {text!r}"),))
+
+
+__all__ = ["compile_pipeline"]

@@ -1,0 +1,107 @@
+"""The reference pipeline engine: a pipeline run as an iterative fold of functions over events.
+
+This is the semantics every faster path must equal. A function that raises becomes a
+failure value naming its index; it never stops the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import final
+
+from domain.events import Event
+from domain.pipeline import PipelineId
+from domain.ports import PipelineFn
+from domain.results import Drop, Pass, Split
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A compiled function in its place: the index in the pipeline's list, its type, the callable."""
+
+    index: int
+    type: str
+    fn: PipelineFn
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """An event a function dropped on purpose (counted, not dead-lettered)."""
+
+    event: Event
+    stage: int
+    reason: str
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """An event a function failed on: goes to the dead-letter queue as it was before that function."""
+
+    event: Event
+    stage: int
+    reason: str
+
+
+@final
+@dataclass(slots=True)
+class BatchResult:
+    """What a pipeline made of a batch: the events passed on, the drops and the failures."""
+
+    outputs: list[Event] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    failed: list[Failed] = field(default_factory=list)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class CompiledPipeline:
+    """A pipeline ready to run: its id, version and compiled steps (disabled ones left out)."""
+
+    id: PipelineId
+    version: int
+    steps: tuple[Step, ...]
+
+    def process_event(self, event: Event) -> BatchResult:
+        """Run one event through every step."""
+        return self.process_batch((event,))
+
+    def process_batch(self, events: Iterable[Event]) -> BatchResult:
+        """Run a batch through every step, breadth first, so split pieces keep their order."""
+        result = BatchResult()
+        current = list(events)
+        for step in self.steps:
+            nxt: list[Event] = []
+            for ev in current:
+                try:
+                    out = step.fn(ev)
+                except Exception as exc:  # noqa: BLE001 - any bug in a function becomes a value
+                    result.failed.append(Failed(ev, step.index, f"{step.type}: {_describe(exc)}"))
+                    continue
+                match out:
+                    case Pass(e):
+                        nxt.append(e)
+                    case Split(es):
+                        nxt.extend(es)
+                    case Drop(reason):
+                        result.dropped.append(Dropped(ev, step.index, reason))
+                    case _:
+                        result.failed.append(
+                            Failed(
+                                ev, step.index, f"{step.type}: returned {type(out).__name__}, not FnResult"
+                            )
+                        )
+            current = nxt
+        result.outputs = current
+        return result
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+__all__ = ["BatchResult", "CompiledPipeline", "Dropped", "Failed", "Step"]

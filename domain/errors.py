@@ -1,0 +1,102 @@
+"""Domain errors as values: returned in ``Failure(...)``, never raised across the domain.
+
+The variants (one sum type, ``DomainError``)::
+
+    DomainError
+    ├── ValidationError       bad config, pipeline or expression; carries every problem
+    ├── NotFound              an aggregate that does not exist
+    ├── PipelineExecution     a function failed on an event
+    ├── Persistence           the store failed
+    └── ConcurrencyConflict   a compare-and-set lost a race (optimistic versioning)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias, final
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input, with where it is (a dotted location) when known."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class ValidationError:
+    """An input failed validation; every problem is listed, not just the first."""
+
+    problems: tuple[Problem, ...]
+
+    def __str__(self) -> str:
+        return "; ".join(str(p) for p in self.problems)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class NotFound:
+    """An aggregate with this kind and id does not exist."""
+
+    kind: str
+    id: str
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class PipelineExecution:
+    """A function failed on an event: which pipeline, which function index, and why."""
+
+    pipeline: str
+    stage: int
+    reason: str
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Persistence:
+    """The store failed to read or write."""
+
+    reason: str
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class ConcurrencyConflict:
+    """A write expected ``expected`` but the stored version had moved on."""
+
+    kind: str
+    id: str
+    expected: int
+    actual: int | None
+
+
+DomainError: TypeAlias = ValidationError | NotFound | PipelineExecution | Persistence | ConcurrencyConflict
+"""Every error the domain and the use cases return as a value."""
+
+
+def problems(*items: tuple[str, str]) -> ValidationError:
+    """Build a ``ValidationError`` from ``(where, message)`` pairs.
+
+    >>> str(problems(("functions[0].pattern", "bad regex")))
+    'functions[0].pattern: bad regex'
+    """
+    return ValidationError(tuple(Problem(w, m) for w, m in items))
+
+
+__all__ = [
+    "ConcurrencyConflict",
+    "DomainError",
+    "NotFound",
+    "Persistence",
+    "PipelineExecution",
+    "Problem",
+    "ValidationError",
+    "problems",
+]

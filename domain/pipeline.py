@@ -1,0 +1,114 @@
+"""The ``Pipeline`` aggregate and its typestate builder.
+
+A pipeline is data: an id, a description, an ordered list of function specs and a version.
+It validates itself against the known function factories (every problem, as values) and
+bumps its version on change. ``PipelineBuilder`` makes an empty pipeline unbuildable:
+``build()`` exists only on ``PipelineBuilder[HasFunctions]``, so mypy rejects the empty case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Generic, NewType, TypeVar, final
+
+from domain.json import Json
+
+PipelineId = NewType("PipelineId", str)
+"""A pipeline's identity (its config name for pipelines seeded from a config file)."""
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class FunctionSpec:
+    """One function of a pipeline, as configured: its type, its own fields, and the common ones."""
+
+    type: str
+    config: Mapping[str, Json] = field(default_factory=dict)
+    filter: str | None = None
+    disabled: bool = False
+
+    def to_json(self) -> dict[str, Json]:
+        """The spec as the JSON object a user writes (``type`` first, then the fields)."""
+        out: dict[str, Json] = {"type": self.type, **self.config}
+        if self.filter is not None:
+            out["filter"] = self.filter
+        if self.disabled:
+            out["disabled"] = True
+        return out
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """A versioned, immutable pipeline definition (the aggregate root)."""
+
+    id: PipelineId
+    functions: tuple[FunctionSpec, ...]
+    description: str = ""
+    version: int = 1
+
+    @property
+    def active_functions(self) -> tuple[tuple[int, FunctionSpec], ...]:
+        """The functions that run, with their index in the full list (disabled ones skipped)."""
+        return tuple((i, f) for i, f in enumerate(self.functions) if not f.disabled)
+
+    def changed(self, functions: tuple[FunctionSpec, ...], description: str | None = None) -> Pipeline:
+        """The next version of this pipeline with new functions (and description)."""
+        return replace(
+            self,
+            functions=functions,
+            description=self.description if description is None else description,
+            version=self.version + 1,
+        )
+
+    def to_json(self) -> dict[str, Json]:
+        """The pipeline as a JSON object (the API's and the store's shape)."""
+        return {
+            "id": self.id,
+            "description": self.description,
+            "version": self.version,
+            "functions": [f.to_json() for f in self.functions],
+        }
+
+
+class NoFunctions:
+    """Typestate: the builder has no function yet, so it cannot build."""
+
+
+class HasFunctions:
+    """Typestate: the builder has at least one function and may build."""
+
+
+S = TypeVar("S", NoFunctions, HasFunctions)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class PipelineBuilder(Generic[S]):
+    """Builds a ``Pipeline`` step by step; ``build()`` type-checks only after a function is added.
+
+    >>> p = PipelineBuilder.new(PipelineId("p")).add(FunctionSpec("drop")).build()
+    >>> p.id, len(p.functions), p.version
+    ('p', 1, 1)
+    """
+
+    id: PipelineId
+    description: str = ""
+    functions: tuple[FunctionSpec, ...] = ()
+
+    @staticmethod
+    def new(pipeline_id: PipelineId, description: str = "") -> PipelineBuilder[NoFunctions]:
+        """Start an empty builder."""
+        return PipelineBuilder(pipeline_id, description)
+
+    def add(self, spec: FunctionSpec) -> PipelineBuilder[HasFunctions]:
+        """Append a function; the builder can now build."""
+        return PipelineBuilder(self.id, self.description, (*self.functions, spec))
+
+    def build(self: PipelineBuilder[HasFunctions]) -> Pipeline:
+        """The pipeline (only a builder with functions has this method, for mypy)."""
+        return Pipeline(self.id, self.functions, self.description)
+
+
+__all__ = ["FunctionSpec", "HasFunctions", "NoFunctions", "Pipeline", "PipelineBuilder", "PipelineId"]

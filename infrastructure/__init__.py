@@ -1,0 +1,1 @@
+"""Adapters: actors, sources, sinks, SQLite repositories, built-in functions, plugin loading."""

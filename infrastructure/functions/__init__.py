@@ -1,0 +1,1 @@
+"""Built-in pipeline functions, each registered in the ``pipeflow.functions`` entry-point group."""

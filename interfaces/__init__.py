@@ -1,0 +1,1 @@
+"""The edges: CLI, HTTP API, config parsing, and the one composition root ``bootstrap``."""
