@@ -6,8 +6,9 @@ and tests pass fakes. Declaring a coroutine here is not doing I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, final, runtime_checkable
 
 from domain.events import Event, EventId
 from domain.json import Json
@@ -50,4 +51,73 @@ class FunctionFactory(Protocol):
         ...
 
 
-__all__ = ["Clock", "FunctionFactory", "IdFactory", "PipelineFn"]
+@final
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """Input that could not become an event (invalid JSON, not an object, bad UTF-8, too long)."""
+
+    raw: bytes
+    reason: str
+
+
+@final
+@dataclass(slots=True)
+class SourceBatch:
+    """What a source yields: events, rejected input, and an ``ack`` to call once all are delivered.
+
+    ``ack`` is how a source learns it may checkpoint: the runtime calls it only when every event
+    of the batch has been written by every sink it was routed to, or dead-lettered.
+    """
+
+    source: str
+    events: list[Event]
+    rejected: list[Rejected] = field(default_factory=list)
+    ack: Callable[[], None] | None = None
+
+
+class EventSource(Protocol):
+    """A pull-based source: an async iterator of batches; it ends when the input is finite and done."""
+
+    name: str
+
+    def batches(self) -> AsyncIterator[SourceBatch]:
+        """Yield batches until the input ends or the source is stopped."""
+        ...
+
+    def stop(self) -> None:
+        """Ask the source to stop reading (it finishes the batch it holds and ends)."""
+        ...
+
+
+class EventSink(Protocol):
+    """A destination that writes batches of events.
+
+    ``write`` raises ``SinkError`` (or any exception, at the adapter edge) when the batch was not
+    written; the runtime retries with backoff and dead-letters what still fails.
+    """
+
+    name: str
+
+    async def open(self) -> None:
+        """Acquire what the sink needs (files, connections)."""
+        ...
+
+    async def write(self, events: Sequence[Event]) -> None:
+        """Write the batch durably (flushed) or raise."""
+        ...
+
+    async def close(self) -> None:
+        """Flush and release."""
+        ...
+
+
+__all__ = [
+    "Clock",
+    "EventSink",
+    "EventSource",
+    "FunctionFactory",
+    "IdFactory",
+    "PipelineFn",
+    "Rejected",
+    "SourceBatch",
+]

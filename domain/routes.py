@@ -1,0 +1,64 @@
+"""The route table as data: ordered routes, each a filter, an optional pipeline and its sinks.
+
+The table is an immutable, versioned value; a change makes a new table with the next version.
+Compiling it into a router (filters folded into closures) lives in ``domain/router.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import NewType, final
+
+from domain.json import Json
+from domain.pipeline import PipelineId
+
+RouteId = NewType("RouteId", str)
+"""A route's name, unique within its table."""
+
+SinkName = NewType("SinkName", str)
+"""The name of a configured sink."""
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One route: events whose ``filter`` is true go through ``pipeline`` (if any) to ``sinks``.
+
+    ``final`` (the default) stops the event here; ``final=False`` sends a copy and lets the
+    original go on to the next routes.
+    """
+
+    name: RouteId
+    filter: str
+    sinks: tuple[SinkName, ...]
+    pipeline: PipelineId | None = None
+    final: bool = True
+
+    def to_json(self) -> dict[str, Json]:
+        """The route as the JSON object a user writes."""
+        out: dict[str, Json] = {"name": self.name, "filter": self.filter}
+        if self.pipeline is not None:
+            out["pipeline"] = self.pipeline
+        out["sinks"] = list(self.sinks)
+        out["final"] = self.final
+        return out
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class RouteTable:
+    """The ordered routes, with the version of the table."""
+
+    routes: tuple[Route, ...]
+    version: int = 1
+
+    def changed(self, routes: tuple[Route, ...]) -> RouteTable:
+        """The next version of the table with these routes."""
+        return replace(self, routes=routes, version=self.version + 1)
+
+    def to_json(self) -> dict[str, Json]:
+        """The table as a JSON object (the API's and the store's shape)."""
+        return {"version": self.version, "routes": [r.to_json() for r in self.routes]}
+
+
+__all__ = ["Route", "RouteId", "RouteTable", "SinkName"]

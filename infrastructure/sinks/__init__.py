@@ -1,0 +1,1 @@
+"""Sinks: adapters that write batches of events."""

@@ -1,0 +1,1 @@
+"""Sources: pull-based async iterators of ``SourceBatch`` values."""

@@ -1,0 +1,67 @@
+"""Turning raw input lines into events (``ndjson`` or ``lines``) or rejects, never raising."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal, TypeAlias
+
+import orjson
+
+from domain.events import Event, EventMeta
+from domain.json import JsonObject
+from domain.ports import Clock, IdFactory, Rejected
+
+Format: TypeAlias = Literal["ndjson", "lines"]
+"""How a source's lines become events."""
+
+DEFAULT_MAX_LINE_BYTES = 1 << 20
+
+
+def decode_lines(
+    lines: Iterable[bytes],
+    fmt: Format,
+    source: str,
+    ids: IdFactory,
+    clock: Clock,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> tuple[list[Event], list[Rejected]]:
+    """Decode lines (without their newline) into events; bad lines become ``Rejected`` with a reason.
+
+    Empty lines are skipped. ``ndjson`` lines must be JSON objects; ``lines`` become
+    ``{"message": line}`` and must be valid UTF-8.
+    """
+    meta = EventMeta(source, clock.now())
+    events: list[Event] = []
+    rejected: list[Rejected] = []
+    new_id = ids.new_id
+    for raw in lines:
+        if not raw.strip():
+            continue
+        if len(raw) > max_line_bytes:
+            rejected.append(Rejected(raw[:max_line_bytes], f"line over max_line_bytes ({len(raw)} bytes)"))
+            continue
+        fields = decode_one(raw, fmt)
+        if isinstance(fields, str):
+            rejected.append(Rejected(raw, fields))
+        else:
+            events.append(Event(new_id(), meta, fields))
+    return events, rejected
+
+
+def decode_one(raw: bytes, fmt: Format) -> JsonObject | str:
+    """The fields of one line, or the reason it cannot be an event."""
+    if fmt == "lines":
+        try:
+            return {"message": raw.decode("utf-8").rstrip("\r")}
+        except UnicodeDecodeError as exc:
+            return f"invalid UTF-8: {exc.reason} at byte {exc.start}"
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return f"invalid JSON: {exc}"
+    if not isinstance(value, dict):
+        return f"not a JSON object: {type(value).__name__}"
+    return value
+
+
+__all__ = ["DEFAULT_MAX_LINE_BYTES", "Format", "decode_lines", "decode_one"]
