@@ -24,6 +24,22 @@ class PipelineFn(Protocol):
         ...
 
 
+@runtime_checkable
+class Stateful(Protocol):
+    """A function that keeps state across events (``window``): the runtime persists its snapshot.
+
+    The snapshot is JSON-native; ``restore`` takes one made by ``snapshot`` (after a restart).
+    """
+
+    def snapshot(self) -> Json:
+        """The state as a JSON-native value."""
+        ...
+
+    def restore(self, state: Json) -> None:
+        """Replace the state with one from ``snapshot``."""
+        ...
+
+
 class Clock(Protocol):
     """The wall clock, as a port: epoch seconds."""
 
@@ -120,4 +136,5 @@ __all__ = [
     "PipelineFn",
     "Rejected",
     "SourceBatch",
+    "Stateful",
 ]

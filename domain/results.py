@@ -41,6 +41,14 @@ FnResult: TypeAlias = Pass | Split | Drop
 """The outcome of one function on one event."""
 
 
+class FunctionFailed(Exception):
+    """Raised by a function that cannot process an event (a bad value): the event is dead-lettered.
+
+    This is the one exception a well-behaved function raises; the engine turns it (and any bug)
+    into a failure value naming the function, and the batch goes on.
+    """
+
+
 def outputs(result: FnResult) -> tuple[Event, ...]:
     """The events a result carries on: one for ``Pass``, all for ``Split``, none for ``Drop``."""
     match result:
@@ -72,4 +80,4 @@ def bind(result: FnResult, fn: Callable[[Event], FnResult]) -> FnResult:
             assert_never(result)
 
 
-__all__ = ["Drop", "FnResult", "Pass", "Split", "bind", "outputs"]
+__all__ = ["Drop", "FnResult", "FunctionFailed", "Pass", "Split", "bind", "outputs"]
