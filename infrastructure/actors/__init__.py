@@ -1,0 +1,1 @@
+"""The runtime: actors owning bounded streams, wired into a topology under one task group."""

@@ -1,0 +1,48 @@
+"""An event budget: the bound of a sink's buffer, counted in events rather than messages."""
+
+from __future__ import annotations
+
+from typing import final
+
+import anyio
+
+
+@final
+class EventBudget:
+    """Up to ``limit`` events may be queued; ``acquire`` suspends the producer until there is room.
+
+    A batch larger than the whole budget is let through once the buffer is empty, so it can
+    never wait forever.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self._changed = anyio.Condition()
+
+    def fits(self, n: int) -> bool:
+        """Whether ``n`` more events fit now."""
+        return self.used == 0 or self.used + n <= self.limit
+
+    def take(self, n: int) -> bool:
+        """Take room for ``n`` events without waiting; False when they do not fit."""
+        if not self.fits(n):
+            return False
+        self.used += n
+        return True
+
+    async def acquire(self, n: int) -> None:
+        """Wait until ``n`` events fit, then take the room (backpressure)."""
+        async with self._changed:
+            while not self.fits(n):
+                await self._changed.wait()
+            self.used += n
+
+    async def release(self, n: int) -> None:
+        """Give back room for ``n`` events and wake waiting producers."""
+        async with self._changed:
+            self.used -= n
+            self._changed.notify_all()
+
+
+__all__ = ["EventBudget"]

@@ -1,0 +1,73 @@
+"""The dead-letter actor: owns the queue's stream and writes records with retries."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from typing import Protocol, final
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from domain.dead_letters import DeadLetter
+from infrastructure.actors.messages import DeadLetters
+from infrastructure.actors.retry import RetryPolicy
+from infrastructure.actors.stats import RunStats
+
+log = logging.getLogger("pipeflow.dead_letter")
+
+
+class DeadLetterStore(Protocol):
+    """Where dead letters go: the state database's table, or a configured sink."""
+
+    async def write(self, records: Sequence[DeadLetter]) -> None:
+        """Store the records durably or raise."""
+        ...
+
+    async def close(self) -> None:
+        """Flush and release."""
+        ...
+
+
+@final
+class DeadLetterActor:
+    """Receives ``DeadLetters`` messages and stores them; an unstorable record is never acked."""
+
+    def __init__(self, store: DeadLetterStore, stats: RunStats, retry: RetryPolicy) -> None:
+        self.store = store
+        self.stats = stats
+        self.retry = retry
+        self.failures = 0
+        send, receive = anyio.create_memory_object_stream[DeadLetters](math.inf)
+        self.inbox: MemoryObjectSendStream[DeadLetters] = send
+        self._receive: MemoryObjectReceiveStream[DeadLetters] = receive
+
+    async def put(self, records: list[DeadLetter], done: Callable[[], None]) -> None:
+        """Queue records (the queue is bounded by the producers' own buffers)."""
+        await self.inbox.send(DeadLetters(records, done))
+
+    async def run(self) -> None:
+        """The message loop: runs until every sender has closed the inbox."""
+        async with self._receive:
+            async for msg in self._receive:
+                if await self._store(msg.records):
+                    self.stats.dead_lettered += len(msg.records)
+                    msg.done()
+        await self.store.close()
+
+    async def _store(self, records: list[DeadLetter]) -> bool:
+        for attempt in range(self.retry.attempts):
+            try:
+                await self.store.write(records)
+                return True
+            except Exception as exc:  # noqa: BLE001 - a failed write is retried, then dead-lettered
+                log.warning("dead-letter write failed (attempt %d): %s", attempt + 1, exc)
+                if attempt + 1 < self.retry.attempts:
+                    await anyio.sleep(self.retry.delay(attempt))
+        self.failures += len(records)
+        log.error("could not store %d dead letters; their source is not acknowledged", len(records))
+        return False
+
+
+__all__ = ["DeadLetterActor", "DeadLetterStore"]

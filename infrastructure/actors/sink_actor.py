@@ -1,0 +1,139 @@
+"""A sink actor: owns one sink's bounded buffer, writes batches with retries, dead-letters the rest.
+
+Each sink has its own buffer, so a slow or failing sink never stalls the others: the router
+only waits on a full buffer when that sink's policy is ``block``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from typing import Literal, TypeAlias, final
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from domain.dead_letters import DeadLetter
+from domain.ports import EventSink
+from infrastructure.actors.budget import EventBudget
+from infrastructure.actors.dead_letter_actor import DeadLetterActor
+from infrastructure.actors.messages import Delivery
+from infrastructure.actors.retry import RetryPolicy
+from infrastructure.actors.stats import RunStats
+
+log = logging.getLogger("pipeflow.sink")
+
+WhenFull: TypeAlias = Literal["block", "drop_newest", "dead_letter"]
+
+
+@final
+class SinkActor:
+    """Receives ``Delivery`` messages for one sink and writes them in order."""
+
+    def __init__(
+        self,
+        name: str,
+        sink: EventSink,
+        *,
+        max_events: int,
+        when_full: WhenFull,
+        retry: RetryPolicy,
+        dead_letters: DeadLetterActor,
+        stats: RunStats,
+        clock: Callable[[], float],
+        timeout_s: float = 60.0,
+    ) -> None:
+        self.name = name
+        self.sink = sink
+        self.when_full = when_full
+        self.retry = retry
+        self.dead_letters = dead_letters
+        self.stats = stats
+        self.clock = clock
+        self.timeout_s = timeout_s
+        self.budget = EventBudget(max_events)
+        self.dropped = 0
+        self._opened = False
+        send, receive = anyio.create_memory_object_stream[Delivery](math.inf)  # bounded by the budget
+        self.inbox: MemoryObjectSendStream[Delivery] = send
+        self._receive: MemoryObjectReceiveStream[Delivery] = receive
+        stats.events_out.setdefault(name, 0)
+
+    async def offer(self, delivery: Delivery) -> None:
+        """Queue a delivery under the sink's ``when_full`` policy."""
+        n = len(delivery.events)
+        if self.when_full == "block":
+            await self.budget.acquire(n)
+        elif not self.budget.take(n):
+            if self.when_full == "drop_newest":
+                self.dropped += n
+                self.stats.dropped += n
+                delivery.done()
+            else:
+                await self._dead_letter(delivery, f"sink {self.name!r} buffer full")
+            return
+        await self.inbox.send(delivery)
+
+    async def run(self) -> None:
+        """The message loop: write each delivery, until the router closes the inbox."""
+        async with self._receive:
+            async for delivery in self._receive:
+                try:
+                    await self._write(delivery)
+                finally:
+                    await self.budget.release(len(delivery.events))
+        if self._opened:
+            try:
+                await self.sink.close()
+            except Exception as exc:  # noqa: BLE001 - a failed write is retried, then dead-lettered
+                log.error("sink %s failed to close: %s", self.name, exc)
+
+    async def _write(self, delivery: Delivery) -> None:
+        last = "no attempt"
+        for attempt in range(self.retry.attempts):
+            try:
+                with anyio.fail_after(self.timeout_s):
+                    if not self._opened:
+                        await self.sink.open()
+                        self._opened = True
+                    await self.sink.write(delivery.events)
+            except Exception as exc:  # noqa: BLE001 - a failed write is retried, then dead-lettered
+                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                log.warning(
+                    "sink %s write failed (attempt %d/%d): %s",
+                    self.name,
+                    attempt + 1,
+                    self.retry.attempts,
+                    last,
+                )
+                if attempt + 1 < self.retry.attempts:
+                    self.stats.retries += 1
+                    await anyio.sleep(self.retry.delay(attempt))
+                continue
+            self.stats.events_out[self.name] += len(delivery.events)
+            delivery.done()
+            return
+        await self._dead_letter(
+            delivery, f"sink {self.name!r} failed after {self.retry.attempts} attempts: {last}"
+        )
+
+    async def _dead_letter(self, delivery: Delivery, reason: str) -> None:
+        at = self.clock()
+        records = [
+            DeadLetter(
+                id=e.id,
+                at=at,
+                source=delivery.source,
+                reason=reason,
+                route=delivery.route,
+                pipeline=delivery.pipeline,
+                stage=f"sink:{self.name}",
+                event=e.fields,
+            )
+            for e in delivery.events
+        ]
+        await self.dead_letters.put(records, delivery.done)
+
+
+__all__ = ["SinkActor", "WhenFull"]

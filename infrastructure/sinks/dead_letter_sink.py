@@ -1,0 +1,35 @@
+"""Dead letters written through a configured sink (``dead_letter:`` in the config)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import final
+
+from domain.dead_letters import DeadLetter
+from domain.events import Event, EventId, EventMeta
+from domain.ports import EventSink
+
+
+@final
+class SinkDeadLetterStore:
+    """Stores each dead-letter record as one event (its JSON object) in an ordinary sink."""
+
+    def __init__(self, sink: EventSink) -> None:
+        self.sink = sink
+        self._opened = False
+
+    async def write(self, records: Sequence[DeadLetter]) -> None:
+        """Write the records as events."""
+        if not self._opened:
+            await self.sink.open()
+            self._opened = True
+        meta = EventMeta("dead_letter", 0.0)
+        await self.sink.write([Event(EventId(r.id), meta, r.to_json()) for r in records])
+
+    async def close(self) -> None:
+        """Close the underlying sink."""
+        if self._opened:
+            await self.sink.close()
+
+
+__all__ = ["SinkDeadLetterStore"]

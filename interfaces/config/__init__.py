@@ -1,0 +1,1 @@
+"""Config files: YAML read with positions, validated by pydantic at the edge, built into domain values."""

@@ -1,0 +1,183 @@
+"""Loading a config file: YAML → pydantic models → domain values, with every problem located.
+
+Nothing here raises for a user's mistake: the result is the loaded config or the list of
+problems, each with its line and column where the YAML has them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, final
+
+import pydantic
+
+from domain.compile import compile_pipeline
+from domain.engine import CompiledPipeline
+from domain.errors import ValidationError
+from domain.json import Json
+from domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from domain.ports import FunctionFactory
+from domain.routes import Route, RouteId, RouteTable, SinkName
+from interfaces.config.models import Config, FunctionConfig, PipelineConfig
+from interfaces.config.problems import ConfigProblem, located, parse_loc
+from interfaces.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    """A valid config: the models (paths made absolute) and the domain values built from them."""
+
+    path: str
+    config: Config
+    pipelines: dict[PipelineId, Pipeline]
+    compiled: dict[PipelineId, CompiledPipeline]
+    routes: RouteTable
+    document: YamlDocument | None = field(default=None, compare=False)
+
+    @property
+    def base_dir(self) -> str:
+        """The folder relative paths in the config are relative to."""
+        return os.path.dirname(os.path.abspath(self.path))
+
+
+def load_config(
+    path: str,
+    factories: Mapping[str, FunctionFactory],
+    path_fields: Mapping[str, tuple[str, ...]] | None = None,
+) -> LoadedConfig | list[ConfigProblem]:
+    """Read, validate and build the config at ``path``; every problem is returned, none raised."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        return [ConfigProblem((), f"cannot read config: {exc.strerror or exc}")]
+    except UnicodeDecodeError as exc:
+        return [ConfigProblem((), f"config is not UTF-8 text: {exc.reason}")]
+    return load_config_text(text, path, factories, path_fields or {})
+
+
+def load_config_text(
+    text: str,
+    path: str,
+    factories: Mapping[str, FunctionFactory],
+    path_fields: Mapping[str, tuple[str, ...]],
+) -> LoadedConfig | list[ConfigProblem]:
+    """Like ``load_config`` for text already read (``path`` names it and anchors relative paths)."""
+    try:
+        doc = load_yaml(text)
+    except YamlSyntaxError as exc:
+        return [ConfigProblem((), f"invalid YAML: {exc.message}", exc.position)]
+    if not isinstance(doc.data, dict):
+        return [located(doc, (), "the config must be a mapping with sources, sinks and routes")]
+    try:
+        config = Config.model_validate(doc.data)
+    except pydantic.ValidationError as exc:
+        return [located(doc, _strip_tags(e["loc"], doc.data), _message(e)) for e in exc.errors()]
+    base = os.path.dirname(os.path.abspath(path))
+    config = _absolute_paths(config, base)
+    problems: list[ConfigProblem] = []
+    pipelines: dict[PipelineId, Pipeline] = {}
+    compiled: dict[PipelineId, CompiledPipeline] = {}
+    for name, pc in config.pipelines.items():
+        pid = PipelineId(name)
+        pipeline = Pipeline(pid, _specs(pc, base, path_fields), pc.description)
+        pipelines[pid] = pipeline
+        built = compile_pipeline(pipeline, factories)
+        if isinstance(built, ValidationError):
+            problems.extend(
+                located(doc, ("pipelines", name, *parse_loc(p.where)), p.message) for p in built.problems
+            )
+        else:
+            compiled[pid] = built
+    problems.extend(_check_routes(config, doc))
+    if problems:
+        return problems
+    table = RouteTable(
+        tuple(
+            Route(
+                RouteId(r.name),
+                r.filter,
+                tuple(SinkName(s) for s in r.sink_names()),
+                PipelineId(r.pipeline) if r.pipeline is not None else None,
+                r.final,
+            )
+            for r in config.routes
+        )
+    )
+    return LoadedConfig(path, config, pipelines, compiled, table, doc)
+
+
+def _specs(
+    pc: PipelineConfig, base: str, path_fields: Mapping[str, tuple[str, ...]]
+) -> tuple[FunctionSpec, ...]:
+    return tuple(_spec(fc, base, path_fields.get(fc.type, ())) for fc in pc.functions)
+
+
+def _spec(fc: FunctionConfig, base: str, path_fields: tuple[str, ...]) -> FunctionSpec:
+    own: dict[str, Json] = fc.own_fields()
+    for key in path_fields:
+        value = own.get(key)
+        if isinstance(value, str):
+            own[key] = os.path.join(base, os.path.expanduser(value))
+    return FunctionSpec(fc.type, own, fc.filter, fc.disabled)
+
+
+def _check_routes(config: Config, doc: YamlDocument) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
+    seen: set[str] = set()
+    for i, route in enumerate(config.routes):
+        if route.name in seen:
+            problems.append(located(doc, ("routes", i, "name"), f"duplicate route name {route.name!r}"))
+        seen.add(route.name)
+        if route.pipeline is not None and route.pipeline not in config.pipelines:
+            problems.append(located(doc, ("routes", i, "pipeline"), f"unknown pipeline {route.pipeline!r}"))
+        key = "sink" if route.sink is not None else "sinks"
+        for j, sink in enumerate(route.sink_names()):
+            if sink not in config.sinks:
+                loc: Loc = ("routes", i, "sink") if key == "sink" else ("routes", i, "sinks", j)
+                problems.append(located(doc, loc, f"unknown sink {sink!r}"))
+    return problems
+
+
+def _absolute_paths(config: Config, base: str) -> Config:
+    def fix(model: Any) -> Any:
+        if model is not None and isinstance(getattr(model, "path", None), str):
+            return model.model_copy(update={"path": os.path.join(base, os.path.expanduser(model.path))})
+        return model
+
+    return config.model_copy(
+        update={
+            "state_dir": os.path.join(base, os.path.expanduser(config.state_dir)),
+            "sources": {k: fix(v) for k, v in config.sources.items()},
+            "sinks": {k: fix(v) for k, v in config.sinks.items()},
+            "dead_letter": fix(config.dead_letter),
+        }
+    )
+
+
+def _strip_tags(loc: tuple[int | str, ...], data: Any) -> Loc:
+    # pydantic puts the discriminator's value into the location of a tagged union member:
+    # ("sources", "app", "file", "path") means sources.app.path.
+    if len(loc) >= 3 and loc[0] in ("sources", "sinks"):
+        item = data.get(loc[0], {}).get(loc[1]) if isinstance(data.get(loc[0]), dict) else None
+        if isinstance(item, dict) and item.get("type") == loc[2]:
+            return (*loc[:2], *loc[3:])
+    dead = data.get("dead_letter")
+    if len(loc) >= 2 and loc[0] == "dead_letter" and isinstance(dead, dict) and dead.get("type") == loc[1]:
+        return (loc[0], *loc[2:])
+    return loc
+
+
+def _message(error: Any) -> str:
+    msg = str(error["msg"])
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
+    if error["type"] == "union_tag_invalid":
+        return msg.replace("Input tag", "type").replace(" found using 'type'", "")
+    return msg.removeprefix("Value error, ")
+
+
+__all__ = ["LoadedConfig", "load_config", "load_config_text"]
