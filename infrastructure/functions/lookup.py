@@ -1,0 +1,110 @@
+"""``lookup``: enrich events from a CSV table loaded once, when the function is built.
+
+The table is keyed by one CSV column (``column``; by default the last segment of ``key``);
+when a key appears in several rows, the first row wins. An event whose ``key`` field is a
+string (or an integer, compared as its decimal text) found in the table gets the listed
+columns copied in, as strings. Any other value, a missing key or one not in the table
+passes unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import ClassVar, final
+
+import pydantic
+
+from domain.events import Event
+from domain.paths import Path
+from domain.results import FnResult, Pass
+from infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
+from infrastructure.functions.mask import field_path
+
+
+class LookupConfig(FunctionConfig):
+    """Config of ``lookup``.
+
+    ``file`` is a CSV file with a header row; relative to the process's working directory here
+    (the config loader rewrites it relative to the config file: see ``path_fields``). ``fields``
+    lists the columns to copy (each to a top-level field of the same name) or maps a column to
+    the field path it goes to.
+    """
+
+    path_fields: ClassVar[tuple[str, ...]] = ("file",)
+
+    file: str
+    key: str
+    column: str | None = None
+    fields: list[str] | dict[str, str] = pydantic.Field(min_length=1)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """Copies the columns of the row whose key matches the event's ``key`` field."""
+
+    key: Path
+    table: dict[str, tuple[tuple[Path, str], ...]]  # key -> (field path, value) pairs to set
+
+    def __call__(self, event: Event, /) -> FnResult:
+        """Enrich the event when its key is in the table."""
+        value = event.get(self.key)
+        # bool is an int, but True is not the text a CSV holds: only str and int keys are looked up.
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            return Pass(event)
+        row = self.table.get(value if isinstance(value, str) else str(value))
+        if row is None:
+            return Pass(event)
+        for path, cell in row:
+            event = event.with_field(path, cell)
+        return Pass(event)
+
+
+def _targets(config: LookupConfig) -> list[tuple[str, Path]]:
+    if isinstance(config.fields, list):
+        return [(column, (column,)) for column in config.fields]
+    return [(column, field_path(text, f"fields.{column}")) for column, text in config.fields.items()]
+
+
+def _key_column(config: LookupConfig, key: Path) -> str:
+    if config.column is not None:
+        return config.column
+    last = key[-1]
+    if isinstance(last, int):
+        raise ConfigProblem("column", "needed when key ends with a list index")
+    return last
+
+
+def load_table(
+    file: str, column: str, targets: list[tuple[str, Path]]
+) -> dict[str, tuple[tuple[Path, str], ...]]:
+    """Read the CSV once: ``{key: ((field path, value), ...)}``; problems are ``ConfigProblem``s."""
+    try:
+        with FsPath(file).open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle, strict=True)
+            header = reader.fieldnames or []
+            missing = [c for c in [column, *(c for c, _ in targets)] if c not in header]
+            if missing:
+                raise ConfigProblem("file", f"{file}: no column {', '.join(map(repr, missing))} in {header}")
+            table: dict[str, tuple[tuple[Path, str], ...]] = {}
+            for row in reader:
+                if row[column] is None:  # a short row without its key
+                    continue
+                table.setdefault(row[column], tuple((path, row[c] or "") for c, path in targets))
+            return table
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ConfigProblem("file", f"cannot read {file}: {exc}") from None
+
+
+def build(config: LookupConfig) -> Lookup:
+    """Build ``lookup``: check the paths and load the table."""
+    key = field_path(config.key, "key")
+    targets = _targets(config)
+    return Lookup(key, load_table(config.file, _key_column(config, key), targets))
+
+
+plugin = FunctionPlugin("lookup", LookupConfig, build, "Enrich events from a CSV table loaded once.")
+
+__all__ = ["Lookup", "LookupConfig", "build", "load_table", "plugin"]

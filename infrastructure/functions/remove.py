@@ -1,0 +1,44 @@
+"""``remove``: delete fields (paths allowed); absent fields are ignored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import final
+
+import pydantic
+
+from domain.events import Event
+from domain.paths import Path
+from domain.results import FnResult, Pass
+from infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from infrastructure.functions.mask import field_path
+
+
+class RemoveConfig(FunctionConfig):
+    """Config of ``remove``: the field paths to delete."""
+
+    fields: list[str] = pydantic.Field(min_length=1)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Remove:
+    """Removes each path in order; a path that is absent (or runs through a scalar) changes nothing."""
+
+    paths: tuple[Path, ...]
+
+    def __call__(self, event: Event, /) -> FnResult:
+        """Remove the fields."""
+        for path in self.paths:
+            event = event.without_field(path)
+        return Pass(event)
+
+
+def build(config: RemoveConfig) -> Remove:
+    """Build ``remove``; every path is checked here."""
+    return Remove(tuple(field_path(text, f"fields[{i}]") for i, text in enumerate(config.fields)))
+
+
+plugin = FunctionPlugin("remove", RemoveConfig, build, "Remove fields.")
+
+__all__ = ["Remove", "RemoveConfig", "build", "plugin"]

@@ -1,0 +1,67 @@
+"""``sample``: keep 1 event in ``rate``, deterministically.
+
+The decision hashes a value with a stable hash (``zlib.crc32`` of its canonical JSON: sorted
+keys, no spaces, ASCII escapes) and keeps the event when the hash is divisible by ``rate``.
+The value is the ``key`` field when given and present, otherwise the event id. So all events
+with the same key are kept or dropped together, on every run and every machine.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from typing import final
+
+import pydantic
+
+from domain.events import Event
+from domain.json import Json
+from domain.paths import MISSING, Path, get_in
+from domain.results import Drop, FnResult, Pass
+from infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from infrastructure.functions.mask import field_path
+
+
+class SampleConfig(FunctionConfig):
+    """Config of ``sample``: keep 1 in ``rate`` (>= 1), by ``key`` when given."""
+
+    rate: int = pydantic.Field(ge=1)
+    key: str | None = None
+
+
+def stable_hash(value: Json) -> int:
+    """A hash of a JSON-native value that is the same in every process (``crc32`` of canonical JSON).
+
+    >>> stable_hash({"b": 1, "a": [True, None]}) == stable_hash({"a": [True, None], "b": 1})
+    True
+    """
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return zlib.crc32(canonical.encode("ascii"))
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """Keeps an event when the stable hash of its key (or id) is divisible by ``rate``."""
+
+    rate: int
+    key: Path | None
+
+    def __call__(self, event: Event, /) -> FnResult:
+        """Keep or drop the event."""
+        value = get_in(event.fields, self.key) if self.key is not None else MISSING
+        basis: Json = event.id if value is MISSING else value  # type: ignore[assignment]
+        if stable_hash(basis) % self.rate == 0:
+            return Pass(event)
+        return Drop(f"sampled out (keeping 1 in {self.rate})")
+
+
+def build(config: SampleConfig) -> Sample:
+    """Build ``sample``."""
+    return Sample(config.rate, None if config.key is None else field_path(config.key, "key"))
+
+
+plugin = FunctionPlugin("sample", SampleConfig, build, "Keep 1 event in `rate`, deterministically.")
+
+__all__ = ["Sample", "SampleConfig", "build", "plugin", "stable_hash"]
