@@ -1,0 +1,139 @@
+"""The topology: sources → router → per-sink actors (→ dead-letter actor), under one task group.
+
+Shutdown is structured: when every source has ended (input exhausted, or ``stop()`` after
+SIGINT/SIGTERM), the router's inbox closes, the router drains and closes each sink's inbox,
+the sinks drain and close, and the dead-letter actor closes last. Nothing already read is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable, Mapping
+from typing import final
+
+import anyio
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from domain.dead_letters import DeadLetter
+from domain.ports import EventSource, IdFactory, SourceBatch
+from infrastructure.actors.acks import AckGroup
+from infrastructure.actors.dead_letter_actor import DeadLetterActor
+from infrastructure.actors.messages import Delivery
+from infrastructure.actors.plan import BatchPlan
+from infrastructure.actors.sink_actor import SinkActor
+from infrastructure.actors.stats import RunStats
+
+log = logging.getLogger("pipeflow.topology")
+
+Planner = Callable[[SourceBatch], BatchPlan]
+"""Routes one source batch: reads the current routing snapshot once, so a batch sees one version."""
+
+
+@final
+class Topology:
+    """Runs sources, the router, sink actors and the dead-letter actor until the input ends."""
+
+    def __init__(
+        self,
+        sources: Mapping[str, EventSource],
+        sinks: Mapping[str, SinkActor],
+        dead_letters: DeadLetterActor,
+        planner: Planner,
+        stats: RunStats,
+        clock: Callable[[], float],
+        ids: IdFactory,
+        *,
+        router_buffer: int = 8,
+    ) -> None:
+        self.sources = sources
+        self.sinks = sinks
+        self.dead_letters = dead_letters
+        self.planner = planner
+        self.stats = stats
+        self.clock = clock
+        self.ids = ids
+        self.router_buffer = router_buffer
+        self.stopping = False
+
+    def stop(self) -> None:
+        """Stop reading: every source finishes its batch and ends; the rest drains."""
+        self.stopping = True
+        for source in self.sources.values():
+            source.stop()
+
+    async def run(self, *, handle_signals: bool = False) -> RunStats:
+        """Run to completion and return the statistics."""
+        self.stats.started_at = self.clock()
+        async with anyio.create_task_group() as outer:
+            if handle_signals:
+                outer.start_soon(self._watch_signals, outer)
+            outer.start_soon(self.dead_letters.run)
+            async with anyio.create_task_group() as sink_group:
+                for actor in self.sinks.values():
+                    sink_group.start_soon(actor.run)
+                send, receive = anyio.create_memory_object_stream[SourceBatch](self.router_buffer)
+                sink_group.start_soon(self._route_loop, receive)
+                async with send, anyio.create_task_group() as source_group:
+                    for source in self.sources.values():
+                        source_group.start_soon(self._pump, source, send.clone())
+            await self.dead_letters.inbox.aclose()
+            if handle_signals:
+                outer.cancel_scope.cancel()  # the signal watcher never ends by itself
+        self.stats.finished_at = self.clock()
+        return self.stats
+
+    async def _pump(self, source: EventSource, out: MemoryObjectSendStream[SourceBatch]) -> None:
+        async with out:
+            async for batch in source.batches():
+                await out.send(batch)
+
+    async def _route_loop(self, inbox: MemoryObjectReceiveStream[SourceBatch]) -> None:
+        try:
+            async with inbox:
+                async for batch in inbox:
+                    await self._dispatch(batch)
+        finally:
+            for actor in self.sinks.values():
+                await actor.inbox.aclose()
+
+    async def _dispatch(self, batch: SourceBatch) -> None:
+        self.stats.events_in += len(batch.events)
+        group = AckGroup(batch.ack)
+        plan = self.planner(batch)
+        self.stats.dropped += plan.dropped
+        self.stats.unmatched += plan.unmatched
+        dead = list(plan.dead)
+        if batch.rejected:
+            at = self.clock()
+            dead.extend(
+                DeadLetter(
+                    id=self.ids.new_id(),
+                    at=at,
+                    source=batch.source,
+                    reason=r.reason,
+                    stage="decode",
+                    raw=r.raw.decode("utf-8", "backslashreplace"),
+                )
+                for r in batch.rejected
+            )
+        if dead:
+            await self.dead_letters.put(dead, group.part())
+        for part in plan.parts:
+            actor = self.sinks[part.sink]
+            await actor.offer(Delivery(part.events, batch.source, part.route, part.pipeline, group.part()))
+        group.seal()
+
+    async def _watch_signals(self, group: TaskGroup) -> None:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for signum in signals:
+                if self.stopping:
+                    log.warning("second signal: stopping now")
+                    group.cancel_scope.cancel()
+                    return
+                log.info("received %s: stopping sources, draining", signal.Signals(signum).name)
+                self.stop()
+
+
+__all__ = ["Planner", "Topology"]
