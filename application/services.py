@@ -1,0 +1,49 @@
+"""``Services``: the application as the HTTP layer sees it, built once by ``bootstrap``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import final
+
+from application.dispatch import Handlers, publisher
+from application.pipelines import PipelineUseCases
+from application.routes import FilterCheck, RouteUseCases
+from domain.ports import Clock, FunctionFactory, IdFactory
+from domain.repositories import IdempotencyStore, PipelineRepository, RouteTableRepository
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The use cases plus what the API needs around them (idempotency keys, the clock)."""
+
+    pipelines: PipelineUseCases
+    routes: RouteUseCases
+    idempotency: IdempotencyStore
+    clock: Clock
+
+
+def make_services(
+    *,
+    pipelines: PipelineRepository,
+    routes: RouteTableRepository,
+    idempotency: IdempotencyStore,
+    factories: Mapping[str, FunctionFactory],
+    known_sinks: frozenset[str],
+    filter_check: FilterCheck,
+    handlers: Handlers,
+    ids: IdFactory,
+    clock: Clock,
+) -> Services:
+    """Wire the use cases to their ports; ``handlers`` hears every change (hot reload)."""
+    publish = publisher(handlers)
+    return Services(
+        PipelineUseCases(pipelines, routes, factories, publish, ids, clock),
+        RouteUseCases(routes, pipelines, known_sinks, filter_check, publish),
+        idempotency,
+        clock,
+    )
+
+
+__all__ = ["Services", "make_services"]

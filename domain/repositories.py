@@ -1,0 +1,117 @@
+"""Repository ports: where pipelines, the route table and idempotency keys are kept.
+
+Every aggregate is versioned and every write is a compare-and-set on the version the writer
+read: a write that lost a race returns ``ConcurrencyConflict`` (a value, never an exception).
+Every stored version is kept, so history and rollback are reads. Adapters raise only for a
+broken store (``:raises:`` at the adapter edge).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, final
+
+from domain.errors import ConcurrencyConflict, NotFound
+from domain.pipeline import Pipeline, PipelineId
+from domain.routes import RouteTable
+
+
+class PipelineRepository(Protocol):
+    """Versioned pipelines. A delete stores a tombstone version; history keeps every version."""
+
+    async def get(self, pipeline_id: PipelineId) -> Pipeline | NotFound:
+        """The current version of a live pipeline."""
+        ...
+
+    async def get_version(self, pipeline_id: PipelineId, version: int) -> Pipeline | NotFound:
+        """One stored version (deleted pipelines' versions included; tombstones are not versions)."""
+        ...
+
+    async def history(self, pipeline_id: PipelineId) -> Sequence[Pipeline]:
+        """Every stored version, oldest first (empty when the id was never used)."""
+        ...
+
+    async def list_page(self, after: PipelineId | None, limit: int) -> Sequence[Pipeline]:
+        """Up to ``limit`` live pipelines with ids greater than ``after``, ordered by id."""
+        ...
+
+    async def add(self, pipeline: Pipeline) -> Pipeline | ConcurrencyConflict:
+        """Store a new pipeline; the id must be free (a deleted one is free again).
+
+        The stored version is 1, or the next number after a deleted pipeline's tombstone.
+        A live pipeline with this id is a conflict (``expected=0``).
+        """
+        ...
+
+    async def update(self, pipeline: Pipeline, expected: int) -> Pipeline | ConcurrencyConflict | NotFound:
+        """Store ``pipeline`` as version ``expected + 1`` if the current version is ``expected``."""
+        ...
+
+    async def delete(
+        self, pipeline_id: PipelineId, expected: int
+    ) -> Pipeline | ConcurrencyConflict | NotFound:
+        """Delete if the current version is ``expected``; returns the last live version."""
+        ...
+
+
+class RouteTableRepository(Protocol):
+    """The one route table, versioned. Before the first write it is empty at version 0."""
+
+    async def get(self) -> RouteTable:
+        """The current table (``RouteTable((), 0)`` when none was stored)."""
+        ...
+
+    async def get_version(self, version: int) -> RouteTable | NotFound:
+        """One stored version."""
+        ...
+
+    async def history(self) -> Sequence[RouteTable]:
+        """Every stored version, oldest first."""
+        ...
+
+    async def put(self, table: RouteTable, expected: int) -> RouteTable | ConcurrencyConflict:
+        """Store ``table`` as version ``expected + 1`` if the current version is ``expected``."""
+        ...
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """The first answer given to a request with an idempotency key: status and JSON body."""
+
+    status: int
+    body: str
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class InProgress:
+    """Another request with the same idempotency key is still being answered."""
+
+    key: str
+
+
+class IdempotencyStore(Protocol):
+    """Idempotency keys with the first answer given for each."""
+
+    async def claim(self, key: str, at: float) -> StoredAnswer | InProgress | None:
+        """Reserve ``key`` (``None``: the caller now owns it), or say what holds it already."""
+        ...
+
+    async def complete(self, key: str, answer: StoredAnswer) -> None:
+        """Record the answer for a key the caller claimed."""
+        ...
+
+    async def release(self, key: str) -> None:
+        """Give up a claim without an answer (the request failed before answering)."""
+        ...
+
+
+__all__ = [
+    "IdempotencyStore",
+    "InProgress",
+    "PipelineRepository",
+    "RouteTableRepository",
+    "StoredAnswer",
+]

@@ -1,0 +1,192 @@
+"""Fakes for the ports: in-memory repositories, a fixed clock, counting ids, tiny function factories.
+
+The in-memory repositories obey the same contract as the SQLite ones
+(``tests/contract/test_repository_contract.py`` runs against both).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from domain.domain_events import DomainEvent
+from domain.errors import ConcurrencyConflict, NotFound
+from domain.events import Event, EventId
+from domain.json import Json
+from domain.pipeline import Pipeline, PipelineId
+from domain.ports import FunctionFactory, PipelineFn
+from domain.repositories import InProgress, StoredAnswer
+from domain.results import Drop, FnResult, Pass
+from domain.routes import RouteTable
+
+
+@dataclass
+class InMemoryPipelineRepository:
+    """Versions per id, oldest first; ``None`` is a tombstone (a delete)."""
+
+    versions: dict[str, list[Pipeline | None]] = field(default_factory=dict)
+
+    def _current(self, pid: str) -> Pipeline | None:
+        history = self.versions.get(pid)
+        return history[-1] if history else None
+
+    async def get(self, pipeline_id: PipelineId) -> Pipeline | NotFound:
+        current = self._current(pipeline_id)
+        return current if current is not None else NotFound("pipeline", pipeline_id)
+
+    async def get_version(self, pipeline_id: PipelineId, version: int) -> Pipeline | NotFound:
+        history = self.versions.get(pipeline_id, [])
+        found = history[version - 1] if 1 <= version <= len(history) else None
+        return found if found is not None else NotFound("pipeline version", f"{pipeline_id}@{version}")
+
+    async def history(self, pipeline_id: PipelineId) -> Sequence[Pipeline]:
+        return [p for p in self.versions.get(pipeline_id, []) if p is not None]
+
+    async def list_page(self, after: PipelineId | None, limit: int) -> Sequence[Pipeline]:
+        live = sorted(
+            (
+                h[-1]
+                for pid, h in self.versions.items()
+                if h[-1] is not None and (after is None or pid > after)
+            ),
+            key=lambda p: p.id,
+        )
+        return live[:limit]
+
+    async def add(self, pipeline: Pipeline) -> Pipeline | ConcurrencyConflict:
+        history = self.versions.setdefault(pipeline.id, [])
+        if history and history[-1] is not None:
+            return ConcurrencyConflict("pipeline", pipeline.id, 0, len(history))
+        stored = replace(pipeline, version=len(history) + 1)
+        history.append(stored)
+        return stored
+
+    async def update(self, pipeline: Pipeline, expected: int) -> Pipeline | ConcurrencyConflict | NotFound:
+        history = self.versions.get(pipeline.id)
+        if not history or history[-1] is None:
+            return NotFound("pipeline", pipeline.id)
+        if len(history) != expected:
+            return ConcurrencyConflict("pipeline", pipeline.id, expected, len(history))
+        stored = replace(pipeline, version=expected + 1)
+        history.append(stored)
+        return stored
+
+    async def delete(
+        self, pipeline_id: PipelineId, expected: int
+    ) -> Pipeline | ConcurrencyConflict | NotFound:
+        history = self.versions.get(pipeline_id)
+        if not history or history[-1] is None:
+            return NotFound("pipeline", pipeline_id)
+        last = history[-1]
+        if len(history) != expected:
+            return ConcurrencyConflict("pipeline", pipeline_id, expected, len(history))
+        history.append(None)
+        return last
+
+
+@dataclass
+class InMemoryRouteTableRepository:
+    """Every stored table, oldest first."""
+
+    tables: list[RouteTable] = field(default_factory=list)
+
+    async def get(self) -> RouteTable:
+        return self.tables[-1] if self.tables else RouteTable((), 0)
+
+    async def get_version(self, version: int) -> RouteTable | NotFound:
+        if 1 <= version <= len(self.tables):
+            return self.tables[version - 1]
+        return NotFound("routes version", str(version))
+
+    async def history(self) -> Sequence[RouteTable]:
+        return list(self.tables)
+
+    async def put(self, table: RouteTable, expected: int) -> RouteTable | ConcurrencyConflict:
+        if len(self.tables) != expected:
+            return ConcurrencyConflict("routes", "routes", expected, len(self.tables))
+        stored = replace(table, version=expected + 1)
+        self.tables.append(stored)
+        return stored
+
+
+@dataclass
+class InMemoryIdempotencyStore:
+    """Keys with their answer (``None`` while claimed and unanswered)."""
+
+    answers: dict[str, StoredAnswer | None] = field(default_factory=dict)
+
+    async def claim(self, key: str, at: float) -> StoredAnswer | InProgress | None:
+        if key in self.answers:
+            answer = self.answers[key]
+            return answer if answer is not None else InProgress(key)
+        self.answers[key] = None
+        return None
+
+    async def complete(self, key: str, answer: StoredAnswer) -> None:
+        self.answers[key] = answer
+
+    async def release(self, key: str) -> None:
+        if self.answers.get(key) is None:
+            self.answers.pop(key, None)
+
+
+@dataclass
+class FakeClock:
+    """A clock that says what it is told."""
+
+    at: float = 1_700_000_000.0
+
+    def now(self) -> float:
+        return self.at
+
+
+@dataclass
+class CountingIds:
+    """Ids ``id-000001``, ``id-000002``, ... (sortable like ULIDs)."""
+
+    n: int = 0
+
+    def new_id(self) -> EventId:
+        self.n += 1
+        return EventId(f"id-{self.n:06d}")
+
+
+@dataclass
+class RecordingHandler:
+    """A domain-event handler that keeps what it heard."""
+
+    seen: list[DomainEvent] = field(default_factory=list)
+
+    async def __call__(self, event: DomainEvent) -> None:
+        self.seen.append(event)
+
+
+def _upper(config: Mapping[str, Json]) -> PipelineFn | Sequence[tuple[str, str]]:
+    field_name = config.get("field")
+    if not isinstance(field_name, str):
+        return [("field", "required string")]
+
+    def fn(event: Event) -> FnResult:
+        value = event.get(field_name)
+        return Pass(event.with_field(field_name, value.upper() if isinstance(value, str) else value))
+
+    return fn
+
+
+def _drop(config: Mapping[str, Json]) -> PipelineFn | Sequence[tuple[str, str]]:
+    if config:
+        return [(k, "unknown field") for k in config]
+
+    def fn(event: Event) -> FnResult:
+        return Drop("drop")
+
+    return fn
+
+
+FAKE_FACTORIES: Mapping[str, FunctionFactory] = {"upper": _upper, "drop": _drop}
+"""Two tiny functions: ``upper`` (needs ``field``) and ``drop`` (takes nothing)."""
+
+
+def fake_filter_check(text: str) -> str | None:
+    """Accepts any filter but one containing ``!!`` (a stand-in syntax error)."""
+    return "unexpected '!!'" if "!!" in text else None
