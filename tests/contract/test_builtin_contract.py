@@ -1,0 +1,77 @@
+"""Every installed ``pipeflow.functions`` plugin passes the contract suite with a sample config.
+
+A plugin registered without a sample config here fails, so a new function cannot skip the suite.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+
+from domain.json import JsonObject
+from infrastructure.functions.contract import check_plugin
+from infrastructure.plugins import GROUP, load_function_plugins
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "loghub"
+
+SAMPLE_CONFIGS: dict[str, list[JsonObject]] = {
+    "mask": [{"field": "message", "pattern": r"\d+", "replacement": "<n>"}],
+    "regex_extract": [
+        {"field": "message", "pattern": r"user (?P<user>\S+) from (?P<ip>[\d.]+)"},
+        {"field": "a.b", "pattern": r"(?P<x>\d)|(?P<y>[a-z])"},
+    ],
+    "parse": [
+        {"field": "message", "format": "json"},
+        {"field": "message", "format": "json", "target": "parsed"},
+        {"field": "message", "format": "kv", "standalone_keys": True},
+        {"field": "message", "format": "kv", "pair_delimiter": ",", "kv_delimiter": ":", "target": "kv"},
+        {"field": "message", "format": "csv", "columns": ["a", "b", "c"]},
+    ],
+    "rename": [{"fields": {"message": "msg", "user.name": "user_name", "tags[0]": "first_tag"}}],
+    "remove": [{"fields": ["message", "user.email", "tags[0]"]}],
+    "split": [{"field": "tags"}, {"field": "a.list"}],
+    "sample": [{"rate": 3}, {"rate": 2, "key": "user.id"}, {"rate": 1}],
+    "lookup": [
+        {"file": str(FIXTURES / "OpenSSH_templates.csv"), "key": "EventId", "fields": ["EventTemplate"]},
+        {
+            "file": str(FIXTURES / "OpenSSH_templates.csv"),
+            "key": "event.id",
+            "column": "EventId",
+            "fields": {"EventTemplate": "event.template", "Occurrences": "event.count"},
+        },
+    ],
+    "eval": [{"field": "x", "expression": "1"}],
+    "drop": [{}],
+    "window": [{"field": "latency_ms", "size": 3, "emit": {"avg": "avg"}}],
+}
+
+PLUGINS, LOAD_ERRORS = load_function_plugins()
+REGISTERED = sorted({ep.name for ep in entry_points(group=GROUP)})
+
+
+@pytest.mark.parametrize("name", REGISTERED)
+def test_registered_function_passes_the_contract(name: str) -> None:
+    failed = [e.reason for e in LOAD_ERRORS if e.name == name]
+    assert not failed, f"{name} does not load: {failed[0] if failed else ''}"
+    assert name in SAMPLE_CONFIGS, f"{name} has no sample config in SAMPLE_CONFIGS: add one"
+    for config in SAMPLE_CONFIGS[name]:
+        check_plugin(PLUGINS[name], config, max_examples=40)
+
+
+def test_every_sample_config_names_a_registered_function() -> None:
+    assert sorted(set(SAMPLE_CONFIGS) - set(REGISTERED)) == []
+
+
+def test_the_builtins_are_registered() -> None:
+    assert set(REGISTERED) >= {
+        "mask",
+        "regex_extract",
+        "parse",
+        "rename",
+        "remove",
+        "split",
+        "sample",
+        "lookup",
+    }
