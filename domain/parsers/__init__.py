@@ -1,0 +1,8 @@
+"""Pure parsers for network input: syslog (RFC 5424 and RFC 3164) and statsd lines."""
+
+from __future__ import annotations
+
+from domain.parsers.statsd import parse_statsd_line, parse_statsd_packet
+from domain.parsers.syslog import parse_syslog
+
+__all__ = ["parse_statsd_line", "parse_statsd_packet", "parse_syslog"]
