@@ -1,0 +1,1 @@
+"""SQLite adapters: state database, repositories."""
