@@ -111,23 +111,30 @@ class InMemoryRouteTableRepository:
 
 @dataclass
 class InMemoryIdempotencyStore:
-    """Keys with their answer (``None`` while claimed and unanswered)."""
+    """Keys with their answer (``None`` while claimed and unanswered) and when they were claimed."""
 
-    answers: dict[str, StoredAnswer | None] = field(default_factory=dict)
+    answers: dict[str, tuple[StoredAnswer | None, float]] = field(default_factory=dict)
+    abandoned_after_s: float = 60.0
 
     async def claim(self, key: str, at: float) -> StoredAnswer | InProgress | None:
         if key in self.answers:
-            answer = self.answers[key]
-            return answer if answer is not None else InProgress(key)
-        self.answers[key] = None
+            answer, claimed_at = self.answers[key]
+            if answer is not None:
+                return answer
+            if claimed_at > at - self.abandoned_after_s:
+                return InProgress(key)
+        self.answers[key] = (None, at)
         return None
 
     async def complete(self, key: str, answer: StoredAnswer) -> None:
-        self.answers[key] = answer
+        held = self.answers.get(key)
+        if held is not None and held[0] is None:
+            self.answers[key] = (answer, held[1])
 
     async def release(self, key: str) -> None:
-        if self.answers.get(key) is None:
-            self.answers.pop(key, None)
+        held = self.answers.get(key)
+        if held is not None and held[0] is None:
+            del self.answers[key]
 
 
 @dataclass

@@ -1,0 +1,134 @@
+"""The SQLite management store on a real file: migrations, WAL, history, rollback, races."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import anyio
+import pytest
+
+from application.pipelines import PipelineDraft
+from application.services import make_services
+from domain.errors import ConcurrencyConflict
+from domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from domain.routes import Route, RouteId, RouteTable, SinkName
+from infrastructure.sqlite.management_db import MIGRATIONS, ManagementDb
+from infrastructure.sqlite.repositories import (
+    SqliteIdempotencyStore,
+    SqlitePipelineRepository,
+    SqliteRouteTableRepository,
+    StoredDocumentInvalid,
+)
+from infrastructure.sqlite.state_db import applied_migrations, open_state_db
+from tests.fakes import FAKE_FACTORIES, CountingIds, FakeClock, fake_filter_check
+
+UPPER = PipelineDraft((FunctionSpec("upper", {"field": "msg"}),), "shout")
+DROP = PipelineDraft((FunctionSpec("drop"),), "quiet")
+
+
+async def test_migrations_apply_once_and_keep_data(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "state.db"
+    db = await ManagementDb.open(path)
+    await SqlitePipelineRepository(db).add(Pipeline(PipelineId("p"), UPPER.functions))
+    await db.close()
+    again = await ManagementDb.open(path)
+    try:
+        stored = await SqlitePipelineRepository(again).get(PipelineId("p"))
+        assert isinstance(stored, Pipeline)
+    finally:
+        await again.close()
+    with sqlite3.connect(path) as raw:
+        names = [r[0] for r in raw.execute("SELECT name FROM migrations")]
+        assert names == [m.name for m in MIGRATIONS]
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    raw.close()
+
+
+async def test_applied_migrations_lists_ours(tmp_path: Path) -> None:
+    conn = await open_state_db(tmp_path / "s.db", MIGRATIONS)
+    try:
+        assert await applied_migrations(conn) == tuple(m.name for m in MIGRATIONS)
+    finally:
+        await conn.close()
+
+
+async def test_history_and_rollback_through_the_use_cases(tmp_path: Path) -> None:
+    db = await ManagementDb.open(tmp_path / "state.db")
+    try:
+        svc = make_services(
+            pipelines=SqlitePipelineRepository(db),
+            routes=SqliteRouteTableRepository(db),
+            idempotency=SqliteIdempotencyStore(db),
+            factories=FAKE_FACTORIES,
+            known_sinks=frozenset({"out"}),
+            filter_check=fake_filter_check,
+            handlers={},
+            ids=CountingIds(),
+            clock=FakeClock(),
+        )
+        pid = PipelineId("p")
+        await svc.pipelines.create(UPPER, pid)
+        await svc.pipelines.update(pid, DROP, 1)
+        back = await svc.pipelines.rollback(pid, 1, 2)
+        assert isinstance(back, Pipeline)
+        assert (back.version, back.functions, back.description) == (3, UPPER.functions, "shout")
+        history = await svc.pipelines.history(pid)
+        assert isinstance(history, tuple)
+        assert [(p.version, p.description) for p in history] == [(1, "shout"), (2, "quiet"), (3, "shout")]
+        routes = (Route(RouteId("r"), "true", (SinkName("out"),), pid),)
+        await svc.routes.put(routes, 0)
+        await svc.routes.put((), 1)
+        rolled = await svc.routes.rollback(1, None)
+        assert isinstance(rolled, RouteTable)
+        assert (rolled.version, rolled.routes) == (3, routes)
+    finally:
+        await db.close()
+
+
+async def test_two_connections_race_one_wins(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    a, b = await ManagementDb.open(path), await ManagementDb.open(path)
+    try:
+        await SqlitePipelineRepository(a).add(Pipeline(PipelineId("p"), UPPER.functions))
+        results: list[object] = []
+
+        async def write(db: ManagementDb, draft: PipelineDraft) -> None:
+            repo = SqlitePipelineRepository(db)
+            results.append(await repo.update(Pipeline(PipelineId("p"), draft.functions), 1))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(write, a, UPPER)
+            tg.start_soon(write, b, DROP)
+        assert sorted(type(r).__name__ for r in results) == ["ConcurrencyConflict", "Pipeline"]
+        assert ConcurrencyConflict("pipeline", "p", 1, 2) in results
+        assert [p.version for p in await SqlitePipelineRepository(b).history(PipelineId("p"))] == [1, 2]
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_document_edited_by_hand_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    db = await ManagementDb.open(path)
+    try:
+        await SqlitePipelineRepository(db).add(Pipeline(PipelineId("p"), UPPER.functions))
+        with sqlite3.connect(path) as raw:
+            raw.execute("UPDATE pipelines SET doc = '{\"id\": 3}'")
+        raw.close()
+        with pytest.raises(StoredDocumentInvalid, match="stored pipeline"):
+            await SqlitePipelineRepository(db).get(PipelineId("p"))
+    finally:
+        await db.close()
+
+
+async def test_expired_idempotency_keys_are_forgotten(tmp_path: Path) -> None:
+    db = await ManagementDb.open(tmp_path / "state.db")
+    try:
+        keys = SqliteIdempotencyStore(db)
+        await keys.claim("old", 10.0)
+        await keys.claim("new", 1000.0)
+        assert await keys.expire(500.0) == 1
+        assert await keys.claim("old", 1000.0) is None
+    finally:
+        await db.close()
