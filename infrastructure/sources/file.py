@@ -1,0 +1,219 @@
+"""``FileSource``: NDJSON or plain lines from the files matching a glob, read once or followed."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
+from typing import Literal, TypeAlias, final
+
+import anyio
+import anyio.to_thread
+
+from domain.ports import Clock, IdFactory, SourceBatch
+from infrastructure.sources.acks import AckLedger
+from infrastructure.sources.checkpoints import CheckpointStore, MemoryCheckpointStore
+from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
+from infrastructure.sources.tail import FileTail, PathChange, open_file, read_head
+
+__all__ = ["FileSource", "StartAt"]
+
+StartAt: TypeAlias = Literal["beginning", "end"]
+"""Where a file without checkpoint is read from (``end``: only files present at start)."""
+
+_BATCHES_PER_ROUND = 16  # while following, a busy file yields to the others after this many batches
+
+
+def _glob(pattern: str) -> list[str]:
+    return sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
+
+
+@final
+class FileSource:
+    """Reads the files matching ``path`` (a glob) in batches of up to ``batch_size`` lines.
+
+    Without ``follow`` every matching file is read once, in sorted order, and the source ends (a
+    last line without newline is still an event). With ``follow`` it tails them: files that appear
+    are read from the start, a file rotated by rename is read to its end through the open handle
+    before the new file at its path is opened, and a truncated file is read again from offset 0.
+
+    Guarantees: at least once, in file order. Each batch's ``ack`` acknowledges its lines; the
+    checkpoint ``(path, inode, offset)`` only moves over acknowledged batches, in reading order, and
+    is saved at most every ``checkpoint_interval_s`` and when the source ends. A restart resumes at
+    the saved checkpoint (another inode there: the file was rotated, so the new one is read from 0),
+    so lines acknowledged after the last save are read again: duplicates are possible after a crash,
+    losses are not. Not covered: a file rotated away twice between two polls, a truncation followed
+    by a rewrite past the old size between two polls, and data appended while a file is not read
+    with ``start_at: end`` and no checkpoint.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        path: str,
+        *,
+        ids: IdFactory,
+        clock: Clock,
+        checkpoints: CheckpointStore | None = None,
+        format: Format = "ndjson",
+        follow: bool = False,
+        start_at: StartAt = "beginning",
+        batch_size: int = 1024,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        poll_interval_s: float = 0.25,
+        checkpoint_interval_s: float = 0.2,
+        chunk_bytes: int = 1 << 20,
+    ) -> None:
+        self.name = name
+        self._pattern = os.path.abspath(path)
+        self._ids, self._clock = ids, clock
+        self._store: CheckpointStore = checkpoints if checkpoints is not None else MemoryCheckpointStore()
+        self._format, self._follow, self._start_at = format, follow, start_at
+        self._batch_size, self._max_line_bytes, self._chunk = batch_size, max_line_bytes, chunk_bytes
+        self._poll, self._save_every = poll_interval_s, checkpoint_interval_s
+        self._ledger = AckLedger()
+        self._tails: dict[str, FileTail] = {}
+        self._done: dict[int, tuple[int, bytes]] = {}  # inode -> (offset read to, first bytes)
+        self._stopping = False
+        self._sleep_scope: anyio.CancelScope | None = None
+        self._last_save = float("-inf")
+
+    def stop(self) -> None:
+        """Finish the batch in hand and end (checkpoints acknowledged so far are saved)."""
+        self._stopping = True
+        if self._sleep_scope is not None:
+            self._sleep_scope.cancel()
+
+    async def save_checkpoints(self) -> None:
+        """Save the acknowledged positions that moved (the runtime may call it after the last ack)."""
+        self._last_save = anyio.current_time()
+        for path, (inode, offset) in self._ledger.take_changed().items():
+            await self._store.save(self.name, path, inode, offset)
+
+    async def batches(self) -> AsyncIterator[SourceBatch]:
+        """Yield batches until every file is read (or, with ``follow``, until ``stop``)."""
+        try:
+            await self._discover(initial=True)
+            if self._follow:
+                async with aclosing(self._follow_files()) as followed:
+                    async for batch in followed:
+                        yield batch
+            else:
+                for path in sorted(self._tails):
+                    async with aclosing(self._drain(self._tails[path])) as rest:
+                        async for batch in rest:
+                            yield batch
+            await self.save_checkpoints()
+        finally:
+            for tail in self._tails.values():
+                tail.discard()
+            self._tails.clear()
+
+    async def _follow_files(self) -> AsyncGenerator[SourceBatch, None]:
+        while not self._stopping:
+            progressed = False
+            for tail in list(self._tails.values()):
+                for _ in range(_BATCHES_PER_ROUND):
+                    if self._stopping:
+                        return
+                    await tail.fill(self._batch_size, self._chunk)
+                    batch = self._take(tail)
+                    if batch is not None:
+                        progressed = True
+                        yield batch
+                    if tail.at_eof and not tail.splitter.ready:
+                        break
+                if not (tail.at_eof and not tail.splitter.ready):
+                    continue
+                match await tail.change():
+                    case PathChange.SAME:
+                        pass
+                    case PathChange.TRUNCATED:
+                        tail.rewind()
+                        progressed = True
+                    case PathChange.MOVED:
+                        async with aclosing(self._drain(tail)) as rest:
+                            async for batch in rest:
+                                yield batch
+                        if self._stopping:
+                            return
+                        await self._retire(tail)
+                        progressed = True
+            await self._discover(initial=False)
+            if self._ledger.has_changes and anyio.current_time() - self._last_save >= self._save_every:
+                await self.save_checkpoints()
+            if not progressed:
+                await self._sleep()
+
+    async def _drain(self, tail: FileTail) -> AsyncGenerator[SourceBatch, None]:
+        """Read ``tail`` to its end; its last line counts even without a newline."""
+        while not self._stopping:
+            await tail.fill(self._batch_size, self._chunk)
+            if tail.at_eof:
+                tail.splitter.finish()
+            batch = self._take(tail)
+            if batch is not None:
+                yield batch
+            if tail.at_eof and not tail.splitter.ready:
+                return
+
+    def _take(self, tail: FileTail) -> SourceBatch | None:
+        if not tail.splitter.ready:
+            return None
+        lines, rejected, offset = tail.splitter.take(self._batch_size)
+        events, bad = decode_lines(
+            lines, self._format, self.name, self._ids, self._clock, self._max_line_bytes
+        )
+        rejected.extend(bad)
+        ack = self._ledger.issue(tail.path, tail.inode, offset)
+        if not events and not rejected:  # only blank lines: nothing to deliver
+            ack()
+            return None
+        return SourceBatch(self.name, events, rejected, ack)
+
+    async def _retire(self, tail: FileTail) -> None:
+        """Close a file rotated away or deleted (read to its end) and open what is now at its path."""
+        head = await tail.close()
+        self._done[tail.inode] = (tail.splitter.offset, head)
+        del self._tails[tail.path]
+        await self._open(tail.path, rotated=True)
+
+    async def _discover(self, *, initial: bool) -> None:
+        for path in await anyio.to_thread.run_sync(_glob, self._pattern):
+            if path not in self._tails:
+                await self._open(path, initial=initial)
+
+    async def _open(self, path: str, *, initial: bool = False, rotated: bool = False) -> None:
+        """Open ``path`` from 0 when it replaced a rotated file, else from where ``_resume`` says."""
+        opened = await open_file(path)
+        if opened is None:
+            return
+        handle, inode, size = opened
+        if any(t.inode == inode for t in self._tails.values()):  # still read at its old path
+            handle.close()
+            return
+        offset = 0 if rotated else await self._resume(path, inode, size, initial=initial)
+        self._tails[path] = FileTail(path, handle, inode, offset, self._max_line_bytes)
+
+    async def _resume(self, path: str, inode: int, size: int, *, initial: bool) -> int:
+        """The checkpoint's offset (same inode), 0 (another inode), or where ``start_at`` says."""
+        saved = await self._store.load(self.name, path)
+        if saved is not None:
+            saved_inode, saved_offset = saved
+            return saved_offset if saved_inode == inode and saved_offset <= size else 0
+        done = self._done.get(inode)
+        if done is not None and done[0] <= size:
+            offset, head = done
+            if await anyio.to_thread.run_sync(read_head, path, len(head)) == head:
+                self._ledger.issue(path, inode, offset)()  # a file we read, renamed into the glob
+                return offset
+        return size if initial and self._start_at == "end" else 0
+
+    async def _sleep(self) -> None:
+        with anyio.CancelScope() as scope:
+            self._sleep_scope = scope
+            if self._stopping:
+                scope.cancel()
+            await anyio.sleep(self._poll)
+        self._sleep_scope = None

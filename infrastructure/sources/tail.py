@@ -1,0 +1,109 @@
+"""One file being read by a file source: its handle, inode, line splitter and what became of its path.
+
+Every blocking call (open, read, stat, close) runs in a worker thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from typing import BinaryIO, final
+
+import anyio.to_thread
+
+from infrastructure.sources.lines import LineSplitter
+
+__all__ = ["HEAD_BYTES", "FileTail", "PathChange", "open_file", "read_head"]
+
+HEAD_BYTES = 256
+"""How many leading bytes identify a file we already read, should its inode be reused."""
+
+
+class PathChange(enum.Enum):
+    """What a tail at end of file finds at its path."""
+
+    SAME = "same"  # the file it reads, no shorter than what was read
+    TRUNCATED = "truncated"  # the same file, now shorter than what was read (copytruncate)
+    MOVED = "moved"  # another file, or none (rotated by rename, or deleted)
+
+
+def _open_sync(path: str) -> tuple[BinaryIO, int, int]:
+    handle = open(path, "rb")  # noqa: SIM115 - the tail owns it until close()
+    st = os.fstat(handle.fileno())
+    return handle, st.st_ino, st.st_size
+
+
+async def open_file(path: str) -> tuple[BinaryIO, int, int] | None:
+    """Open ``path`` for reading: ``(handle, inode, size)``, or ``None`` when it cannot be opened."""
+    try:
+        return await anyio.to_thread.run_sync(_open_sync, path)
+    except OSError:
+        return None
+
+
+def read_head(path: str, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes of a file (blocking; call it in a worker thread)."""
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+@final
+class FileTail:
+    """An open file read from an offset; lines come out of ``splitter``."""
+
+    __slots__ = ("_handle", "at_eof", "inode", "path", "read_pos", "splitter")
+
+    def __init__(self, path: str, handle: BinaryIO, inode: int, offset: int, max_line_bytes: int) -> None:
+        handle.seek(offset)
+        self.path = path
+        self.inode = inode
+        self._handle = handle
+        self.read_pos = offset  # where the next read starts
+        self.splitter = LineSplitter(offset, max_line_bytes)
+        self.at_eof = False
+
+    async def fill(self, lines: int, chunk_bytes: int) -> None:
+        """Read chunks until ``lines`` complete lines are ready or the end of the file (``at_eof``)."""
+        self.at_eof = False
+        while self.splitter.ready < lines:
+            chunk = await anyio.to_thread.run_sync(self._handle.read, chunk_bytes)
+            if not chunk:
+                self.at_eof = True
+                return
+            self.read_pos += len(chunk)
+            self.splitter.feed(chunk)
+
+    async def change(self) -> PathChange:
+        """What is at this tail's path now (call it at end of file)."""
+        return await anyio.to_thread.run_sync(self._change_sync)
+
+    def _change_sync(self) -> PathChange:
+        try:
+            at_path = os.stat(self.path)
+        except OSError:
+            return PathChange.MOVED
+        if at_path.st_ino != self.inode:
+            return PathChange.MOVED
+        if os.fstat(self._handle.fileno()).st_size < self.read_pos:
+            return PathChange.TRUNCATED
+        return PathChange.SAME
+
+    def rewind(self) -> None:
+        """Start again from offset 0 (the file was truncated); an unfinished line is dropped."""
+        self._handle.seek(0)
+        self.read_pos = 0
+        self.splitter = LineSplitter(0, self.splitter.max_line_bytes)
+
+    async def close(self) -> bytes:
+        """Close the file; return its first bytes (to recognize it if it turns up at another path)."""
+        return await anyio.to_thread.run_sync(self._close_sync)
+
+    def discard(self) -> None:
+        """Close the file now (on the way out; closing a file opened for reading does not block)."""
+        self._handle.close()
+
+    def _close_sync(self) -> bytes:
+        try:
+            return os.pread(self._handle.fileno(), HEAD_BYTES, 0)
+        finally:
+            self._handle.close()
