@@ -1,0 +1,102 @@
+"""``HttpSink``: POSTs NDJSON batches, each request keyed so the receiver can drop a resend."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import final
+
+import anyio
+import httpx
+
+from domain.events import Event
+from infrastructure.sinks.encode import encode_ndjson
+from infrastructure.sinks.errors import SinkError
+
+__all__ = ["HttpSink", "idempotency_key"]
+
+_RETRYABLE_4XX = frozenset({408, 425, 429})
+
+
+def idempotency_key(event_ids: Sequence[str]) -> str:
+    """The ``Idempotency-Key`` of a request: a SHA-256 of its event ids, in order.
+
+    >>> idempotency_key(["a", "b"]) == idempotency_key(["a", "b"]) != idempotency_key(["b", "a"])
+    True
+    """
+    return hashlib.sha256("\n".join(event_ids).encode()).hexdigest()
+
+
+@final
+class HttpSink:
+    """POSTs the events' fields as NDJSON to ``url``, in requests of at most ``batch_size`` events.
+
+    Each request carries ``Idempotency-Key`` (see ``idempotency_key``) and ``X-Pipeflow-Event-Ids``
+    (the ids, comma-separated), so a receiver can drop what it already has when the runtime
+    resends a batch. ``headers`` (e.g. ``Authorization``) go on every request. One attempt per
+    ``write``: a non-2xx answer, a network error or a request over ``timeout_s`` is a ``SinkError``.
+    Keep ``batch_size`` so the id header stays under the receiver's header limit (about 27 bytes an id).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        batch_size: int = 100,
+        timeout_s: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.name = name
+        self._url = url
+        self._headers = {"Content-Type": "application/x-ndjson", **(headers or {})}
+        self._batch_size = batch_size
+        self._timeout_s = timeout_s
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    async def open(self) -> None:
+        """Create the connection pool."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                headers=self._headers, timeout=self._timeout_s, transport=self._transport
+            )
+
+    async def write(self, events: Sequence[Event]) -> None:
+        """POST the batch in requests of at most ``batch_size`` events, in order.
+
+        :raises SinkError: when a request failed; ``written`` counts the events sent before it.
+        :raises RuntimeError: when the sink is not open (a bug in the caller).
+        """
+        client = self._client
+        if client is None:
+            raise RuntimeError(f"http sink {self.name!r} written before open()")
+        for start in range(0, len(events), self._batch_size):
+            await self._post(client, events[start : start + self._batch_size], written=start)
+
+    async def _post(self, client: httpx.AsyncClient, chunk: Sequence[Event], *, written: int) -> None:
+        ids = [e.id for e in chunk]
+        headers = {"Idempotency-Key": idempotency_key(ids), "X-Pipeflow-Event-Ids": ",".join(ids)}
+        try:
+            with anyio.fail_after(self._timeout_s):
+                response = await client.post(self._url, content=encode_ndjson(chunk), headers=headers)
+        except TimeoutError:
+            raise SinkError(self.name, f"no answer within {self._timeout_s}s", written=written) from None
+        except httpx.HTTPError as exc:
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise SinkError(self.name, reason, written=written) from exc
+        status = response.status_code
+        if not 200 <= status < 300:
+            retryable = status >= 500 or status in _RETRYABLE_4XX
+            detail = response.text[:200].strip()
+            reason = f"HTTP {status} from {self._url}" + (f": {detail}" if detail else "")
+            raise SinkError(self.name, reason, retryable=retryable, written=written)
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
