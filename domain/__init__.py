@@ -2,3 +2,5 @@
 
 Nothing here does I/O, reads a clock or draws a random number; infrastructure does that.
 """
+
+__all__: list[str] = []

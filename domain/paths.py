@@ -132,8 +132,9 @@ def get_in(fields: JsonObject, path: Path) -> Json | _Missing:
 def set_in(fields: JsonObject, path: Path, value: Json) -> JsonObject:
     """Return new fields with ``value`` at ``path``; missing objects on the way are created.
 
-    The input is not changed. A list index out of range, or a step through a scalar,
-    replaces nothing and returns the fields as they were (a copy of the top level).
+    The input is not changed. A key step through a value that is not an object replaces that
+    value with a new object; a list index out of range, or an index step through a value that
+    is not a list, changes nothing (the result equals the input).
 
     >>> f = {"a": {"b": 1}}
     >>> set_in(f, ("a", "c"), 2), f

@@ -15,7 +15,7 @@ from infrastructure.actors.messages import DeadLetters
 from infrastructure.actors.retry import RetryPolicy
 from infrastructure.actors.stats import RunStats
 
-log = logging.getLogger("pipeflow.dead_letter")
+_log = logging.getLogger("pipeflow.dead_letter")
 
 
 class DeadLetterStore(Protocol):
@@ -62,11 +62,11 @@ class DeadLetterActor:
                 await self.store.write(records)
                 return True
             except Exception as exc:  # noqa: BLE001 - a failed write is retried, then dead-lettered
-                log.warning("dead-letter write failed (attempt %d): %s", attempt + 1, exc)
+                _log.warning("dead-letter write failed (attempt %d): %s", attempt + 1, exc)
                 if attempt + 1 < self.retry.attempts:
                     await anyio.sleep(self.retry.delay(attempt))
         self.failures += len(records)
-        log.error("could not store %d dead letters; their source is not acknowledged", len(records))
+        _log.error("could not store %d dead letters; their source is not acknowledged", len(records))
         return False
 
 

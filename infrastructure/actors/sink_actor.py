@@ -22,7 +22,7 @@ from infrastructure.actors.messages import Delivery
 from infrastructure.actors.retry import RetryPolicy
 from infrastructure.actors.stats import RunStats
 
-log = logging.getLogger("pipeflow.sink")
+_log = logging.getLogger("pipeflow.sink")
 
 WhenFull: TypeAlias = Literal["block", "drop_newest", "dead_letter"]
 
@@ -87,7 +87,7 @@ class SinkActor:
             try:
                 await self.sink.close()
             except Exception as exc:  # noqa: BLE001 - a failed write is retried, then dead-lettered
-                log.error("sink %s failed to close: %s", self.name, exc)
+                _log.error("sink %s failed to close: %s", self.name, exc)
 
     async def _write(self, delivery: Delivery) -> None:
         last = "no attempt"
@@ -100,7 +100,7 @@ class SinkActor:
                     await self.sink.write(delivery.events)
             except Exception as exc:  # noqa: BLE001 - a failed write is retried, then dead-lettered
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                log.warning(
+                _log.warning(
                     "sink %s write failed (attempt %d/%d): %s",
                     self.name,
                     attempt + 1,

@@ -25,7 +25,7 @@ from infrastructure.actors.plan import BatchPlan
 from infrastructure.actors.sink_actor import SinkActor
 from infrastructure.actors.stats import RunStats
 
-log = logging.getLogger("pipeflow.topology")
+_log = logging.getLogger("pipeflow.topology")
 
 Planner = Callable[[SourceBatch], BatchPlan]
 """Routes one source batch: reads the current routing snapshot once, so a batch sees one version."""
@@ -129,10 +129,10 @@ class Topology:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async for signum in signals:
                 if self.stopping:
-                    log.warning("second signal: stopping now")
+                    _log.warning("second signal: stopping now")
                     group.cancel_scope.cancel()
                     return
-                log.info("received %s: stopping sources, draining", signal.Signals(signum).name)
+                _log.info("received %s: stopping sources, draining", signal.Signals(signum).name)
                 self.stop()
 
 

@@ -1,1 +1,3 @@
 """Sinks: adapters that write batches of events."""
+
+__all__: list[str] = []

@@ -1,1 +1,3 @@
 """Sources: pull-based async iterators of ``SourceBatch`` values."""
+
+__all__: list[str] = []

@@ -1,1 +1,3 @@
 """SQLite adapters: state database, repositories."""
+
+__all__: list[str] = []

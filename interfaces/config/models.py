@@ -196,6 +196,7 @@ __all__ = [
     "ConfigTestCase",
     "FileSink",
     "FileSource",
+    "Format",
     "FunctionConfig",
     "HttpSink",
     "HttpSource",

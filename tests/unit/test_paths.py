@@ -101,11 +101,11 @@ def test_set_in_with_an_index_out_of_range_changes_nothing() -> None:
     assert set_in(FIELDS, ("s", 0), "z") == FIELDS
 
 
-def test_set_in_through_a_scalar_replaces_nothing_as_its_docstring_says() -> None:
-    # set_in's docstring: "a step through a scalar, replaces nothing and returns the fields as
-    # they were". An index step through a scalar does that; a key step replaces the scalar (or a
-    # list) with a new object instead. Either the code or the docstring is wrong (reported).
-    assert set_in({"s": "text"}, ("s", "x"), 1) == {"s": "text"}
+def test_set_in_key_step_through_a_scalar_replaces_it_with_an_object() -> None:
+    # As set_in's docstring says: a key step through a non-object makes a new object there
+    # (like ``eval`` setting ``a.b`` where ``a`` held a string); an index step changes nothing.
+    assert set_in({"s": "text"}, ("s", "x"), 1) == {"s": {"x": 1}}
+    assert set_in({"s": "text"}, ("s", 0), 1) == {"s": "text"}
 
 
 def test_remove_in_removes_keys_and_list_elements() -> None:
