@@ -1,0 +1,95 @@
+"""``StdinSource``: NDJSON or plain lines from standard input (or any binary stream), until EOF."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Callable
+from typing import Protocol, final
+
+import anyio
+import anyio.to_thread
+
+from domain.ports import Clock, IdFactory, SourceBatch
+from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
+from infrastructure.sources.lines import LineSplitter
+
+__all__ = ["ByteStream", "StdinSource"]
+
+
+class ByteStream(Protocol):
+    """A blocking binary stream: ``sys.stdin.buffer``, a pipe, a ``BytesIO``."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes; ``b""`` at end of stream."""
+        ...
+
+
+@final
+class StdinSource:
+    """Reads a binary stream in a worker thread and yields batches of up to ``batch_size`` lines.
+
+    Reads return what is available (``read1`` when the stream has it) and each read's complete
+    lines are yielded at once, so lines arriving slowly on a pipe are not held back; under load
+    reads are large and so are batches. The source ends at EOF; a last line without
+    newline is still an event.
+
+    Guarantees: none beyond the process. Standard input cannot be read again, so batches carry no
+    ``ack`` and events read but not yet written when the process is killed are lost. On ``stop``
+    the lines already read are still yielded, then the source ends.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        ids: IdFactory,
+        clock: Clock,
+        stream: ByteStream | None = None,
+        format: Format = "ndjson",
+        batch_size: int = 1024,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        chunk_bytes: int = 1 << 20,
+    ) -> None:
+        self.name = name
+        self._ids, self._clock = ids, clock
+        self._stream: ByteStream = stream if stream is not None else sys.stdin.buffer
+        self._format, self._batch_size, self._chunk = format, batch_size, chunk_bytes
+        self._max_line_bytes = max_line_bytes
+        self._stopping = False
+        self._read_scope: anyio.CancelScope | None = None
+
+    def stop(self) -> None:
+        """Stop reading: the lines already read are yielded, then the source ends."""
+        self._stopping = True
+        if self._read_scope is not None:
+            self._read_scope.cancel()
+
+    async def batches(self) -> AsyncIterator[SourceBatch]:
+        """Yield batches until EOF (or ``stop``): after each read, the complete lines it brought."""
+        splitter = LineSplitter(0, self._max_line_bytes)
+        read: Callable[[int], bytes] = getattr(self._stream, "read1", self._stream.read)
+        ended = False
+        while not ended:
+            chunk = await self._read(read)
+            if chunk:
+                splitter.feed(chunk)
+            else:
+                ended = True
+                splitter.finish()
+            while splitter.ready:
+                lines, rejected, _ = splitter.take(self._batch_size)
+                events, bad = decode_lines(
+                    lines, self._format, self.name, self._ids, self._clock, self._max_line_bytes
+                )
+                rejected.extend(bad)
+                if events or rejected:
+                    yield SourceBatch(self.name, events, rejected)
+
+    async def _read(self, read: Callable[[int], bytes]) -> bytes:
+        """The next chunk; ``b""`` at EOF or once stopped (a blocked read is abandoned then)."""
+        chunk = b""
+        if not self._stopping:
+            with anyio.CancelScope() as self._read_scope:
+                chunk = await anyio.to_thread.run_sync(read, self._chunk, abandon_on_cancel=True)
+            self._read_scope = None
+        return chunk
