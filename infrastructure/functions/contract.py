@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -188,9 +189,14 @@ def check_config(plugin: FunctionPlugin[Any], config: Mapping[str, Json]) -> Non
     build_fn(plugin, config)
     assert isinstance(plugin.schema(), dict), f"{plugin.name}: schema() is not a JSON schema"
     model = plugin.model.model_validate(dict(config))
-    again = plugin.model.model_validate(model.model_dump())
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # pydantic warns, not raises, when a field does not serialize
+            python_dump, dumped = model.model_dump(), model.model_dump(mode="json")
+    except Exception as exc:  # the author sees why the dump failed, whatever it raised
+        raise AssertionError(f"{plugin.name}: config {model!r} does not serialize: {exc}") from exc
+    again = plugin.model.model_validate(python_dump)
     assert again == model, f"{plugin.name}: config does not round-trip: {model!r} became {again!r}"
-    dumped = model.model_dump(mode="json")
     assert json_problem(dumped, "config") is None, f"{plugin.name}: {json_problem(dumped, 'config')}"
     via_json = plugin.model.model_validate(json.loads(json.dumps(dumped)))
     assert via_json == model, f"{plugin.name}: config does not round-trip through JSON: became {via_json!r}"
