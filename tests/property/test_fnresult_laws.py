@@ -30,7 +30,7 @@ from tests.strategies import GenFn, events, fn_results, gen_fns
 
 Fn = Callable[[Event], FnResult]
 
-EXAMPLES = settings(max_examples=150, deadline=None)
+EXAMPLES = settings(max_examples=100, deadline=None)
 
 
 def kleisli(f: Fn, g: Fn) -> Fn:
