@@ -1,0 +1,89 @@
+"""Laws of ``LineSplitter``: however the stream is cut into chunks, the lines and offsets are the same.
+
+Reference: ``content.split(b"\\n")`` (without the empty piece after a final newline). Each taken item
+is that line, or, for a line over ``max_line_bytes`` that was held back unfinished, a reject of its
+first ``max_line_bytes``; the offset after each item is where the next line starts.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from infrastructure.sources.lines import LineSplitter
+
+MAX = 6
+
+contents = st.lists(st.sampled_from([b"a", b"bc", b"\n", b"\n\n", b"xxxxxxx", b"\r\n"]), max_size=30).map(
+    b"".join
+)
+
+
+@st.composite
+def chunked(draw: st.DrawFn) -> tuple[bytes, list[bytes]]:
+    content = draw(contents)
+    cuts = sorted(draw(st.lists(st.integers(0, len(content)), max_size=8)))
+    bounds = [0, *cuts, len(content)]
+    return content, [content[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def reference(content: bytes) -> list[tuple[bytes, int]]:
+    pieces = content.split(b"\n")
+    if pieces[-1] == b"":
+        pieces.pop()
+    out: list[tuple[bytes, int]] = []
+    offset = 0
+    for piece in pieces:
+        offset = min(offset + len(piece) + 1, len(content))
+        out.append((piece, offset))
+    return out
+
+
+@settings(max_examples=200)
+@given(chunked(), st.integers(1, 4))
+def test_any_chunking_gives_the_reference_lines_and_offsets(
+    case: tuple[bytes, list[bytes]], take: int
+) -> None:
+    content, chunks = case
+    splitter = LineSplitter(0, MAX)
+    got: list[tuple[bytes, int]] = []
+
+    def drain() -> None:
+        while splitter.ready:
+            lines, rejected, offset = splitter.take(1)
+            assert len(lines) + len(rejected) == 1
+            if rejected:
+                assert rejected[0].reason.startswith("line over max_line_bytes")
+            got.append(((lines or [r.raw for r in rejected])[0], offset))
+
+    for chunk in chunks:
+        splitter.feed(chunk)
+        drain()
+    splitter.finish()
+    drain()
+    want = reference(content)
+    assert [offset for _, offset in got] == [offset for _, offset in want]
+    for (line, _), (expected, _) in zip(got, want, strict=True):
+        assert line == expected or (len(expected) > MAX and line == expected[:MAX])
+    assert splitter.offset == len(content)
+    assert not splitter.has_partial
+
+
+@settings(max_examples=100)
+@given(contents, st.integers(1, 5))
+def test_taking_n_at_a_time_ends_at_the_same_offset(content: bytes, n: int) -> None:
+    one, many = LineSplitter(10, MAX), LineSplitter(10, MAX)
+    for splitter in (one, many):
+        splitter.feed(content)
+        splitter.finish()
+    counted = 0
+    while one.ready:
+        one.take(1)
+        counted += 1
+    while many.ready:
+        lines, rejected, _ = many.take(n)
+        assert len(lines) + len(rejected) <= n
+    assert one.offset == many.offset == 10 + len(content)
+    assert counted == len(reference(content))
