@@ -1,20 +1,78 @@
-"""The management and ingest HTTP API (``pipeflow serve``), as an ASGI app."""
+"""The management HTTP API (``pipeflow serve``), as an ASGI app built from ``Services``.
+
+``create_app`` takes everything through its parameters (this module never imports an adapter);
+``bootstrap`` builds the ``Services`` and the runtime adds its own routers (ingest, metrics).
+With a token, every request but ``GET /health`` needs ``Authorization: Bearer <token>``.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import secrets
+from collections.abc import Sequence
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from application.services import Services
+from interfaces.api_models import HealthOut, ProblemOut
+from interfaces.api_pipelines import pipelines_router
+from interfaces.api_responses import error
+from interfaces.api_routes import routes_router
 
 
-def create_app() -> FastAPI:
-    """The ASGI app; routes are added as the API grows."""
-    app = FastAPI(title="pipeflow", version="0.1.0")
+class BearerAuth:
+    """ASGI middleware: 401 unless the request carries the bearer token (``GET /health`` is open)."""
 
-    @app.get("/health")
-    async def health() -> dict[str, str]:
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self._app = app
+        self._expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the ``Authorization`` header of HTTP requests, then pass them on."""
+        if scope["type"] != "http" or (scope["method"] in ("GET", "HEAD") and scope["path"] == "/health"):
+            await self._app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+        if secrets.compare_digest(given, self._expected):
+            await self._app(scope, receive, send)
+            return
+        denied = error(401, "unauthorized", "send Authorization: Bearer <token>")
+        denied.headers["WWW-Authenticate"] = 'Bearer realm="pipeflow"'
+        await denied(scope, receive, send)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    found = [
+        ProblemOut(where=".".join(str(p) for p in e["loc"] if p != "body"), message=str(e["msg"]))
+        for e in exc.errors()
+    ]
+    return error(422, "invalid", f"{len(found)} problem(s) with the request", problems=found)
+
+
+def create_app(services: Services, *, token: str | None, routers: Sequence[APIRouter] = ()) -> FastAPI:
+    """The ASGI app: health, ``/pipelines``, ``/routes``, plus ``routers`` (the runtime's ingest, metrics)."""
+    app = FastAPI(
+        title="pipeflow",
+        version="0.1.0",
+        summary="Manage pipelines and routes of a running pipeflow; changes apply without a restart.",
+    )
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+
+    @app.get("/health", response_model=HealthOut, tags=["health"])
+    async def health() -> HealthOut:
         """Liveness: answers without auth."""
-        return {"status": "ok"}
+        return HealthOut(status="ok")
 
+    app.include_router(pipelines_router(services))
+    app.include_router(routes_router(services))
+    for router in routers:
+        app.include_router(router)
+    if token is not None:
+        app.add_middleware(BearerAuth, token=token)
     return app
 
 
-__all__ = ["create_app"]
+__all__ = ["BearerAuth", "create_app"]

@@ -1,0 +1,71 @@
+"""``/routes``: the whole ordered route table, versioned like a pipeline (``ETag``/``If-Match``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
+
+from application.services import Services
+from domain.routes import RouteTable
+from interfaces.api_models import ErrorOut, RollbackIn, RoutesIn, RoutesOut, RoutesVersions
+from interfaces.api_responses import (
+    BadIfMatch,
+    MissingIfMatch,
+    expected_version,
+    failure,
+    if_match_failure,
+    ok,
+)
+
+IfMatch = Annotated[
+    str | None, Header(description="The table version you read (its ETag), quoted or bare, or *")
+]
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorOut} for code in codes}
+
+
+def _table(t: RouteTable) -> JSONResponse:
+    return ok(RoutesOut.of(t).model_dump(), t.version)
+
+
+def routes_router(services: Services) -> APIRouter:
+    """The ``/routes`` endpoints bound to ``services``."""
+    router = APIRouter(prefix="/routes", tags=["routes"])
+    uc = services.routes
+
+    @router.get("", response_model=RoutesOut)
+    async def get_routes() -> JSONResponse:
+        """The current table with its ``ETag`` (version 0 and no routes before the first ``PUT``)."""
+        return _table(await uc.get())
+
+    @router.put("", response_model=RoutesOut, responses=_errors(409, 412, 422, 428))
+    async def put_routes(body: RoutesIn, if_match: IfMatch = None) -> JSONResponse:
+        """Replace the whole table; every route is checked and every problem listed."""
+        expected = expected_version(if_match)
+        if isinstance(expected, MissingIfMatch | BadIfMatch):
+            return if_match_failure(expected)
+        got = await uc.put(tuple(r.to_route() for r in body.routes), expected)
+        return _table(got) if isinstance(got, RouteTable) else failure(got)
+
+    @router.get("/versions", response_model=RoutesVersions)
+    async def route_versions() -> JSONResponse:
+        """Every stored table, oldest first."""
+        return ok(RoutesVersions(items=[RoutesOut.of(t) for t in await uc.history()]).model_dump())
+
+    @router.post("/rollback", response_model=RoutesOut, responses=_errors(404, 409, 412, 422))
+    async def rollback_routes(body: RollbackIn, if_match: IfMatch = None) -> JSONResponse:
+        """Store an earlier table as the next version (``If-Match`` optional)."""
+        expected = expected_version(if_match) if if_match is not None else None
+        if isinstance(expected, MissingIfMatch | BadIfMatch):
+            return if_match_failure(expected)
+        got = await uc.rollback(body.version, expected)
+        return _table(got) if isinstance(got, RouteTable) else failure(got)
+
+    return router
+
+
+__all__ = ["routes_router"]
