@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from domain.engine import CompiledPipeline, Step
 from domain.errors import Problem, ValidationError
+from domain.filter.guard import guarded
 from domain.pipeline import Pipeline
 from domain.ports import FunctionFactory, PipelineFn
 
@@ -49,8 +50,7 @@ def _located(where: str, items: Sequence[tuple[str, str]]) -> list[Problem]:
 
 
 def _guard(fn: PipelineFn, text: str) -> PipelineFn | ValidationError:
-    # Replaced when the expression language lands (issue 4): never ignore a filter silently.
-    return ValidationError((Problem("", f"function filters are not supported yet: {text!r}"),))
+    return guarded(fn, text)
 
 
 __all__ = ["compile_pipeline"]

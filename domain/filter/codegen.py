@@ -1,0 +1,182 @@
+"""The compiling algebra: each node becomes Python source plus what is known about it statically.
+
+Safety: user data never enters the source text. Every literal, field key, path and regex is
+bound to a generated name (``_c0``, ``_k1``...) passed in as a closure variable; the source holds
+only those names, operators and calls of ``values`` helpers. Constant subtrees are folded at
+compile time with the same ``values`` functions the reference interpreter uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, final
+
+from domain.filter import values as v
+from domain.filter.ast import BinaryOp, FunctionName, UnaryOp
+from domain.json import Json, JsonObject
+from domain.paths import MISSING, Path, get_in
+
+_NONE: Final = object()
+_ARITHMETIC: Final = frozenset({"+", "-", "*", "/", "%"})
+_FLIP: Final = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_HELPERS: Final[dict[str, object]] = {
+    "_read": lambda f, p: None if (x := get_in(f, p)) is MISSING else x,
+    "_get_in": get_in,
+    "_MISSING": MISSING,
+    "_NUM": v.NUMBER_TYPES,
+    "_str": str,
+    "_bool": bool,
+    "_E": Exception,
+    "_neg": v.neg,
+    "_coalesce": v.coalesce,
+    **{f"_op{i}": fn for i, fn in enumerate(v.BINARY.values())},
+    **{f"_fn_{name}": fn for name, fn in v.UNARY_FUNCTIONS.items()},
+}
+_OP_NAME: Final = {op: f"_op{i}" for i, op in enumerate(v.BINARY)}
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A node compiled: a Python expression over ``f`` (the fields), and static facts about it."""
+
+    src: str
+    boolean: bool = False  # always evaluates to True or False
+    const: object = _NONE  # the value, when the node is a constant
+    path: Path | None = None  # the path, when the node is a field
+
+    @property
+    def is_const(self) -> bool:
+        """Whether the value is known at compile time."""
+        return self.const is not _NONE
+
+
+@final
+class Codegen:
+    """The algebra that compiles; it collects the names its source refers to."""
+
+    def __init__(self) -> None:
+        self.env: dict[str, object] = {}
+
+    def _bind(self, value: object, prefix: str) -> str:
+        name = f"{prefix}{len(self.env)}"
+        self.env[name] = value
+        return name
+
+    def _tmp(self) -> str:
+        return self._bind(None, "_t")  # a local of the generated function, not a closure variable
+
+    def _value(self, value: Json) -> Code:
+        if value is None or isinstance(value, bool):
+            return Code(repr(value), boolean=isinstance(value, bool), const=value)
+        return Code(self._bind(value, "_c"), const=value)
+
+    def const(self, value: bool | int | float | str | None) -> Code:
+        """A literal is bound to a name (or written as ``None``/``True``/``False``)."""
+        return self._value(value)
+
+    def field(self, path: Path) -> Code:
+        """One key reads with ``dict.get``; a longer path through ``get_in``."""
+        if len(path) == 1 and isinstance(path[0], str):
+            return Code(f"f.get({self._bind(path[0], '_k')})", path=path)
+        return Code(f"_read(f, {self._bind(path, '_p')})", path=path)
+
+    def list_(self, items: tuple[Code, ...]) -> Code:
+        """A list display, or a constant list when every item is constant."""
+        if all(i.is_const for i in items):
+            return self._value([i.const for i in items])  # type: ignore[misc]
+        return Code("[" + ", ".join(i.src for i in items) + "]")
+
+    def unary(self, op: UnaryOp, x: Code) -> Code:
+        """``not`` is ``is False``; ``-`` calls ``values.neg``."""
+        if x.is_const:
+            return self._value(x.const is False if op == "not" else v.neg(x.const))  # type: ignore[arg-type]
+        if op == "not":
+            return Code(f"(not {x.src})" if x.boolean else f"({x.src} is False)", boolean=True)
+        return Code(f"_neg({x.src})")
+
+    def binary(self, op: BinaryOp, a: Code, b: Code) -> Code:
+        """Logic inline, comparisons with a constant inline, everything else a ``values`` call."""
+        if op in ("and", "or"):
+            if a.is_const and b.is_const:
+                both = (a.const is True, b.const is True)
+                return self._value(all(both) if op == "and" else any(both))
+            return Code(f"({self._truth(a)} {op} {self._truth(b)})", boolean=True)
+        if a.is_const and b.is_const:
+            return self._value(v.BINARY[op](a.const, b.const))  # type: ignore[arg-type]
+        special = self._compare_const(op, a, b)
+        if special is None and a.is_const and op in _FLIP:
+            special = self._compare_const(_FLIP[op], b, a)  # type: ignore[arg-type]
+        if special is not None:
+            return special
+        if op == "matches" and b.is_const:
+            pattern = v.regex(b.const) if isinstance(b.const, str) else None
+            if pattern is None:
+                return self._value(False)
+            t, r = self._tmp(), self._bind(pattern, "_r")
+            return Code(f"(({t} := {a.src}).__class__ is _str and {r}.search({t}) is not None)", True)
+        return Code(f"{_OP_NAME[op]}({a.src}, {b.src})", boolean=op not in _ARITHMETIC)
+
+    def _truth(self, x: Code) -> str:
+        return x.src if x.boolean else f"({x.src} is True)"
+
+    def _compare_const(self, op: BinaryOp, a: Code, b: Code) -> Code | None:
+        # The shapes filters are made of, written out so no helper call is needed.
+        if not b.is_const or op not in _FLIP:
+            return None
+        c, t = b.const, self._tmp()
+        if op in ("==", "!="):
+            if c is None or isinstance(c, bool):
+                test = f"({a.src} is {c!r})"
+            elif isinstance(c, str):
+                test = f"({a.src} == {b.src})"
+            elif v.is_number(c):  # type: ignore[arg-type]
+                test = f"(({t} := {a.src}) == {b.src} and {t}.__class__ is not _bool)"
+            else:
+                return None
+            return Code(test if op == "==" else f"(not {test})", boolean=True)
+        if v.is_number(c):  # type: ignore[arg-type]
+            return Code(f"(({t} := {a.src}).__class__ in _NUM and {t} {op} {b.src})", boolean=True)
+        if isinstance(c, str):
+            return Code(f"(({t} := {a.src}).__class__ is _str and {t} {op} {b.src})", boolean=True)
+        return self._value(False)  # null, booleans and lists are never ordered
+
+    def call(self, name: FunctionName, args: tuple[Code, ...]) -> Code:
+        """``exists`` tests presence inline; the others call their ``values`` function."""
+        if name == "exists":
+            path = args[0].path or ()
+            if len(path) == 1 and isinstance(path[0], str):
+                return Code(f"({self._bind(path[0], '_k')} in f)", boolean=True)
+            return Code(f"(_get_in(f, {self._bind(path, '_p')}) is not _MISSING)", boolean=True)
+        if all(a.is_const for a in args):
+            if name == "coalesce":
+                return self._value(v.coalesce(*(a.const for a in args)))  # type: ignore[arg-type]
+            return self._value(v.UNARY_FUNCTIONS[name](args[0].const))  # type: ignore[arg-type]
+        joined = ", ".join(a.src for a in args)
+        return Code(f"_coalesce({joined})" if name == "coalesce" else f"_fn_{name}({joined})")
+
+    def function(self, root: Code, *, as_filter: bool) -> Callable[[JsonObject], Json] | None:
+        """Compile the root into one function of the fields; ``None`` if Python refuses the source."""
+        body = root.src if root.boolean or not as_filter else f"{root.src} is True"
+        default = "False" if as_filter else "None"
+        closure = {k: x for k, x in self.env.items() if not k.startswith("_t")}
+        names = sorted({*closure, *_HELPERS})
+        source = (
+            f"def _make({', '.join(names)}):\n"
+            f"    def _compiled(f):\n"
+            f"        try:\n            return {body}\n"
+            f"        except _E:\n            return {default}\n"
+            f"    return _compiled\n"
+        )
+        namespace: dict[str, object] = {"__builtins__": {}}
+        try:
+            # The source holds generated names only (see the module docstring), never user text.
+            exec(compile(source, "<expression>", "exec"), namespace)
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            return None
+        make: Callable[..., Callable[[JsonObject], Json]] = namespace["_make"]  # type: ignore[assignment]
+        return make(**_HELPERS, **closure)
+
+
+__all__ = ["Code", "Codegen"]

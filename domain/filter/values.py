@@ -1,0 +1,336 @@
+"""The semantics of expression values: equality, ordering, arithmetic and conversions.
+
+Every function here is total on JSON values: a type that does not fit gives ``False`` (for a
+comparison) or ``None`` (for arithmetic and conversions), never an exception. Booleans are not
+numbers: ``true == 1`` is false and ``true + 1`` is null. Both the compiled closures and the
+reference interpreter call these functions, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, Final, TypeGuard
+
+from domain.json import Json
+
+NUMBER_TYPES: Final = frozenset({int, float})
+"""The exact types that count as numbers (``bool`` is a subclass of ``int`` but is not one)."""
+
+_INT_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
+_FLOAT_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*", re.ASCII)
+
+
+def is_number(x: Json) -> TypeGuard[int | float]:
+    """Whether ``x`` is an int or a float, and not a boolean.
+
+    >>> is_number(1), is_number(1.5), is_number(True)
+    (True, True, False)
+    """
+    return x.__class__ in NUMBER_TYPES
+
+
+def eq(a: Json, b: Json) -> bool:
+    """JSON equality: numbers by value (``1 == 1.0``), no cross-type equality, deep on containers.
+
+    >>> eq(1, 1.0), eq("1", 1), eq(True, 1), eq([1, {"a": None}], [1.0, {"a": None}])
+    (True, False, False, True)
+    """
+    if is_number(a):
+        return is_number(b) and a == b
+    if a.__class__ is not b.__class__:
+        return False
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(eq(v, b[k]) for k, v in a.items())
+    return a == b
+
+
+def _ordered(a: Json, b: Json, op: Callable[[Any, Any], bool]) -> bool:
+    if (is_number(a) and is_number(b)) or (type(a) is str and type(b) is str):
+        return op(a, b)
+    return False
+
+
+def lt(a: Json, b: Json) -> bool:
+    """``a < b`` for two numbers or two strings; false otherwise (null, mixed types, booleans).
+
+    >>> lt(1, 2.5), lt("a", "b"), lt("1", 2), lt(None, 1), lt(False, True)
+    (True, True, False, False, False)
+    """
+    return _ordered(a, b, operator.lt)
+
+
+def le(a: Json, b: Json) -> bool:
+    """``a <= b`` for two numbers or two strings; false otherwise."""
+    return _ordered(a, b, operator.le)
+
+
+def gt(a: Json, b: Json) -> bool:
+    """``a > b`` for two numbers or two strings; false otherwise."""
+    return _ordered(a, b, operator.gt)
+
+
+def ge(a: Json, b: Json) -> bool:
+    """``a >= b`` for two numbers or two strings; false otherwise."""
+    return _ordered(a, b, operator.ge)
+
+
+def contains(a: Json, b: Json) -> bool:
+    """Substring of a string, or an element (by ``eq``) of a list.
+
+    >>> contains("timeout error", "error"), contains([1, 2], 2.0), contains("a1", 1)
+    (True, True, False)
+    """
+    if type(a) is str:
+        return type(b) is str and b in a
+    if isinstance(a, list):
+        return any(eq(x, b) for x in a)
+    return False
+
+
+def in_(a: Json, b: Json) -> bool:
+    """``a in b``: ``b`` is a list holding an element equal to ``a`` (false for any other ``b``)."""
+    return isinstance(b, list) and any(eq(a, x) for x in b)
+
+
+def startswith(a: Json, b: Json) -> bool:
+    """Both strings and ``a`` starts with ``b``."""
+    return type(a) is str and type(b) is str and a.startswith(b)
+
+
+def endswith(a: Json, b: Json) -> bool:
+    """Both strings and ``a`` ends with ``b``."""
+    return type(a) is str and type(b) is str and a.endswith(b)
+
+
+@lru_cache(maxsize=256)
+def regex(pattern: str) -> re.Pattern[str] | None:
+    """The compiled regex, or ``None`` when the pattern is invalid (cached)."""
+    try:
+        return re.compile(pattern)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return None
+
+
+def matches(a: Json, pattern: Json) -> bool:
+    """Both strings and the regex ``pattern`` matches anywhere in ``a`` (``re.search``)."""
+    if type(a) is not str or type(pattern) is not str:
+        return False
+    compiled = regex(pattern)
+    return compiled is not None and compiled.search(a) is not None
+
+
+def _number(x: int | float) -> int | float | None:
+    # Results outside JSON (inf, nan) become null, like any other arithmetic that does not fit.
+    return x if type(x) is int or math.isfinite(x) else None
+
+
+def add(a: Json, b: Json) -> Json:
+    """Numbers add, two strings concatenate; anything else is null.
+
+    >>> add(1, 2.5), add("a", "b"), add("a", 1), add(True, 1)
+    (3.5, 'ab', None, None)
+    """
+    if is_number(a) and is_number(b):
+        try:
+            return _number(a + b)
+        except OverflowError:
+            return None
+    if type(a) is str and type(b) is str:
+        return a + b
+    return None
+
+
+def sub(a: Json, b: Json) -> Json:
+    """``a - b`` on numbers; null otherwise."""
+    try:
+        return _number(a - b) if is_number(a) and is_number(b) else None
+    except OverflowError:
+        return None
+
+
+def mul(a: Json, b: Json) -> Json:
+    """``a * b`` on numbers; null otherwise (strings are not repeated)."""
+    try:
+        return _number(a * b) if is_number(a) and is_number(b) else None
+    except OverflowError:
+        return None
+
+
+def div(a: Json, b: Json) -> Json:
+    """True division (``7 / 2`` is ``3.5``); null on division by zero or non-numbers."""
+    if not (is_number(a) and is_number(b)) or b == 0:
+        return None
+    try:
+        return _number(a / b)
+    except OverflowError:
+        return None
+
+
+def mod(a: Json, b: Json) -> Json:
+    """Remainder with the sign of the dividend (``-7 % 3`` is ``-1``, as in Rust and JavaScript).
+
+    >>> mod(7, 3), mod(-7, 3), mod(7.5, 2), mod(1, 0)
+    (1, -1, 1.5, None)
+    """
+    if not (is_number(a) and is_number(b)) or b == 0:
+        return None
+    if type(a) is int and type(b) is int:
+        r = abs(a) % abs(b)
+        return r if a >= 0 else -r
+    try:
+        return _number(math.fmod(a, b))
+    except (OverflowError, ValueError):
+        return None
+
+
+def neg(a: Json) -> Json:
+    """``-a`` on a number; null otherwise."""
+    return -a if is_number(a) else None
+
+
+def lower(x: Json) -> Json:
+    """Lower-cased string; null for anything else."""
+    return x.lower() if isinstance(x, str) else None
+
+
+def upper(x: Json) -> Json:
+    """Upper-cased string; null for anything else."""
+    return x.upper() if isinstance(x, str) else None
+
+
+def length(x: Json) -> Json:
+    """Characters of a string, items of a list, keys of an object; null for anything else."""
+    return len(x) if isinstance(x, str | list | dict) else None
+
+
+def to_int(x: Json) -> Json:
+    """A number truncated toward zero, or a numeric string read and truncated; null otherwise.
+
+    >>> to_int("42"), to_int(" -3.9 "), to_int(2.7), to_int("x"), to_int(True)
+    (42, -3, 2, None, None)
+    """
+    try:
+        if type(x) is int:
+            return x
+        if type(x) is float:
+            return int(x)
+        if isinstance(x, str):
+            if _INT_TEXT.fullmatch(x):
+                return int(x)
+            if _FLOAT_TEXT.fullmatch(x):
+                return int(float(x))
+    except (ValueError, OverflowError):
+        pass
+    return None
+
+
+def to_float(x: Json) -> Json:
+    """A number or a numeric string as a float; null otherwise (``inf`` and ``nan`` included).
+
+    >>> to_float(2), to_float("1e3"), to_float("nan"), to_float(None)
+    (2.0, 1000.0, None, None)
+    """
+    try:
+        if is_number(x):
+            return _number(float(x))
+        if isinstance(x, str) and _FLOAT_TEXT.fullmatch(x):
+            return _number(float(x))
+    except (ValueError, OverflowError):
+        pass
+    return None
+
+
+def to_str(x: Json) -> Json:
+    """Text of a value: strings unchanged, ``true``/``false``, numbers, compact JSON; null for null.
+
+    >>> to_str(1.5), to_str(True), to_str([1, "a"]), to_str(None)
+    ('1.5', 'true', '[1,"a"]', None)
+    """
+    try:
+        if x is None or isinstance(x, str):
+            return x
+        if isinstance(x, bool):
+            return "true" if x else "false"
+        if isinstance(x, int | float):
+            return repr(x)
+        return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+def coalesce(*xs: Json) -> Json:
+    """The first argument that is not null (null when all are)."""
+    for x in xs:
+        if x is not None:
+            return x
+    return None
+
+
+BINARY: Final[dict[str, Callable[[Json, Json], Json]]] = {
+    "==": eq,
+    "!=": lambda a, b: not eq(a, b),
+    "<": lt,
+    "<=": le,
+    ">": gt,
+    ">=": ge,
+    "contains": contains,
+    "startswith": startswith,
+    "endswith": endswith,
+    "matches": matches,
+    "in": in_,
+    "+": add,
+    "-": sub,
+    "*": mul,
+    "/": div,
+    "%": mod,
+}
+"""The strict binary operators (every one but ``and``/``or``) by their symbol."""
+
+UNARY_FUNCTIONS: Final[dict[str, Callable[[Json], Json]]] = {
+    "lower": lower,
+    "upper": upper,
+    "len": length,
+    "int": to_int,
+    "float": to_float,
+    "str": to_str,
+}
+"""The one-argument functions by name."""
+
+
+__all__ = [
+    "BINARY",
+    "NUMBER_TYPES",
+    "UNARY_FUNCTIONS",
+    "add",
+    "coalesce",
+    "contains",
+    "div",
+    "endswith",
+    "eq",
+    "ge",
+    "gt",
+    "in_",
+    "is_number",
+    "le",
+    "length",
+    "lower",
+    "lt",
+    "matches",
+    "mod",
+    "mul",
+    "neg",
+    "regex",
+    "startswith",
+    "sub",
+    "to_float",
+    "to_int",
+    "to_str",
+    "upper",
+]
