@@ -14,7 +14,10 @@ from domain.ports import FunctionFactory, PipelineFn
 def compile_pipeline(
     pipeline: Pipeline, factories: Mapping[str, FunctionFactory]
 ) -> CompiledPipeline | ValidationError:
-    """Resolve each active function through its factory; every problem is reported, not just the first.
+    """Resolve each function through its factory; every problem is reported, not just the first.
+
+    Disabled functions are validated too (so enabling one later cannot fail), but left out of
+    the steps.
 
     >>> from domain.pipeline import FunctionSpec, PipelineId
     >>> compile_pipeline(Pipeline(PipelineId("p"), (FunctionSpec("nope"),)), {})
@@ -22,7 +25,7 @@ def compile_pipeline(
     """
     found: list[Problem] = []
     steps: list[Step] = []
-    for index, spec in pipeline.active_functions:
+    for index, spec in enumerate(pipeline.functions):
         where = f"functions[{index}]"
         factory = factories.get(spec.type)
         if factory is None:
@@ -39,7 +42,8 @@ def compile_pipeline(
                 found.extend(Problem(f"{where}.filter", p.message) for p in guarded.problems)
                 continue
             fn = guarded
-        steps.append(Step(index, spec.type, fn))
+        if not spec.disabled:
+            steps.append(Step(index, spec.type, fn))
     if found:
         return ValidationError(tuple(found))
     return CompiledPipeline(pipeline.id, pipeline.version, tuple(steps))

@@ -41,7 +41,7 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
         gen(),
         FunctionSpec("nope"),
         FunctionSpec("gen", {"kind": "shout", "seed": "x"}),
-        gen(filter="level == 1"),
+        gen(filter="level =="),
     )
     assert isinstance(out, ValidationError)
     assert [p.where for p in out.problems] == [
@@ -60,14 +60,19 @@ def test_a_problem_without_a_place_is_located_at_the_function() -> None:
     assert out == ValidationError((Problem("functions[1]", "this function needs a field"),))
 
 
-def test_filters_are_refused_until_the_expression_language_lands() -> None:
-    out = compile_specs(gen(filter='level == "debug"'))
+def test_a_bad_filter_is_a_problem_at_its_place() -> None:
+    out = compile_specs(gen(filter='level == "debug" and'))
     assert isinstance(out, ValidationError)
     assert out.problems[0].where == "functions[0].filter"
-    assert "not supported" in out.problems[0].message
 
 
-def test_disabled_functions_are_not_built_and_the_rest_keep_their_index() -> None:
+def test_a_valid_filter_compiles() -> None:
+    out = compile_specs(gen(filter='level == "debug"'))
+    assert isinstance(out, CompiledPipeline)
+    assert len(out.steps) == 1
+
+
+def test_disabled_functions_are_validated_but_not_run_and_the_rest_keep_their_index() -> None:
     built: list[Mapping[str, Json]] = []
 
     def counting(config: Mapping[str, Json], /) -> PipelineFn | Sequence[tuple[str, str]]:
@@ -83,7 +88,13 @@ def test_disabled_functions_are_not_built_and_the_rest_keep_their_index() -> Non
     )
     assert isinstance(out, CompiledPipeline)
     assert [s.index for s in out.steps] == [1, 3]
-    assert built == [{"n": 1}, {"n": 3}]
+    assert built == [{"n": 0}, {"n": 1}, {"n": 2}, {"n": 3}]
+
+
+def test_an_invalid_disabled_function_is_still_a_problem() -> None:
+    out = compile_specs(FunctionSpec("nope", disabled=True))
+    assert isinstance(out, ValidationError)
+    assert out.problems[0].where == "functions[0].type"
 
 
 def test_a_pipeline_of_disabled_functions_compiles_to_the_identity() -> None:
