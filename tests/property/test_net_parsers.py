@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import itertools
+
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.parsers.statsd import parse_statsd_line, parse_statsd_packet
 from domain.parsers.syslog import LEVELS, parse_syslog
+from infrastructure.sources.syslog_framing import SyslogFramer
 
 # Text biased towards the characters the grammars care about, so the parsers get deep.
 _syslog_alphabet = st.sampled_from(list('<>[]"\\=:- 0123456789Jun TZ.+@abc\r\n\x00\ufeff'))
@@ -60,3 +63,25 @@ def test_statsd_rendered_metric_parses_back(name: str, value: int, code: str, ta
     result = parse_statsd_line(f"{name}:{value}|{code}{tag_part}")
     assert isinstance(result, dict)
     assert (result["name"], result["value"], result["tags"]) == (name, value, tags)
+
+
+_frame = st.binary(min_size=1, max_size=40).filter(
+    lambda b: b"\n" not in b and b.strip() != b"" and not b[:1].isdigit() and not b.endswith(b"\r")
+)
+
+
+@settings(max_examples=150)
+@given(
+    frames=st.lists(st.tuples(_frame, st.booleans()), max_size=12),
+    cuts=st.lists(st.integers(0, 2000), max_size=8),
+)
+def test_framing_does_not_depend_on_how_the_stream_is_cut(
+    frames: list[tuple[bytes, bool]], cuts: list[int]
+) -> None:
+    """Law: any mix of octet-counted and newline frames, cut anywhere, comes out whole and in order."""
+    stream = b"".join(b"%d %s" % (len(f), f) if counted else f + b"\n" for f, counted in frames)
+    bounds = sorted({0, len(stream), *(c for c in cuts if c < len(stream))})
+    framer = SyslogFramer(64)
+    out = [item for a, b in itertools.pairwise(bounds) for item in framer.feed(stream[a:b])]
+    out += framer.end()
+    assert out == [f for f, _ in frames]
