@@ -255,3 +255,18 @@ async def test_stop_ends_a_follow_that_waits_for_data(tmp_path: Path) -> None:
         await anyio.sleep(0.05)
     assert got.values == [1]
     assert await store.load("app", str(log)) == (os.stat(log).st_ino, len(nd(1)))
+
+
+async def test_checkpoints_are_saved_while_following(tmp_path: Path) -> None:
+    log = tmp_path / "a.ndjson"
+    log.write_bytes(nd(1, 2))
+    store = MemoryCheckpointStore()
+    saved = None
+    async with following(follow(log, checkpoints=store, checkpoint_interval_s=0.05)) as got:
+        await got.wait_for(2)
+        for _ in range(200):  # saved on the following polls, without waiting for the end
+            saved = await store.load("app", str(log))
+            if saved is not None:
+                break
+            await anyio.sleep(0.02)
+    assert saved == (os.stat(log).st_ino, len(nd(1, 2)))
