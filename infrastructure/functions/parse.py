@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import math
 from dataclasses import dataclass
-from typing import Literal, assert_never, final
-
-import orjson
+from typing import Literal, TypeAlias, assert_never, final
 
 from domain.events import Event
 from domain.json import JsonObject
@@ -40,6 +40,17 @@ class ParseConfig(FunctionConfig):
     standalone_keys: bool = False
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number out of range: {text[:20]}")
+    return value
+
+
+def _no_constant(text: str) -> float:
+    raise ValueError(f"{text} is not JSON")
+
+
 @final
 @dataclass(frozen=True, slots=True)
 class JsonFormat:
@@ -47,9 +58,10 @@ class JsonFormat:
 
     def parse(self, text: str) -> JsonObject:
         """Parse the text; raise ``FunctionFailed`` when it is not a JSON object."""
+        # The stdlib parser, not orjson: orjson turns integers past 64 bits into floats silently.
         try:
-            value = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
+            value = json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
             raise FunctionFailed(f"parse: invalid JSON: {exc}") from None
         if not isinstance(value, dict):
             raise FunctionFailed(f"parse: JSON is a {type(value).__name__}, not an object")
@@ -149,7 +161,8 @@ class KvFormat:
         return "".join(parts) + text[start:i].rstrip(), i
 
 
-Format = JsonFormat | CsvFormat | KvFormat
+Format: TypeAlias = JsonFormat | CsvFormat | KvFormat
+"""One of the text formats ``parse`` reads."""
 
 
 @final
@@ -202,4 +215,4 @@ def build(config: ParseConfig) -> Parse:
 
 plugin = FunctionPlugin("parse", ParseConfig, build, "Parse a string field as json, kv or csv.")
 
-__all__ = ["CsvFormat", "JsonFormat", "KvFormat", "Parse", "ParseConfig", "build", "plugin"]
+__all__ = ["CsvFormat", "Format", "JsonFormat", "KvFormat", "Parse", "ParseConfig", "build", "plugin"]

@@ -118,10 +118,31 @@ def test_json_object_merges_at_top_level_or_under_target() -> None:
     }
 
 
-@pytest.mark.parametrize("text", ["[1, 2]", "3", '"s"', "null", "{bad", "", "NaN"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[1, 2]",
+        "3",
+        '"s"',
+        "null",
+        "{bad",
+        "",
+        '{"a": NaN}',
+        '{"a": -Infinity}',
+        '{"a": 1e999}',
+        "[" * 100_000,
+    ],
+)
 def test_json_that_is_not_an_object_fails(text: str) -> None:
     with pytest.raises(FunctionFailed, match="parse:"):
         build(field="m", format="json")(ev({"m": text}))
+
+
+def test_json_keeps_integers_past_64_bits_exact() -> None:
+    assert (
+        run(build(field="m", format="json"), {"m": '{"n": -9223372036854775809}'})["n"]
+        == -9223372036854775809
+    )
 
 
 @given(json_objects())
