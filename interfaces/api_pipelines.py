@@ -37,8 +37,8 @@ from interfaces.api_responses import (
     ok,
 )
 
-IfMatch = Annotated[str | None, Header(description="The version you read (its ETag), quoted or bare, or *")]
-IdempotencyKey = Annotated[
+_IfMatch = Annotated[str | None, Header(description="The version you read (its ETag), quoted or bare, or *")]
+_IdempotencyKey = Annotated[
     str | None, Header(max_length=255, description="Retries with this key get the first answer")
 ]
 
@@ -87,7 +87,9 @@ def pipelines_router(services: Services) -> APIRouter:
     uc = services.pipelines
 
     @router.post("", status_code=201, response_model=PipelineOut, responses=_errors(409, 422))
-    async def create_pipeline(body: PipelineCreateIn, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    async def create_pipeline(
+        body: PipelineCreateIn, idempotency_key: _IdempotencyKey = None
+    ) -> JSONResponse:
         """Create a pipeline (201 with its ``ETag``); ``id`` is optional."""
 
         async def answer() -> JSONResponse:
@@ -119,7 +121,7 @@ def pipelines_router(services: Services) -> APIRouter:
         return _pipeline(got) if isinstance(got, Pipeline) else failure(got)
 
     @router.put("/{pipeline_id}", response_model=PipelineOut, responses=_errors(404, 409, 412, 422, 428))
-    async def replace_pipeline(pipeline_id: str, body: PipelineIn, if_match: IfMatch = None) -> JSONResponse:
+    async def replace_pipeline(pipeline_id: str, body: PipelineIn, if_match: _IfMatch = None) -> JSONResponse:
         """Replace the functions and description; the answer is the new version."""
         expected = expected_version(if_match)
         if isinstance(expected, MissingIfMatch | BadIfMatch):
@@ -128,7 +130,7 @@ def pipelines_router(services: Services) -> APIRouter:
         return _pipeline(got) if isinstance(got, Pipeline) else failure(got)
 
     @router.delete("/{pipeline_id}", status_code=204, responses=_errors(404, 409, 412, 422, 428))
-    async def delete_pipeline(pipeline_id: str, if_match: IfMatch = None) -> Response:
+    async def delete_pipeline(pipeline_id: str, if_match: _IfMatch = None) -> Response:
         """Delete (refused with 422 while a route uses it); its versions stay in the history."""
         expected = expected_version(if_match)
         if isinstance(expected, MissingIfMatch | BadIfMatch):
@@ -145,7 +147,9 @@ def pipelines_router(services: Services) -> APIRouter:
         return ok(PipelineVersions(items=[PipelineOut.of(p) for p in got]).model_dump())
 
     @router.post("/{pipeline_id}/rollback", response_model=PipelineOut, responses=_errors(404, 409, 412, 422))
-    async def rollback_pipeline(pipeline_id: str, body: RollbackIn, if_match: IfMatch = None) -> JSONResponse:
+    async def rollback_pipeline(
+        pipeline_id: str, body: RollbackIn, if_match: _IfMatch = None
+    ) -> JSONResponse:
         """Store an earlier version as the next version (``If-Match`` optional)."""
         expected = expected_version(if_match) if if_match is not None else None
         if isinstance(expected, MissingIfMatch | BadIfMatch):

@@ -19,7 +19,7 @@ from interfaces.api_responses import (
     ok,
 )
 
-IfMatch = Annotated[
+_IfMatch = Annotated[
     str | None, Header(description="The table version you read (its ETag), quoted or bare, or *")
 ]
 
@@ -43,7 +43,7 @@ def routes_router(services: Services) -> APIRouter:
         return _table(await uc.get())
 
     @router.put("", response_model=RoutesOut, responses=_errors(409, 412, 422, 428))
-    async def put_routes(body: RoutesIn, if_match: IfMatch = None) -> JSONResponse:
+    async def put_routes(body: RoutesIn, if_match: _IfMatch = None) -> JSONResponse:
         """Replace the whole table; every route is checked and every problem listed."""
         expected = expected_version(if_match)
         if isinstance(expected, MissingIfMatch | BadIfMatch):
@@ -57,7 +57,7 @@ def routes_router(services: Services) -> APIRouter:
         return ok(RoutesVersions(items=[RoutesOut.of(t) for t in await uc.history()]).model_dump())
 
     @router.post("/rollback", response_model=RoutesOut, responses=_errors(404, 409, 412, 422))
-    async def rollback_routes(body: RollbackIn, if_match: IfMatch = None) -> JSONResponse:
+    async def rollback_routes(body: RollbackIn, if_match: _IfMatch = None) -> JSONResponse:
         """Store an earlier table as the next version (``If-Match`` optional)."""
         expected = expected_version(if_match) if if_match is not None else None
         if isinstance(expected, MissingIfMatch | BadIfMatch):
