@@ -122,14 +122,16 @@ class SyslogSource:
 
             tg.start_soon(listener.serve, handle, tg)
             try:
-                while True:
+                ended = False
+                while not ended:
                     frames, ended = await control.collect(receive.receive)
                     if ended:
                         frames.extend(_pending(receive))  # already read from the network: keep it
                     if frames:
-                        yield frames
-                    if ended:
-                        return
+                        try:
+                            yield frames
+                        except GeneratorExit:
+                            return  # leave the task group normally: anyio would wrap GeneratorExit
             finally:
                 tg.cancel_scope.cancel()
 

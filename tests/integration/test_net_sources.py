@@ -180,3 +180,21 @@ async def test_statsd_udp_packets_become_metric_events() -> None:
         {"name": "queue", "value": -3, "type": "gauge", "tags": {}, "sample_rate": 1.0, "delta": True},
     ]
     assert rejects_of(batches) == [(b"broken", "missing ':' between name and value")]
+
+
+async def test_a_consumer_that_breaks_out_closes_the_tcp_listener() -> None:
+    source = syslog("tcp")
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(_send_when_bound, source, RFC3164 + b"\n")
+            async with aclosing(source.batches()) as stream:
+                async for batch in stream:
+                    assert len(batch.events) == 1
+                    break
+        _host, port = await source.bound_address()
+        with pytest.raises(OSError, match="connection attempts failed"):
+            await anyio.connect_tcp("127.0.0.1", port)
+
+
+async def _send_when_bound(source: SyslogSource, data: bytes) -> None:
+    await tcp([data])(*await source.bound_address())
