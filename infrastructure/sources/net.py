@@ -15,12 +15,15 @@ import anyio
 from anyio import TypedAttributeProvider
 from anyio.abc import SocketAttribute
 
-__all__ = ["NetControl", "local_address", "udp_datagrams"]
+__all__ = ["DEFAULT_MAX_BATCH", "DEFAULT_MAX_DELAY_S", "NetControl", "local_address", "udp_datagrams"]
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 DEFAULT_MAX_BATCH = 512
+"""At most this many items (datagrams, messages) in a batch."""
+
 DEFAULT_MAX_DELAY_S = 0.05
+"""A batch holds what arrived within this many seconds of its first item."""
 
 
 def local_address(provider: TypedAttributeProvider) -> tuple[str, int]:
@@ -66,13 +69,13 @@ class NetControl:
         assert self._address is not None
         return self._address
 
-    async def collect(self, receive: Callable[[], Awaitable[T]]) -> tuple[list[T], bool]:
+    async def collect(self, receive: Callable[[], Awaitable[_T]]) -> tuple[list[_T], bool]:
         """The next batch from ``receive`` and whether the input is over (stopped or at its end).
 
         Waits without limit for the first item, then up to ``max_delay_s`` for more. ``receive``
         must lose nothing when cancelled (memory streams and anyio UDP sockets do not).
         """
-        items: list[T] = []
+        items: list[_T] = []
         if self.stopping:
             return items, True
         ended = False

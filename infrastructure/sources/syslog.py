@@ -29,7 +29,7 @@ __all__ = ["SyslogProtocol", "SyslogSource"]
 SyslogProtocol: TypeAlias = Literal["udp", "tcp"]
 """The transport a syslog source listens on."""
 
-Frame: TypeAlias = bytes | Rejected
+_Frame: TypeAlias = bytes | Rejected
 
 
 @final
@@ -83,7 +83,7 @@ class SyslogSource:
 
         :raises OSError: when the address cannot be bound.
         """
-        frames: AsyncGenerator[Sequence[Frame], None]
+        frames: AsyncGenerator[Sequence[_Frame], None]
         if self._protocol == "udp":
             frames = udp_datagrams(self._control, self._host, self._port)
         else:
@@ -92,7 +92,7 @@ class SyslogSource:
             async for batch in batches:
                 yield self._decode(batch)
 
-    def _decode(self, frames: Sequence[Frame]) -> SourceBatch:
+    def _decode(self, frames: Sequence[_Frame]) -> SourceBatch:
         meta = EventMeta(self.name, self._clock.now())
         events: list[Event] = []
         rejected: list[Rejected] = []
@@ -110,10 +110,10 @@ class SyslogSource:
                     events.append(Event(self._ids.new_id(), meta, fields))
         return SourceBatch(self.name, events, rejected)
 
-    async def _tcp(self) -> AsyncGenerator[list[Frame], None]:
+    async def _tcp(self) -> AsyncGenerator[list[_Frame], None]:
         control = self._control
         listener = await anyio.create_tcp_listener(local_host=self._host, local_port=self._port)
-        send, receive = anyio.create_memory_object_stream[Frame](self._buffer)
+        send, receive = anyio.create_memory_object_stream[_Frame](self._buffer)
         async with listener, send, receive, anyio.create_task_group() as tg:
             control.set_bound(local_address(listener))
 
@@ -135,7 +135,7 @@ class SyslogSource:
             finally:
                 tg.cancel_scope.cancel()
 
-    async def _connection(self, stream: SocketStream, send: MemoryObjectSendStream[Frame]) -> None:
+    async def _connection(self, stream: SocketStream, send: MemoryObjectSendStream[_Frame]) -> None:
         framer = SyslogFramer(self._max_line_bytes)
         async with stream:
             try:
@@ -156,8 +156,8 @@ def _parse(frame: bytes) -> JsonObject | str:
     return parse_syslog(text)
 
 
-def _pending(receive: MemoryObjectReceiveStream[Frame]) -> list[Frame]:
-    frames: list[Frame] = []
+def _pending(receive: MemoryObjectReceiveStream[_Frame]) -> list[_Frame]:
+    frames: list[_Frame] = []
     while True:
         try:
             frames.append(receive.receive_nowait())
