@@ -1,14 +1,144 @@
-"""The ``pipeflow`` command line: parses arguments, calls ``bootstrap`` once, translates results."""
+"""The ``pipeflow`` command line: parses arguments, calls ``bootstrap`` once, translates results.
+
+Exit codes: 0 success, 1 runtime failure, 2 bad config or bad usage. A user's mistake is
+reported as a message naming what is wrong and where, never as a traceback.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
+
+import anyio
 import click
 
+from interfaces.bootstrap import App, bootstrap
+from interfaces.config.loader import LoadedConfig
+from interfaces.explain_text import render_trace
+from interfaces.summary import render_summary, write_summary_file
 
-@click.group()
+EXIT_OK, EXIT_RUNTIME, EXIT_CONFIG = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pipeflow")
-def main() -> None:
+@click.option("--log-level", default="warning", show_default=True, help="debug, info, warning or error.")
+@click.option("--log-format", type=click.Choice(["plain", "json"]), default="plain", show_default=True)
+@click.pass_context
+def main(ctx: click.Context, log_level: str, log_format: str) -> None:
     """pipeflow: an event pipeline engine for logs and metrics."""
+    from interfaces.logs import configure_logging
+
+    configure_logging(log_level, log_format)
+    ctx.obj = bootstrap()
 
 
-__all__ = ["main"]
+def _load(app: App, config: str) -> LoadedConfig:
+    loaded = app.load(config)
+    if isinstance(loaded, list):
+        for problem in loaded:
+            click.echo(problem.render(config), err=True)
+        click.echo(f"{config}: {len(loaded)} problem(s)", err=True)
+        raise SystemExit(EXIT_CONFIG)
+    return loaded
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.pass_obj
+def validate(app: App, config: str) -> None:
+    """Check CONFIG (schema, expressions, regexes, references) and report every problem."""
+    loaded = _load(app, config)
+    c = loaded.config
+    click.echo(
+        f"{config}: ok ({len(c.sources)} sources, {len(c.pipelines)} pipelines, "
+        f"{len(c.routes)} routes, {len(c.sinks)} sinks)"
+    )
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--summary-file", type=click.Path(dir_okay=False), help="Also write the summary as JSON here.")
+@click.option("--quiet", is_flag=True, help="No summary on stderr.")
+@click.pass_obj
+def run(app: App, config: str, workers: int, summary_file: str | None, quiet: bool) -> None:
+    """Run the topology in CONFIG until its input ends (or SIGINT/SIGTERM), then print a summary."""
+    loaded = _load(app, config)
+    try:
+        outcome = anyio.run(app.run, loaded, workers)
+    except KeyboardInterrupt:  # a second Ctrl-C while draining
+        click.echo("interrupted", err=True)
+        raise SystemExit(EXIT_RUNTIME) from None
+    summary = outcome.summary()
+    if not quiet:
+        click.echo(render_summary(summary), err=True)
+    if summary_file:
+        write_summary_file(summary_file, summary)
+    if outcome.failures:
+        for failure in outcome.failures:
+            click.echo(f"error: {failure}", err=True)
+        raise SystemExit(EXIT_RUNTIME)
+
+
+@main.command("test")
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.pass_obj
+def test_config(app: App, config: str) -> None:
+    """Run the ``tests:`` cases in CONFIG: one line per case, a diff for each failure."""
+    loaded = _load(app, config)
+    results = app.run_config_tests(loaded)
+    if not results:
+        click.echo(f"{config}: no tests: add a 'tests:' section (see docs/testing.md)", err=True)
+        raise SystemExit(EXIT_CONFIG)
+    for result in results:
+        mark = click.style("PASS", fg="green") if result.passed else click.style("FAIL", fg="red")
+        click.echo(f"{mark} {result.name}")
+        for sink, diff in result.diffs:
+            click.echo(f"  sink {sink!r} differs:")
+            click.echo("\n".join(f"    {line}" for line in diff.splitlines()))
+        for failure in result.dead_lettered:
+            click.echo(f"  dead-lettered: {failure}")
+    failed = sum(not r.passed for r in results)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    if failed:
+        raise SystemExit(EXIT_RUNTIME)
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--event", "event_json", required=True, help="The event, as a JSON object.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "text", "auto"]), default="auto", show_default=True
+)
+@click.pass_obj
+def explain(app: App, config: str, event_json: str, fmt: str) -> None:
+    """Show what happens to one event: routes tried, function steps, what reaches each sink."""
+    loaded = _load(app, config)
+    try:
+        fields = json.loads(event_json)
+    except json.JSONDecodeError as exc:
+        click.echo(f"--event: invalid JSON: {exc}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
+    if not isinstance(fields, dict):
+        click.echo("--event: must be a JSON object", err=True)
+        raise SystemExit(EXIT_CONFIG)
+    trace = app.explain(loaded, fields)
+    if fmt == "json" or (fmt == "auto" and not sys.stdout.isatty()):
+        click.echo(json.dumps(trace, indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_trace(trace))
+
+
+def entry() -> None:
+    """Console-script entry point with logging of unexpected errors as one line."""
+    try:
+        main(standalone_mode=True)
+    except Exception as exc:
+        logging.getLogger("pipeflow").debug("unexpected error", exc_info=True)
+        click.echo(f"pipeflow: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_RUNTIME)
+
+
+__all__ = ["entry", "main"]

@@ -19,6 +19,7 @@ from domain.errors import ValidationError
 from domain.json import Json
 from domain.pipeline import FunctionSpec, Pipeline, PipelineId
 from domain.ports import FunctionFactory
+from domain.router import Router, build_router
 from domain.routes import Route, RouteId, RouteTable, SinkName
 from interfaces.config.models import Config, FunctionConfig, PipelineConfig
 from interfaces.config.problems import ConfigProblem, located, parse_loc
@@ -35,6 +36,7 @@ class LoadedConfig:
     pipelines: dict[PipelineId, Pipeline]
     compiled: dict[PipelineId, CompiledPipeline]
     routes: RouteTable
+    router: Router
     document: YamlDocument | None = field(default=None, compare=False)
 
     @property
@@ -92,9 +94,7 @@ def load_config_text(
             )
         else:
             compiled[pid] = built
-    problems.extend(_check_routes(config, doc))
-    if problems:
-        return problems
+    problems.extend(_check_sinks(config, doc))
     table = RouteTable(
         tuple(
             Route(
@@ -107,7 +107,26 @@ def load_config_text(
             for r in config.routes
         )
     )
-    return LoadedConfig(path, config, pipelines, compiled, table, doc)
+    router = build_router(table, compiled)
+    if isinstance(router, ValidationError):
+        problems.extend(
+            located(doc, parse_loc(p.where), p.message)
+            for p in router.problems
+            # a pipeline that exists but failed to compile has its own problems already
+            if not (
+                p.where.endswith(".pipeline")
+                and p.message.startswith("unknown pipeline")
+                and _route_pipeline(config, p.where) in config.pipelines
+            )
+        )
+    if problems or isinstance(router, ValidationError):
+        return problems
+    return LoadedConfig(path, config, pipelines, compiled, table, router, doc)
+
+
+def _route_pipeline(config: Config, where: str) -> str | None:
+    loc = parse_loc(where)
+    return config.routes[int(loc[1])].pipeline if len(loc) > 1 and isinstance(loc[1], int) else None
 
 
 def _specs(
@@ -125,15 +144,9 @@ def _spec(fc: FunctionConfig, base: str, path_fields: tuple[str, ...]) -> Functi
     return FunctionSpec(fc.type, own, fc.filter, fc.disabled)
 
 
-def _check_routes(config: Config, doc: YamlDocument) -> list[ConfigProblem]:
+def _check_sinks(config: Config, doc: YamlDocument) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
-    seen: set[str] = set()
     for i, route in enumerate(config.routes):
-        if route.name in seen:
-            problems.append(located(doc, ("routes", i, "name"), f"duplicate route name {route.name!r}"))
-        seen.add(route.name)
-        if route.pipeline is not None and route.pipeline not in config.pipelines:
-            problems.append(located(doc, ("routes", i, "pipeline"), f"unknown pipeline {route.pipeline!r}"))
         key = "sink" if route.sink is not None else "sinks"
         for j, sink in enumerate(route.sink_names()):
             if sink not in config.sinks:

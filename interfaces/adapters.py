@@ -1,0 +1,106 @@
+"""Building adapters from config models: one place that maps each ``type`` to its constructor."""
+
+from __future__ import annotations
+
+from typing import BinaryIO, assert_never
+
+from domain.ports import Clock, EventSink, EventSource, IdFactory
+from infrastructure.sinks.file import FileSink as FileSinkAdapter
+from infrastructure.sinks.http import HttpSink as HttpSinkAdapter
+from infrastructure.sinks.sqlite import SqliteSink as SqliteSinkAdapter
+from infrastructure.sinks.stdout import StdoutSink as StdoutSinkAdapter
+from infrastructure.sources.checkpoints import CheckpointStore
+from infrastructure.sources.file import FileSource as FileSourceAdapter
+from infrastructure.sources.http import HttpSource as HttpSourceAdapter
+from infrastructure.sources.statsd import StatsdSource as StatsdSourceAdapter
+from infrastructure.sources.stdin import StdinSource as StdinSourceAdapter
+from infrastructure.sources.syslog import SyslogSource as SyslogSourceAdapter
+from interfaces.config import models as m
+
+
+def build_source(
+    name: str,
+    config: m.SourceConfig,
+    *,
+    ids: IdFactory,
+    clock: Clock,
+    checkpoints: CheckpointStore,
+    stdin: BinaryIO | None,
+) -> EventSource:
+    """The source adapter for ``config``."""
+    match config:
+        case m.FileSource():
+            return FileSourceAdapter(
+                name,
+                config.path,
+                ids=ids,
+                clock=clock,
+                checkpoints=checkpoints,
+                format=config.format,
+                follow=config.follow,
+                start_at=config.start_at,
+                max_line_bytes=config.max_line_bytes,
+            )
+        case m.StdinSource():
+            return StdinSourceAdapter(
+                name,
+                ids=ids,
+                clock=clock,
+                stream=stdin,
+                format=config.format,
+                max_line_bytes=config.max_line_bytes,
+            )
+        case m.HttpSource() | m.SyslogSource() | m.StatsdSource():
+            return _network_source(name, config, ids=ids, clock=clock)
+        case _:
+            assert_never(config)
+
+
+def _network_source(
+    name: str, config: m.HttpSource | m.SyslogSource | m.StatsdSource, *, ids: IdFactory, clock: Clock
+) -> EventSource:
+    host, port = split_address(config.address)
+    match config:
+        case m.HttpSource():
+            return HttpSourceAdapter(name, host, port, format=config.format, ids=ids, clock=clock)
+        case m.SyslogSource():
+            return SyslogSourceAdapter(name, host, port, protocol=config.protocol, ids=ids, clock=clock)
+        case m.StatsdSource():
+            return StatsdSourceAdapter(name, host, port, ids=ids, clock=clock)
+        case _:
+            assert_never(config)
+
+
+def split_address(address: str) -> tuple[str, int]:
+    """``host:port`` (or ``[v6]:port``, or ``:port`` for 127.0.0.1) as a pair.
+
+    >>> split_address("0.0.0.0:514"), split_address(":8125"), split_address("[::1]:80")
+    (('0.0.0.0', 514), ('127.0.0.1', 8125), ('::1', 80))
+    """
+    host, _, port = address.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    return host, int(port)
+
+
+def build_sink(name: str, config: m.SinkConfig, *, clock: Clock, stdout: BinaryIO | None) -> EventSink:
+    """The sink adapter for ``config``."""
+    match config:
+        case m.FileSink():
+            return FileSinkAdapter(name, config.path, fsync=config.fsync)
+        case m.StdoutSink():
+            return StdoutSinkAdapter(name, stream=stdout)
+        case m.HttpSink():
+            return HttpSinkAdapter(
+                name,
+                config.url,
+                headers=config.headers,
+                batch_size=config.batch_size,
+                timeout_s=config.timeout_s,
+            )
+        case m.SqliteSink():
+            return SqliteSinkAdapter(name, config.path, table=config.table, clock=clock)
+        case _:
+            assert_never(config)
+
+
+__all__ = ["build_sink", "build_source", "split_address"]

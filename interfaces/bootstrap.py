@@ -1,0 +1,120 @@
+"""The composition root: the one place that builds real adapters and wires them together.
+
+``bootstrap()`` takes optional fakes (clock, ids, streams, plugins) so tests can drive the real
+wiring; ``cli.py`` and ``http.py`` call it once and only translate.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, final
+
+import anyio
+
+from application.config_tests import CaseResult, ConfigTest, run_config_test
+from domain.events import Event, EventMeta
+from domain.json import Json, JsonObject
+from domain.ports import Clock, FunctionFactory, IdFactory
+from infrastructure.functions.base import FunctionPlugin
+from infrastructure.ids import SystemClock, UlidFactory
+from infrastructure.plugins import PluginLoadError, load_function_plugins
+from interfaces.config.loader import LoadedConfig, load_config
+from interfaces.config.problems import ConfigProblem
+from interfaces.runtime import RunOutcome, run_topology
+
+
+@final
+@dataclass(slots=True)
+class App:
+    """Everything the interfaces need, built once: plugins, clock, ids, standard streams."""
+
+    plugins: Mapping[str, FunctionPlugin[Any]]
+    plugin_errors: list[PluginLoadError]
+    clock: Clock
+    ids: IdFactory
+    stdin: BinaryIO | None = None
+    stdout: BinaryIO | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def factories(self) -> Mapping[str, FunctionFactory]:
+        """Function factories by type name (every plugin is one)."""
+        return self.plugins
+
+    @property
+    def path_fields(self) -> dict[str, tuple[str, ...]]:
+        """Per function type, the config fields that are file paths (made relative to the config)."""
+        return {name: tuple(getattr(p.model, "path_fields", ())) for name, p in self.plugins.items()}
+
+    def load(self, path: str) -> LoadedConfig | list[ConfigProblem]:
+        """Load and validate a config file; plugins that failed to load are reported if named."""
+        loaded = load_config(path, self.factories, self.path_fields)
+        if isinstance(loaded, list):
+            broken = {e.name: e.reason for e in self.plugin_errors}
+            return [
+                ConfigProblem(p.loc, f"{p.message} (plugin failed to load: {broken[t]})", p.position)
+                if (t := _unknown_type(p.message)) in broken
+                else p
+                for p in loaded
+            ]
+        return loaded
+
+    def run_config_tests(self, loaded: LoadedConfig) -> list[CaseResult]:
+        """Run the config's ``tests:`` cases through its router."""
+        cases = [
+            ConfigTest(
+                c.name,
+                tuple(c.input) if isinstance(c.input, list) else (c.input,),
+                c.expect,
+            )
+            for c in loaded.config.tests
+        ]
+        return [run_config_test(loaded.router, case) for case in cases]
+
+    def explain(self, loaded: LoadedConfig, fields: JsonObject) -> dict[str, Json]:
+        """The trace of one event through the config's routes, as JSON."""
+        event = Event(self.ids.new_id(), EventMeta("explain", self.clock.now()), fields)
+        return loaded.router.explain(event).to_json()
+
+    async def run(self, loaded: LoadedConfig, workers: int = 1, *, handle_signals: bool = True) -> RunOutcome:
+        """Run the topology of a loaded config to completion."""
+        os.makedirs(loaded.config.state_dir, exist_ok=True)
+        return await run_topology(
+            loaded,
+            clock=self.clock,
+            ids=self.ids,
+            stdin=self.stdin,
+            stdout=self.stdout,
+            handle_signals=handle_signals,
+            workers=workers,
+        )
+
+
+def _unknown_type(message: str) -> str | None:
+    prefix = "unknown function type "
+    return message[len(prefix) :].strip("'\"") if message.startswith(prefix) else None
+
+
+def bootstrap(
+    *,
+    clock: Clock | None = None,
+    ids: IdFactory | None = None,
+    stdin: BinaryIO | None = None,
+    stdout: BinaryIO | None = None,
+    plugins: Mapping[str, FunctionPlugin[Any]] | None = None,
+) -> App:
+    """Build the app with real adapters, or with the fakes given."""
+    errors: list[PluginLoadError] = []
+    if plugins is None:
+        plugins, errors = load_function_plugins()
+    return App(plugins, errors, clock or SystemClock(), ids or UlidFactory(), stdin, stdout)
+
+
+def run_sync(app: App, loaded: LoadedConfig, workers: int = 1) -> RunOutcome:
+    """Run from synchronous code (the CLI)."""
+    return anyio.run(app.run, loaded, workers)
+
+
+__all__ = ["App", "bootstrap", "run_sync"]

@@ -1,0 +1,140 @@
+"""Wiring a loaded config into a running topology: state database, adapters, actors, state restore."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, final
+
+from domain.engine import CompiledPipeline
+from domain.filter.guard import Guarded
+from domain.pipeline import PipelineId
+from domain.ports import Clock, IdFactory, Stateful
+from infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
+from infrastructure.actors.retry import RetryPolicy
+from infrastructure.actors.routing import RouterCell, make_planner
+from infrastructure.actors.sink_actor import SinkActor
+from infrastructure.actors.stats import RunStats
+from infrastructure.actors.topology import Topology
+from infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
+from infrastructure.sqlite.checkpoints import SqliteCheckpointStore
+from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
+from infrastructure.sqlite.function_state import SqliteFunctionState
+from infrastructure.sqlite.state_db import open_state_db
+from interfaces.adapters import build_sink, build_source
+from interfaces.config.loader import LoadedConfig
+from interfaces.config.models import RetryConfig
+
+STATE_DB = "state.db"
+
+
+@final
+@dataclass(slots=True)
+class RunOutcome:
+    """What a run did (its statistics) and what went wrong that the user must hear about."""
+
+    stats: RunStats
+    failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """The summary of spec section 1."""
+        return self.stats.summary()
+
+
+def retry_policy(config: RetryConfig) -> RetryPolicy:
+    """The actor-side retry policy for a sink's ``retry`` block."""
+    return RetryPolicy(config.attempts, config.backoff_ms / 1000, config.max_backoff_ms / 1000)
+
+
+def state_db_path(state_dir: str) -> str:
+    """Where the state database of a config lives."""
+    return os.path.join(state_dir, STATE_DB)
+
+
+async def run_topology(
+    loaded: LoadedConfig,
+    *,
+    clock: Clock,
+    ids: IdFactory,
+    stdin: BinaryIO | None,
+    stdout: BinaryIO | None,
+    handle_signals: bool,
+    workers: int = 1,
+) -> RunOutcome:
+    """Open the state database, build every actor, run until the input ends, persist state."""
+    config = loaded.config
+    db = await open_state_db(state_db_path(config.state_dir))
+    try:
+        checkpoints = SqliteCheckpointStore(db)
+        dead_table = SqliteDeadLetterStore(db)
+        function_state = SqliteFunctionState(db)
+        for store in (checkpoints, dead_table, function_state):
+            await store.ensure()
+        await _restore(loaded.compiled, function_state)
+        stats = RunStats()
+        dead_store: DeadLetterStore = dead_table
+        if config.dead_letter is not None:
+            dead_store = SinkDeadLetterStore(
+                build_sink("dead_letter", config.dead_letter, clock=clock, stdout=stdout)
+            )
+        dead_letters = DeadLetterActor(dead_store, stats, RetryPolicy())
+        sinks = {
+            name: SinkActor(
+                name,
+                build_sink(name, sc, clock=clock, stdout=stdout),
+                max_events=sc.buffer.max_events,
+                when_full=sc.buffer.when_full,
+                retry=retry_policy(sc.retry),
+                dead_letters=dead_letters,
+                stats=stats,
+                clock=clock.now,
+            )
+            for name, sc in config.sinks.items()
+        }
+        sources = {
+            name: build_source(name, sc, ids=ids, clock=clock, checkpoints=checkpoints, stdin=stdin)
+            for name, sc in config.sources.items()
+        }
+        planner = make_planner(RouterCell(loaded.router), clock)
+        topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, ids)
+        await topology.run(handle_signals=handle_signals)
+        for source in sources.values():  # acks that arrived after a source ended
+            save = getattr(source, "save_checkpoints", None)
+            if save is not None:
+                await save()
+        await _save(loaded.compiled, function_state)
+    finally:
+        await db.close()
+    failures = []
+    if dead_letters.failures:
+        failures.append(
+            f"{dead_letters.failures} dead letters could not be stored; their input was not acknowledged"
+        )
+    return RunOutcome(stats, failures)
+
+
+def _stateful(compiled: dict[PipelineId, CompiledPipeline]) -> list[tuple[str, int, Stateful]]:
+    found: list[tuple[str, int, Stateful]] = []
+    for pid, pipeline in compiled.items():
+        for step in pipeline.steps:
+            fn = step.fn.fn if isinstance(step.fn, Guarded) else step.fn  # a filter wraps the function
+            if isinstance(fn, Stateful):
+                found.append((str(pid), step.index, fn))
+    return found
+
+
+async def _restore(compiled: dict[PipelineId, CompiledPipeline], store: SqliteFunctionState) -> None:
+    for pid, index, fn in _stateful(compiled):
+        snapshot = await store.load(pid, index)
+        if snapshot is not None:
+            with contextlib.suppress(ValueError):  # a snapshot of another shape: start empty
+                fn.restore(snapshot)
+
+
+async def _save(compiled: dict[PipelineId, CompiledPipeline], store: SqliteFunctionState) -> None:
+    for pid, index, fn in _stateful(compiled):
+        await store.save(pid, index, fn.snapshot())
+
+
+__all__ = ["STATE_DB", "RunOutcome", "retry_policy", "run_topology", "state_db_path"]

@@ -1,0 +1,31 @@
+"""The run summary as people read it (stderr) and as machines read it (``--summary-file``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def render_summary(summary: dict[str, Any]) -> str:
+    """A few aligned lines: events in, out per sink, dropped, unmatched, dead-lettered, rate."""
+    rows = [
+        ("events in", summary["events_in"]),
+        *((f"  -> {name}", count) for name, count in summary["events_out"].items()),
+        ("dropped", summary["dropped"]),
+        ("unmatched", summary["unmatched"]),
+        ("dead-lettered", summary["dead_lettered"]),
+    ]
+    width = max(len(label) for label, _ in rows) + 2
+    lines = [f"{label:<{width}}{count:>10,}" for label, count in rows]
+    lines.append(f"took {summary['seconds']:.3f} s, {summary['events_per_second']:,.0f} events/s")
+    return "\n".join(lines)
+
+
+def write_summary_file(path: str, summary: dict[str, Any]) -> None:
+    """Write the summary as JSON (keys of spec section 1, plus timing)."""
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(summary, fh, indent=2)
+        fh.write("\n")
+
+
+__all__ = ["render_summary", "write_summary_file"]
