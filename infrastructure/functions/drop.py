@@ -1,0 +1,36 @@
+"""``drop``: drop the event (every event it sees; with the common ``filter``, only the matching ones)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import final
+
+from domain.events import Event
+from domain.results import Drop, FnResult
+from infrastructure.functions.base import FunctionConfig, FunctionPlugin
+
+
+class DropConfig(FunctionConfig):
+    """Config of ``drop``: nothing of its own (the common ``filter`` chooses what it sees)."""
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class DropEvents:
+    """Drops every event it is given, saying so (a function filter adds which filter matched)."""
+
+    reason: str = "dropped by a drop function"
+
+    def __call__(self, event: Event, /) -> FnResult:
+        """Drop the event."""
+        return Drop(self.reason)
+
+
+def build(config: DropConfig) -> DropEvents:
+    """Build ``drop`` (there is nothing to check)."""
+    return DropEvents()
+
+
+plugin = FunctionPlugin("drop", DropConfig, build, "Drop events (those matching its filter, when given).")
+
+__all__ = ["DropConfig", "DropEvents", "build", "plugin"]

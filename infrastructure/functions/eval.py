@@ -1,0 +1,70 @@
+"""``eval``: set fields to the values of expressions (``field`` + ``expression``, or a ``fields`` map)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Self, final
+
+import pydantic
+
+from domain.errors import ValidationError
+from domain.events import Event
+from domain.filter import compile_expression
+from domain.json import Json, JsonObject
+from domain.paths import Path
+from domain.results import FnResult, Pass
+from infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
+from infrastructure.functions.mask import field_path
+
+
+class EvalConfig(FunctionConfig):
+    """Config of ``eval``: one ``field`` with its ``expression``, or ``fields`` (field to expression)."""
+
+    field: str | None = None
+    expression: str | None = None
+    fields: dict[str, str] | None = None
+
+    @pydantic.model_validator(mode="after")
+    def _one_form(self) -> Self:
+        single = self.field is not None or self.expression is not None
+        if single == (self.fields is not None):
+            raise ValueError("give either 'field' and 'expression', or 'fields'")
+        if single and (self.field is None or self.expression is None):
+            raise ValueError("'field' and 'expression' go together")
+        return self
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Eval:
+    """Sets each path to its expression's value, in order: a later expression sees earlier results."""
+
+    assignments: tuple[tuple[Path, Callable[[JsonObject], Json]], ...]
+
+    def __call__(self, event: Event, /) -> FnResult:
+        """Evaluate and set every field (expressions never raise; a misfit value is null)."""
+        for path, value in self.assignments:
+            event = event.with_field(path, value(event.fields))
+        return Pass(event)
+
+
+def build(config: EvalConfig) -> Eval:
+    """Compile every expression once (a bad one is a config problem naming where it is)."""
+    pairs: dict[str, str] = (
+        dict(config.fields) if config.fields is not None else {config.field or "": config.expression or ""}
+    )
+    assignments: list[tuple[Path, Callable[[JsonObject], Json]]] = []
+    for name, text in pairs.items():
+        where = f"fields.{name}" if config.fields is not None else "expression"
+        compiled = compile_expression(text)
+        if isinstance(compiled, ValidationError):
+            raise ConfigProblem(where, str(compiled))
+        path = field_path(name, f"fields.{name}" if config.fields is not None else "field")
+        assignments.append((path, compiled))
+    return Eval(tuple(assignments))
+
+
+plugin = FunctionPlugin("eval", EvalConfig, build, "Set fields to the values of expressions.")
+
+__all__ = ["Eval", "EvalConfig", "build", "plugin"]

@@ -1,0 +1,275 @@
+"""A hand-written table for every operator and rule of spec section 4, run compiled and interpreted."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.filter import compile_expression, compile_filter, parse_filter
+from domain.filter.ast import Expr
+from domain.filter.reference import evaluate
+from domain.json import Json, JsonObject
+
+EVENT: JsonObject = {
+    "level": "error",
+    "status": 503,
+    "ratio": 0.5,
+    "flag": True,
+    "off": False,
+    "nothing": None,
+    "msg": "Timeout talking to db-1",
+    "tags": ["a", "b", 1],
+    "user": {"email": "A@B.C", "id": "42", "roles": ["admin"]},
+    "headers": {"content-type": "json"},
+    "content-type": "top",
+    "in": "kw",
+    "text_num": "1",
+    "empty": "",
+}
+
+CASES: list[tuple[str, Json]] = [
+    # literals
+    ('"text"', "text"),
+    ("'single'", "single"),
+    (r'"a\"b\\c\nd\te"', 'a"b\\c\nd\te'),
+    (r'"\d+"', r"\d+"),
+    ("42", 42),
+    ("-1.5", -1.5),
+    ("1e3", 1000.0),
+    ("true", True),
+    ("false", False),
+    ("null", None),
+    ('[1, "a"]', [1, "a"]),
+    ("[]", []),
+    ("[status, nothing]", [503, None]),
+    # field paths; missing is null
+    ("level", "error"),
+    ("user.email", "A@B.C"),
+    ("tags[0]", "a"),
+    ("tags[-1]", 1),
+    ('headers["content-type"]', "json"),
+    ("headers['content-type']", "json"),
+    ('.["content-type"]', "top"),
+    (".in", "kw"),
+    ("missing", None),
+    ("user.missing.deeper", None),
+    ("tags[9]", None),
+    ("level.x", None),
+    ("tags.a", None),
+    # == and !=: any two values; numbers by value; no cross-type equality
+    ("1 == 1.0", True),
+    ('"1" == 1', False),
+    ("text_num == 1", False),
+    ("flag == 1", False),
+    ("off == 0", False),
+    ("flag == true", True),
+    ("nothing == null", True),
+    ("missing == null", True),
+    ("missing == nothing", True),
+    ('level == "error"', True),
+    ('level != "error"', False),
+    ("status != 503", False),
+    ("status != 503.0", False),
+    ("[1, 2] == [1.0, 2]", True),
+    ("[1] == [true]", False),
+    ("tags == tags", True),
+    ("user == user", True),
+    ("0 == -0", True),
+    ("null != 0", True),
+    ('"" == null', False),
+    # ordering: numbers with numbers, strings with strings, otherwise false
+    ("status > 500", True),
+    ("status >= 503", True),
+    ("status < 503.5", True),
+    ("status <= 502", False),
+    ("500 <= status", True),
+    ("ratio < 1", True),
+    ('"a" < "b"', True),
+    ('"b" <= "a"', False),
+    ('level > "a"', True),
+    ('"10" < 9', False),
+    ('9 < "10"', False),
+    ("text_num < 2", False),
+    ("missing < 1", False),
+    ("missing >= 1", False),
+    ("nothing <= nothing", False),
+    ("flag > false", False),
+    ("flag >= 1", False),
+    ("tags < tags", False),
+    ("not (missing < 1)", True),
+    ("not (missing >= 1)", True),
+    # contains / startswith / endswith / matches
+    ('msg contains "db"', True),
+    ('msg contains "DB"', False),
+    ('tags contains "a"', True),
+    ("tags contains 1.0", True),
+    ('tags contains "z"', False),
+    ("text_num contains 1", False),
+    ('missing contains "a"', False),
+    ('user contains "email"', False),
+    ('msg startswith "Time"', True),
+    ('msg endswith "db-1"', True),
+    ("msg startswith 1", False),
+    ('missing endswith ""', False),
+    ('tags startswith "a"', False),
+    (r'msg matches "db-\d"', True),
+    ('msg matches "^talking"', False),
+    ('msg matches "talking"', True),
+    ('status matches "5"', False),
+    ('missing matches ".*"', False),
+    ("msg matches level", False),
+    ('msg matches ("T" + "ime")', True),
+    ('msg matches ("(" + "")', False),
+    # in: lists only
+    ('level in ["error", "warn"]', True),
+    ('"x" in tags', False),
+    ("1.0 in tags", True),
+    ("true in [1]", False),
+    ("status in [503]", True),
+    ("missing in [null]", True),
+    ('"a" in level', False),
+    ("status in missing", False),
+    # arithmetic
+    ("status + 1", 504),
+    ("status - 3", 500),
+    ("status * 2", 1006),
+    ("7 / 2", 3.5),
+    ("6 / 2", 3.0),
+    ("7 % 3", 1),
+    ("-7 % 3", -1),
+    ("7 % -3", 1),
+    ("7.5 % 2", 1.5),
+    ("1 / 0", None),
+    ("1 % 0", None),
+    ("1.5 / 0.0", None),
+    ('"a" + "b"', "ab"),
+    ('level + "!"', "error!"),
+    ('"a" + 1', None),
+    ('"a" * 2', None),
+    ("missing + 1", None),
+    ("nothing * 2", None),
+    ("flag + 1", None),
+    ("tags + tags", None),
+    ("-status", -503),
+    ("-(-ratio)", 0.5),
+    ("-level", None),
+    ("-flag", None),
+    ("-missing", None),
+    ("1 + 2 * 3", 7),
+    ("(1 + 2) * 3", 9),
+    ("10 - 4 - 3", 3),
+    ("2 * 3 % 4", 2),
+    ("1e308 * 10", None),
+    ("0.1 + 0.2", 0.30000000000000004),
+    # logic: only true and false count
+    ("true and true", True),
+    ("true and false", False),
+    ("true && 1", False),
+    ("1 or false", False),
+    ("null or true", True),
+    ("false || false", False),
+    ("not false", True),
+    ("not true", False),
+    ("not null", False),
+    ("not 0", False),
+    ('not ""', False),
+    ("!missing", False),
+    ("!off", True),
+    ("not not true", True),
+    ("flag and status > 500", True),
+    ("status > 500 and missing", False),
+    ("missing or flag", True),
+    ('not level == "info"', True),
+    ('not level == "info" and false', False),
+    ("false and true or true", True),
+    ("true or true and false", True),
+    # functions
+    ("exists(level)", True),
+    ("exists(nothing)", True),
+    ("exists(missing)", False),
+    ("exists(user.email)", True),
+    ("exists(user.nope)", False),
+    ("exists(tags[2])", True),
+    ("exists(tags[3])", False),
+    ("not exists(missing)", True),
+    ("lower(user.email)", "a@b.c"),
+    ('upper("abc")', "ABC"),
+    ("lower(status)", None),
+    ("upper(missing)", None),
+    ("len(msg)", 23),
+    ("len(tags)", 3),
+    ("len(user)", 3),
+    ("len(status)", None),
+    ("len(missing)", None),
+    ("len(empty)", 0),
+    ('int("42")', 42),
+    ('int(" -7 ")', -7),
+    ('int("4.9")', 4),
+    ("int(-4.9)", -4),
+    ("int(3)", 3),
+    ('int("x")', None),
+    ('int("")', None),
+    ("int(flag)", None),
+    ("int(missing)", None),
+    ("int(user.id) + 1", 43),
+    ('float("2.5")', 2.5),
+    ("float(2)", 2.0),
+    ('float("1e3")', 1000.0),
+    ('float("nan")', None),
+    ('float("inf")', None),
+    ('float("x")', None),
+    ("float(flag)", None),
+    ("str(status)", "503"),
+    ("str(ratio)", "0.5"),
+    ("str(flag)", "true"),
+    ('str("s")', "s"),
+    ("str(missing)", None),
+    ("str(tags)", '["a","b",1]'),
+    ("str(user.roles)", '["admin"]'),
+    ('coalesce(missing, nothing, "d")', "d"),
+    ("coalesce(level, 1)", "error"),
+    ("coalesce(missing)", None),
+    ("coalesce(off, true)", False),
+    ('lower (level) == "error"', True),
+    # precedence: or < and < not < comparisons < + - < * / % < unary -
+    ("1 + 2 == 3", True),
+    ("2 * 3 > 5 and 1 < 2", True),
+    ("-2 * -3", 6),
+    ('not msg contains "x"', True),
+    ("(1 < 2) == true", True),
+    ("-(1)", -1),
+    ("--1", 1),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_value_compiled_and_interpreted(text: str, expected: Json) -> None:
+    expr = parse_filter(text)
+    assert isinstance(expr, Expr), expr
+    compiled = compile_expression(text)
+    assert callable(compiled)
+    for got in (compiled(EVENT), evaluate(expr, EVENT)):
+        assert got == expected
+        assert type(got) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [
+        ("true", True), ("false", False), ("null", False), ("1", False), ('"true"', False), ("[true]", False),
+        ("missing", False), ("flag", True), ("status", False), ('level == "error" or status >= 500', True),
+    ],
+)  # fmt: skip
+def test_a_filter_matches_only_when_the_value_is_true(text: str, matches: bool) -> None:
+    predicate = compile_filter(text)
+    assert callable(predicate)
+    assert predicate(EVENT) is matches
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{}, {"status": "503"}, {"status": None}, {"status": True}, {"status": [500]}, {"status": {"a": 1}}],
+)
+def test_filters_never_raise_and_do_not_match_misfits(fields: JsonObject) -> None:
+    predicate = compile_filter("status >= 500 or status / 0 > 1 or -status > 0 or status matches '^9'")
+    assert callable(predicate)
+    assert predicate(fields) is False
