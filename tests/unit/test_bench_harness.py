@@ -1,0 +1,68 @@
+"""The W1 harness (``bench/run_w1.py``) runs end to end on a tiny input, so ``make bench`` cannot rot."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _harness() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("run_w1", ROOT / "bench" / "run_w1.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("run_w1", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_tiny_run_prints_the_table_and_checks_the_output(tmp_path: Path) -> None:
+    harness = _harness()
+    argv = ["-n", "2000", "--runs", "1", "--workers", "1"]
+    rc = harness.main([*argv, "--data", str(tmp_path / "data"), "--results", str(tmp_path / "res")])
+    table = (tmp_path / "res" / "last.md").read_text()
+    assert rc == 0, table
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
+    assert "reference" in rows["floor_w1.py"]
+    assert "IDENTICAL(strict)" in rows["pipeflow --workers 1"]
+    assert "start-up, empty input" in rows
+
+
+def test_the_generated_input_is_made_once(tmp_path: Path) -> None:
+    harness = _harness()
+    first = harness.ensure_input(50, 42, tmp_path)
+    stamp = first.stat().st_mtime_ns
+    again = harness.ensure_input(50, 42, tmp_path)
+    assert again == first
+    assert again.stat().st_mtime_ns == stamp
+    assert len(first.read_bytes().splitlines()) == 50
+
+
+def test_the_config_copy_points_at_the_run_folders(tmp_path: Path) -> None:
+    harness = _harness()
+    cfg = harness.write_config(
+        ROOT / "bench" / "w1.yaml",
+        tmp_path / "c.yaml",
+        tmp_path / "in.ndjson",
+        tmp_path / "o",
+        tmp_path / "s",
+    )
+    text = cfg.read_text()
+    assert f"{tmp_path / 'o' / 'errors.ndjson'}" in text
+    assert f"{tmp_path / 'in.ndjson'}" in text
+
+
+@pytest.mark.parametrize(("seconds", "status"), [(1.0, "met"), (2.0, "NOT met")])
+def test_status_follows_the_ratio_target(seconds: float, status: str) -> None:
+    harness = _harness()
+    floor = harness.Measured("floor_w1.py", [1.0], [10.0], "reference")
+    engine = harness.Measured("pipeflow --workers 1", [seconds], [50.0], "IDENTICAL(strict)")
+    table = harness.render([floor, engine], 1000, 1, 0.1)
+    row = next(line for line in table.splitlines() if line.startswith("| pipeflow"))
+    assert row.rstrip(" |").endswith(status)
