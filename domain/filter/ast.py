@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias, assert_never, final
 
-from domain.json import Json
 from domain.paths import Path, render_path
 
 UnaryOp: TypeAlias = Literal["not", "-"]
@@ -201,11 +200,6 @@ def render_field(path: Path) -> str:
     return "." + text
 
 
-def is_literal_value(value: Json) -> bool:
-    """Whether ``value`` can be held by a ``Const`` node (a scalar)."""
-    return value is None or isinstance(value, bool | int | float | str)
-
-
 __all__ = [
     "COMPARISONS",
     "FUNCTIONS",
@@ -221,7 +215,6 @@ __all__ = [
     "ListExpr",
     "Unary",
     "UnaryOp",
-    "is_literal_value",
     "render",
     "render_field",
     "render_literal",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, final
 
+from domain.filter import functions as fn
 from domain.filter import values as v
 from domain.filter.ast import BinaryOp, FunctionName, UnaryOp
 from domain.json import Json, JsonObject
@@ -29,9 +30,9 @@ _HELPERS: Final[dict[str, object]] = {
     "_bool": bool,
     "_E": Exception,
     "_neg": v.neg,
-    "_coalesce": v.coalesce,
+    "_coalesce": fn.coalesce,
     **{f"_op{i}": fn for i, fn in enumerate(v.BINARY.values())},
-    **{f"_fn_{name}": fn for name, fn in v.UNARY_FUNCTIONS.items()},
+    **{f"_fn_{name}": fn for name, fn in fn.UNARY_FUNCTIONS.items()},
 }
 _OP_NAME: Final = {op: f"_op{i}" for i, op in enumerate(v.BINARY)}
 
@@ -151,8 +152,8 @@ class Codegen:
             return Code(f"(_get_in(f, {self._bind(path, '_p')}) is not _MISSING)", boolean=True)
         if all(a.is_const for a in args):
             if name == "coalesce":
-                return self._value(v.coalesce(*(a.const for a in args)))  # type: ignore[arg-type]
-            return self._value(v.UNARY_FUNCTIONS[name](args[0].const))  # type: ignore[arg-type]
+                return self._value(fn.coalesce(*(a.const for a in args)))  # type: ignore[arg-type]
+            return self._value(fn.UNARY_FUNCTIONS[name](args[0].const))  # type: ignore[arg-type]
         joined = ", ".join(a.src for a in args)
         return Code(f"_coalesce({joined})" if name == "coalesce" else f"_fn_{name}({joined})")
 

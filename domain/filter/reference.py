@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
+from domain.filter import functions as fn
 from domain.filter import values as v
 from domain.filter.ast import Binary, Call, Const, Expr, Field, ListExpr, Unary
 from domain.json import Json, JsonObject
@@ -40,9 +41,9 @@ def evaluate(expr: Expr, fields: JsonObject) -> Json:
         case Call("exists", (Field(path),)):
             return get_in(fields, path) is not MISSING
         case Call("coalesce", args):
-            return v.coalesce(*(evaluate(a, fields) for a in args))
-        case Call(name, (arg,)) if name in v.UNARY_FUNCTIONS:
-            return v.UNARY_FUNCTIONS[name](evaluate(arg, fields))
+            return fn.coalesce(*(evaluate(a, fields) for a in args))
+        case Call(name, (arg,)) if name in fn.UNARY_FUNCTIONS:
+            return fn.UNARY_FUNCTIONS[name](evaluate(arg, fields))
         case Call():
             return None  # unreachable for parsed input: the parser checks names and arity
         case _:

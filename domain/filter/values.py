@@ -8,7 +8,6 @@ reference interpreter call these functions, so the two cannot drift apart.
 
 from __future__ import annotations
 
-import json
 import math
 import operator
 import re
@@ -20,9 +19,6 @@ from domain.json import Json
 
 NUMBER_TYPES: Final = frozenset({int, float})
 """The exact types that count as numbers (``bool`` is a subclass of ``int`` but is not one)."""
-
-_INT_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
-_FLOAT_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*", re.ASCII)
 
 
 def is_number(x: Json) -> TypeGuard[int | float]:
@@ -126,7 +122,8 @@ def matches(a: Json, pattern: Json) -> bool:
     return compiled is not None and compiled.search(a) is not None
 
 
-def _number(x: int | float) -> int | float | None:
+def finite(x: int | float) -> int | float | None:
+    """``x`` when it is an int or a finite float, else null (JSON has no inf or nan)."""
     # Results outside JSON (inf, nan) become null, like any other arithmetic that does not fit.
     return x if type(x) is int or math.isfinite(x) else None
 
@@ -139,7 +136,7 @@ def add(a: Json, b: Json) -> Json:
     """
     if is_number(a) and is_number(b):
         try:
-            return _number(a + b)
+            return finite(a + b)
         except OverflowError:
             return None
     if type(a) is str and type(b) is str:
@@ -150,7 +147,7 @@ def add(a: Json, b: Json) -> Json:
 def sub(a: Json, b: Json) -> Json:
     """``a - b`` on numbers; null otherwise."""
     try:
-        return _number(a - b) if is_number(a) and is_number(b) else None
+        return finite(a - b) if is_number(a) and is_number(b) else None
     except OverflowError:
         return None
 
@@ -158,7 +155,7 @@ def sub(a: Json, b: Json) -> Json:
 def mul(a: Json, b: Json) -> Json:
     """``a * b`` on numbers; null otherwise (strings are not repeated)."""
     try:
-        return _number(a * b) if is_number(a) and is_number(b) else None
+        return finite(a * b) if is_number(a) and is_number(b) else None
     except OverflowError:
         return None
 
@@ -168,7 +165,7 @@ def div(a: Json, b: Json) -> Json:
     if not (is_number(a) and is_number(b)) or b == 0:
         return None
     try:
-        return _number(a / b)
+        return finite(a / b)
     except OverflowError:
         return None
 
@@ -185,7 +182,7 @@ def mod(a: Json, b: Json) -> Json:
         r = abs(a) % abs(b)
         return r if a >= 0 else -r
     try:
-        return _number(math.fmod(a, b))
+        return finite(math.fmod(a, b))
     except (OverflowError, ValueError):
         return None
 
@@ -193,84 +190,6 @@ def mod(a: Json, b: Json) -> Json:
 def neg(a: Json) -> Json:
     """``-a`` on a number; null otherwise."""
     return -a if is_number(a) else None
-
-
-def lower(x: Json) -> Json:
-    """Lower-cased string; null for anything else."""
-    return x.lower() if isinstance(x, str) else None
-
-
-def upper(x: Json) -> Json:
-    """Upper-cased string; null for anything else."""
-    return x.upper() if isinstance(x, str) else None
-
-
-def length(x: Json) -> Json:
-    """Characters of a string, items of a list, keys of an object; null for anything else."""
-    return len(x) if isinstance(x, str | list | dict) else None
-
-
-def to_int(x: Json) -> Json:
-    """A number truncated toward zero, or a numeric string read and truncated; null otherwise.
-
-    >>> to_int("42"), to_int(" -3.9 "), to_int(2.7), to_int("x"), to_int(True)
-    (42, -3, 2, None, None)
-    """
-    try:
-        if type(x) is int:
-            return x
-        if type(x) is float:
-            return int(x)
-        if isinstance(x, str):
-            if _INT_TEXT.fullmatch(x):
-                return int(x)
-            if _FLOAT_TEXT.fullmatch(x):
-                return int(float(x))
-    except (ValueError, OverflowError):
-        pass
-    return None
-
-
-def to_float(x: Json) -> Json:
-    """A number or a numeric string as a float; null otherwise (``inf`` and ``nan`` included).
-
-    >>> to_float(2), to_float("1e3"), to_float("nan"), to_float(None)
-    (2.0, 1000.0, None, None)
-    """
-    try:
-        if is_number(x):
-            return _number(float(x))
-        if isinstance(x, str) and _FLOAT_TEXT.fullmatch(x):
-            return _number(float(x))
-    except (ValueError, OverflowError):
-        pass
-    return None
-
-
-def to_str(x: Json) -> Json:
-    """Text of a value: strings unchanged, ``true``/``false``, numbers, compact JSON; null for null.
-
-    >>> to_str(1.5), to_str(True), to_str([1, "a"]), to_str(None)
-    ('1.5', 'true', '[1,"a"]', None)
-    """
-    try:
-        if x is None or isinstance(x, str):
-            return x
-        if isinstance(x, bool):
-            return "true" if x else "false"
-        if isinstance(x, int | float):
-            return repr(x)
-        return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
-    except (ValueError, TypeError, RecursionError):
-        return None
-
-
-def coalesce(*xs: Json) -> Json:
-    """The first argument that is not null (null when all are)."""
-    for x in xs:
-        if x is not None:
-            return x
-    return None
 
 
 BINARY: Final[dict[str, Callable[[Json, Json], Json]]] = {
@@ -293,34 +212,20 @@ BINARY: Final[dict[str, Callable[[Json, Json], Json]]] = {
 }
 """The strict binary operators (every one but ``and``/``or``) by their symbol."""
 
-UNARY_FUNCTIONS: Final[dict[str, Callable[[Json], Json]]] = {
-    "lower": lower,
-    "upper": upper,
-    "len": length,
-    "int": to_int,
-    "float": to_float,
-    "str": to_str,
-}
-"""The one-argument functions by name."""
-
-
 __all__ = [
     "BINARY",
     "NUMBER_TYPES",
-    "UNARY_FUNCTIONS",
     "add",
-    "coalesce",
     "contains",
     "div",
     "endswith",
     "eq",
+    "finite",
     "ge",
     "gt",
     "in_",
     "is_number",
     "le",
-    "length",
-    "lower",
     "lt",
     "matches",
     "mod",
@@ -329,8 +234,4 @@ __all__ = [
     "regex",
     "startswith",
     "sub",
-    "to_float",
-    "to_int",
-    "to_str",
-    "upper",
 ]
