@@ -141,4 +141,4 @@ def entry() -> None:
         sys.exit(EXIT_RUNTIME)
 
 
-__all__ = ["entry", "main"]
+__all__ = ["EXIT_CONFIG", "EXIT_OK", "EXIT_RUNTIME", "entry", "main"]

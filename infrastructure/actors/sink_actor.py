@@ -90,7 +90,7 @@ class SinkActor:
                 _log.error("sink %s failed to close: %s", self.name, exc)
 
     async def _write(self, delivery: Delivery) -> None:
-        last = "no attempt"
+        last, attempt = "no attempt", 0
         for attempt in range(self.retry.attempts):
             try:
                 with anyio.fail_after(self.timeout_s):
@@ -100,6 +100,9 @@ class SinkActor:
                     await self.sink.write(delivery.events)
             except Exception as exc:  # noqa: BLE001 - a failed write is retried, then dead-lettered
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                if getattr(exc, "retryable", True) is False:  # e.g. HTTP 400: retrying cannot help
+                    _log.warning("sink %s rejected the batch (not retryable): %s", self.name, last)
+                    break
                 _log.warning(
                     "sink %s write failed (attempt %d/%d): %s",
                     self.name,
@@ -114,9 +117,8 @@ class SinkActor:
             self.stats.events_out[self.name] += len(delivery.events)
             delivery.done()
             return
-        await self._dead_letter(
-            delivery, f"sink {self.name!r} failed after {self.retry.attempts} attempts: {last}"
-        )
+        tried = attempt + 1 if self.retry.attempts else 0
+        await self._dead_letter(delivery, f"sink {self.name!r} failed after {tried} attempts: {last}")
 
     async def _dead_letter(self, delivery: Delivery, reason: str) -> None:
         at = self.clock()

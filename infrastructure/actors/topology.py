@@ -85,9 +85,16 @@ class Topology:
         return self.stats
 
     async def _pump(self, source: EventSource, out: MemoryObjectSendStream[SourceBatch]) -> None:
-        async with out:
-            async for batch in source.batches():
-                await out.send(batch)
+        batches = source.batches()
+        try:
+            async with out:
+                async for batch in batches:
+                    await out.send(batch)
+        finally:
+            # A source's generator may hold a task group: close it in this task, not later in another.
+            aclose = getattr(batches, "aclose", None)
+            if aclose is not None:
+                await aclose()
 
     async def _route_loop(self, inbox: MemoryObjectReceiveStream[SourceBatch]) -> None:
         try:

@@ -23,6 +23,7 @@ from domain.results import FnResult, FunctionFailed, Pass
 from domain.windows import (
     AGGREGATES,
     AggregateName,
+    CountSize,
     Point,
     TimeSize,
     WindowSize,
@@ -36,6 +37,14 @@ from infrastructure.functions.mask import field_path
 SNAPSHOT_VERSION = 1
 
 
+def _size_text(size: WindowSize) -> int | str:
+    """The size as a user writes it: ``3`` or ``"60s"`` (so a config round-trips)."""
+    if isinstance(size, CountSize):
+        return size.count
+    seconds = size.seconds
+    return f"{int(seconds)}s" if seconds == int(seconds) else f"{seconds}s"
+
+
 def _size(raw: Json) -> WindowSize:
     size = parse_size(raw)
     if isinstance(size, ValidationError):
@@ -47,7 +56,11 @@ class WindowConfig(FunctionConfig):
     """Config of ``window``."""
 
     field: str
-    size: Annotated[WindowSize, pydantic.PlainValidator(_size, json_schema_input_type=int | str)]
+    size: Annotated[
+        WindowSize,
+        pydantic.PlainValidator(_size, json_schema_input_type=int | str),
+        pydantic.PlainSerializer(_size_text, return_type=int | str),
+    ]
     by: list[str] = pydantic.Field(default_factory=list)
     emit: dict[str, AggregateName] = pydantic.Field(min_length=1)
     time_field: str = "ts"

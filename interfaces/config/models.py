@@ -20,16 +20,23 @@ class Strict(BaseModel):
 class BufferConfig(Strict):
     """A sink's bounded buffer and what happens when it is full."""
 
-    max_events: int = Field(10_000, ge=1)
-    when_full: Literal["block", "drop_newest", "dead_letter"] = "block"
+    max_events: int = Field(10_000, ge=1, description="Events the buffer holds before `when_full` applies.")
+    when_full: Literal["block", "drop_newest", "dead_letter"] = Field(
+        "block",
+        description="What a full buffer does: `block` (backpressure), `drop_newest` or `dead_letter`.",
+    )
 
 
 class RetryConfig(Strict):
     """Retries of a failed sink write: exponential backoff with jitter, then dead letter."""
 
-    attempts: int = Field(5, ge=1)
-    backoff_ms: int = Field(100, ge=0)
-    max_backoff_ms: int = Field(10_000, ge=0)
+    attempts: int = Field(
+        5, ge=1, description="Write attempts before the events are dead-lettered (1: no retry)."
+    )
+    backoff_ms: int = Field(
+        100, ge=0, description="Delay before the first retry; it doubles on each attempt, with jitter."
+    )
+    max_backoff_ms: int = Field(10_000, ge=0, description="Upper bound of the delay between retries.")
 
 
 Format: TypeAlias = Literal["ndjson", "lines"]
@@ -38,43 +45,53 @@ Format: TypeAlias = Literal["ndjson", "lines"]
 class FileSource(Strict):
     """``file``: read files (a glob is allowed), optionally following them."""
 
-    type: Literal["file"]
-    path: str
-    format: Format = "ndjson"
-    follow: bool = False
-    start_at: Literal["beginning", "end"] = "beginning"
-    max_line_bytes: int = Field(1 << 20, ge=1)
+    type: Literal["file"] = Field(description="Selects this source.")
+    path: str = Field(description="The file to read; a glob reads every match.")
+    format: Format = Field(
+        "ndjson",
+        description='`ndjson`: a JSON object per line; `lines`: each line becomes `{"message": line}`.',
+    )
+    follow: bool = Field(
+        False, description="Keep reading as files grow, survive rotation, resume from the checkpoint."
+    )
+    start_at: Literal["beginning", "end"] = Field(
+        "beginning", description="Where a file without a checkpoint is read from."
+    )
+    max_line_bytes: int = Field(1 << 20, ge=1, description="Longer lines are dead-lettered (as `raw`).")
 
 
 class StdinSource(Strict):
     """``stdin``: read standard input until EOF."""
 
-    type: Literal["stdin"]
-    format: Format = "ndjson"
-    max_line_bytes: int = Field(1 << 20, ge=1)
+    type: Literal["stdin"] = Field(description="Selects this source.")
+    format: Format = Field("ndjson", description="`ndjson` or `lines`, as for `file`.")
+    max_line_bytes: int = Field(1 << 20, ge=1, description="Longer lines are dead-lettered (as `raw`).")
 
 
 class HttpSource(Strict):
     """``http``: an HTTP ingest endpoint (standalone under ``run``)."""
 
-    type: Literal["http"]
-    address: str = "127.0.0.1:8080"
-    format: Format = "ndjson"
+    type: Literal["http"] = Field(description="Selects this source.")
+    address: str = Field(
+        "127.0.0.1:8080",
+        description="`host:port` to listen on under `run` (`serve` feeds it from `POST /ingest`).",
+    )
+    format: Format = Field("ndjson", description="`ndjson` or `lines`, as for `file`.")
 
 
 class SyslogSource(Strict):
     """``syslog``: RFC 5424 / RFC 3164 over UDP or TCP."""
 
-    type: Literal["syslog"]
-    address: str = "127.0.0.1:5514"
-    protocol: Literal["udp", "tcp"] = "udp"
+    type: Literal["syslog"] = Field(description="Selects this source.")
+    address: str = Field("127.0.0.1:5514", description="`host:port` to listen on.")
+    protocol: Literal["udp", "tcp"] = Field("udp", description="Transport to listen on.")
 
 
 class StatsdSource(Strict):
     """``statsd``: statsd metric lines over UDP."""
 
-    type: Literal["statsd"]
-    address: str = "127.0.0.1:8125"
+    type: Literal["statsd"] = Field(description="Selects this source.")
+    address: str = Field("127.0.0.1:8125", description="`host:port` to listen on (UDP).")
 
 
 SourceConfig: TypeAlias = Annotated[
@@ -85,42 +102,48 @@ SourceConfig: TypeAlias = Annotated[
 class SinkBase(Strict):
     """Fields every sink takes."""
 
-    buffer: BufferConfig = BufferConfig()
-    retry: RetryConfig = RetryConfig()
+    buffer: BufferConfig = Field(BufferConfig(), description="The sink's own bounded buffer.")
+    retry: RetryConfig = Field(RetryConfig(), description="Retries of a failed write.")
 
 
 class FileSink(SinkBase):
     """``file``: append NDJSON to a file."""
 
-    type: Literal["file"]
-    path: str
-    format: Literal["ndjson"] = "ndjson"
-    fsync: bool = True
+    type: Literal["file"] = Field(description="Selects this sink.")
+    path: str = Field(description="The file to append to (never truncated).")
+    format: Literal["ndjson"] = Field("ndjson", description="One JSON object per line.")
+    fsync: bool = Field(True, description="fsync each batch before its events are acknowledged.")
 
 
 class StdoutSink(SinkBase):
     """``stdout``: NDJSON on standard output."""
 
-    type: Literal["stdout"]
-    format: Literal["ndjson"] = "ndjson"
+    type: Literal["stdout"] = Field(description="Selects this sink.")
+    format: Literal["ndjson"] = Field("ndjson", description="One JSON object per line.")
 
 
 class HttpSink(SinkBase):
     """``http``: POST NDJSON batches."""
 
-    type: Literal["http"]
-    url: str
-    headers: dict[str, str] = {}
-    batch_size: int = Field(500, ge=1)
-    timeout_s: float = Field(10.0, gt=0)
+    type: Literal["http"] = Field(description="Selects this sink.")
+    url: str = Field(description="Where NDJSON batches are POSTed.")
+    headers: dict[str, str] = Field({}, description="Extra request headers.")
+    batch_size: int = Field(500, ge=1, description="Most events in one request.")
+    timeout_s: float = Field(
+        10.0, gt=0, description="Seconds before a request counts as failed (and is retried)."
+    )
 
 
 class SqliteSink(SinkBase):
     """``sqlite``: one row per event, keyed by its id."""
 
-    type: Literal["sqlite"]
-    path: str
-    table: str = Field("events", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    type: Literal["sqlite"] = Field(description="Selects this sink.")
+    path: str = Field(description="The SQLite database file.")
+    table: str = Field(
+        "events",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="The table (created when missing); one row per event id.",
+    )
 
 
 SinkConfig: TypeAlias = Annotated[FileSink | StdoutSink | HttpSink | SqliteSink, Field(discriminator="type")]
@@ -131,9 +154,13 @@ class FunctionConfig(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    type: str
-    filter: str | None = None
-    disabled: bool = False
+    type: str = Field(
+        description="The function: a built-in one or an installed plugin (`pipeflow plugins` lists them)."
+    )
+    filter: str | None = Field(
+        None, description="An expression: the function sees only events for which it is true; others pass."
+    )
+    disabled: bool = Field(False, description="Skip this function, keeping it in the config.")
 
     def own_fields(self) -> dict[str, Any]:
         """The fields the plugin validates (everything but the common ones)."""
@@ -143,19 +170,21 @@ class FunctionConfig(BaseModel):
 class PipelineConfig(Strict):
     """A named pipeline: a description and its functions."""
 
-    description: str = ""
-    functions: list[FunctionConfig] = Field(min_length=1)
+    description: str = Field("", description="What the pipeline is for.")
+    functions: list[FunctionConfig] = Field(min_length=1, description="The functions, applied in order.")
 
 
 class RouteConfig(Strict):
     """A route: a filter, an optional pipeline, one sink or several."""
 
-    name: str
-    filter: str = "true"
-    pipeline: str | None = None
-    sink: str | None = None
-    sinks: list[str] | None = None
-    final: bool = True
+    name: str = Field(description="The route's name (in `explain`, metrics and dead letters).")
+    filter: str = Field("true", description="The expression an event must match to take this route.")
+    pipeline: str | None = Field(None, description="The pipeline the events go through (none: unchanged).")
+    sink: str | None = Field(None, description="The sink the events go to (or `sinks`).")
+    sinks: list[str] | None = Field(None, description="Several sinks, each getting the events.")
+    final: bool = Field(
+        True, description="Stop here; `false` takes a copy and the event goes on to the next routes."
+    )
 
     @model_validator(mode="after")
     def _one_kind_of_sink(self) -> RouteConfig:
@@ -173,21 +202,31 @@ class RouteConfig(Strict):
 class ConfigTestCase(Strict):
     """A config test: input events and what each sink must receive."""
 
-    name: str
-    input: dict[str, Any] | list[dict[str, Any]]
-    expect: dict[str, list[dict[str, Any]]]
+    name: str = Field(description="Printed on the case's pass/fail line.")
+    input: dict[str, Any] | list[dict[str, Any]] = Field(
+        description="One event, or a list of events, fed to the routes."
+    )
+    expect: dict[str, list[dict[str, Any]]] = Field(
+        description="For each sink, exactly the events it must receive (`[]`: none)."
+    )
 
 
 class Config(Strict):
     """The whole config file."""
 
-    state_dir: str = ".pipeflow"
-    sources: dict[str, SourceConfig] = Field(min_length=1)
-    pipelines: dict[str, PipelineConfig] = {}
-    sinks: dict[str, SinkConfig] = Field(min_length=1)
-    routes: list[RouteConfig] = Field(min_length=1)
-    dead_letter: SinkConfig | None = None
-    tests: list[ConfigTestCase] = []
+    state_dir: str = Field(
+        ".pipeflow", description="Folder of the SQLite state: checkpoints, dead letters, stored versions."
+    )
+    sources: dict[str, SourceConfig] = Field(min_length=1, description="Where events come from, by name.")
+    pipelines: dict[str, PipelineConfig] = Field({}, description="Named lists of functions.")
+    sinks: dict[str, SinkConfig] = Field(min_length=1, description="Where events go, by name.")
+    routes: list[RouteConfig] = Field(
+        min_length=1, description="Checked in order; the first match takes the event."
+    )
+    dead_letter: SinkConfig | None = Field(
+        None, description="Where dead letters go (default: a table in the state database)."
+    )
+    tests: list[ConfigTestCase] = Field([], description="Cases run by `pipeflow test`.")
 
 
 __all__ = [
