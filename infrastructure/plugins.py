@@ -37,4 +37,9 @@ def load_function_plugins() -> tuple[dict[str, FunctionPlugin[Any]], list[Plugin
     return plugins, errors
 
 
-__all__ = ["GROUP", "PluginLoadError", "load_function_plugins"]
+def plugin_distributions() -> dict[str, str]:
+    """For each registered function name, the distribution that registers it."""
+    return {ep.name: ep.dist.name if ep.dist is not None else "?" for ep in entry_points(group=GROUP)}
+
+
+__all__ = ["GROUP", "PluginLoadError", "load_function_plugins", "plugin_distributions"]

@@ -19,7 +19,7 @@ from domain.json import Json, JsonObject
 from domain.ports import Clock, FunctionFactory, IdFactory
 from infrastructure.functions.base import FunctionPlugin
 from infrastructure.ids import SystemClock, UlidFactory
-from infrastructure.plugins import PluginLoadError, load_function_plugins
+from infrastructure.plugins import PluginLoadError, load_function_plugins, plugin_distributions
 from interfaces.config.loader import LoadedConfig, load_config
 from interfaces.config.problems import ConfigProblem
 from interfaces.runtime import RunOutcome, run_topology
@@ -60,6 +60,22 @@ class App:
                 for p in loaded
             ]
         return loaded
+
+    def describe_plugins(self) -> dict[str, Any]:
+        """Every installed function with its distribution, summary and config schema; broken ones."""
+        dists = plugin_distributions()
+        functions = [
+            {
+                "name": name,
+                "distribution": dists.get(name, "?"),
+                "summary": plugin.summary,
+                "schema": plugin.schema(),
+                "required": plugin.schema().get("required", []),
+            }
+            for name, plugin in sorted(self.plugins.items())
+        ]
+        errors = [{"name": e.name, "reason": e.reason} for e in self.plugin_errors]
+        return {"functions": functions, "errors": errors}
 
     def run_config_tests(self, loaded: LoadedConfig) -> list[CaseResult]:
         """Run the config's ``tests:`` cases through its router."""

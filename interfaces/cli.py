@@ -131,6 +131,26 @@ def explain(app: App, config: str, event_json: str, fmt: str) -> None:
         click.echo(render_trace(trace))
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print names, summaries and config schemas as JSON.")
+@click.pass_obj
+def plugins(app: App, as_json: bool) -> None:
+    """List the installed functions (built in and plugins) with their config schemas."""
+    listing = app.describe_plugins()
+    if as_json:
+        click.echo(json.dumps(listing, indent=2))
+        return
+    for item in listing["functions"]:
+        fields = ", ".join(
+            f"{name}{'' if name in item['required'] else '?'}"
+            for name in item["schema"].get("properties", {})
+        )
+        click.echo(f"{item['name']:<14} {item['distribution']:<16} {item['summary']}")
+        click.echo(f"{'':<14} fields: {fields or '(none)'}")
+    for error in listing["errors"]:
+        click.echo(f"BROKEN {error['name']}: {error['reason']}", err=True)
+
+
 def entry() -> None:
     """Console-script entry point with logging of unexpected errors as one line."""
     try:
