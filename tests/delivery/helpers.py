@@ -1,0 +1,82 @@
+"""Helpers of the delivery tests: configs and inputs in a folder, the real ``pipeflow`` process."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+PIPEFLOW = str(Path(sys.executable).parent / "pipeflow")
+"""The console script installed next to the interpreter running the tests."""
+
+
+def write_config(folder: Path, text: str) -> Path:
+    """Write a config (dedented) as ``folder/pipeflow.yaml``."""
+    path = folder / "pipeflow.yaml"
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+def write_numbered(path: Path, count: int, *, start: int = 0) -> None:
+    """``count`` NDJSON lines ``{"n": i, ...}`` with a little padding, so batches have some weight."""
+    with path.open("w", encoding="utf-8") as fh:
+        fh.writelines(f'{{"n": {i}, "msg": "event number {i:08d}"}}\n' for i in range(start, start + count))
+
+
+def ndjson_lines(path: Path) -> tuple[list[dict[str, Any]], int]:
+    """The JSON objects of an NDJSON file and how many lines were not JSON (torn by a crash)."""
+    if not path.exists():
+        return [], 0
+    rows: list[dict[str, Any]] = []
+    torn = 0
+    for line in path.read_bytes().splitlines():
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            torn += 1
+    return rows, torn
+
+
+def dead_letter_rows(state_dir: Path) -> list[dict[str, Any]]:
+    """The records of the ``dead_letters`` table of a state database, oldest first."""
+    with sqlite3.connect(state_dir / "state.db") as db:
+        rows = db.execute("SELECT record FROM dead_letters ORDER BY seq").fetchall()
+    return [json.loads(record) for (record,) in rows]
+
+
+def start(config: Path, *args: str, stdout: int | None = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    """Start ``pipeflow run CONFIG ARGS`` in the background (stderr captured)."""
+    return subprocess.Popen(
+        [PIPEFLOW, "run", str(config), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_until(check: Callable[[], bool], what: str, *, timeout: float = 20.0) -> None:
+    """Poll ``check`` until it is true; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+__all__ = [
+    "PIPEFLOW",
+    "dead_letter_rows",
+    "ndjson_lines",
+    "start",
+    "wait_until",
+    "write_config",
+    "write_numbered",
+]

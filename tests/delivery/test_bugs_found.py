@@ -1,0 +1,103 @@
+"""Bugs found while testing the delivery guarantees: each test fails until its bug is fixed.
+
+1. ``Topology.run(handle_signals=True)`` (every ``pipeflow run``) cancels the outer task group
+   as soon as the dead-letter inbox is closed, which also cancels the dead-letter actor while it
+   still drains: queued dead letters are lost or stored without being counted or acknowledged.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Sequence
+
+import anyio
+
+from domain.dead_letters import DeadLetter
+from domain.events import Event, EventId, EventMeta
+from domain.ports import SourceBatch
+from infrastructure.actors.dead_letter_actor import DeadLetterActor
+from infrastructure.actors.plan import BatchPlan, SinkPart
+from infrastructure.actors.retry import RetryPolicy
+from infrastructure.actors.sink_actor import SinkActor
+from infrastructure.actors.stats import RunStats
+from infrastructure.actors.topology import Topology
+
+
+class OneBatch:
+    name = "src"
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.acked = 0
+
+    async def batches(self) -> AsyncIterator[SourceBatch]:
+        events = [Event(EventId(f"e{i}"), EventMeta("src", 0.0), {"n": i}) for i in range(self.n)]
+        yield SourceBatch("src", events, [], self._ack)
+
+    def _ack(self) -> None:
+        self.acked += 1
+
+    def stop(self) -> None:
+        pass
+
+
+class DeadSink:
+    name = "dead"
+
+    async def open(self) -> None:
+        pass
+
+    async def write(self, events: Sequence[Event]) -> None:
+        raise OSError("connection refused")
+
+    async def close(self) -> None:
+        pass
+
+
+class SlowStore:
+    """A dead-letter store that takes a moment per write, as SQLite in a worker thread does."""
+
+    def __init__(self) -> None:
+        self.records: list[DeadLetter] = []
+
+    async def write(self, records: Sequence[DeadLetter]) -> None:
+        await anyio.sleep(0.01)
+        self.records.extend(records)
+
+    async def close(self) -> None:
+        pass
+
+
+def _all_to_dead(batch: SourceBatch) -> BatchPlan:
+    return BatchPlan(parts=[SinkPart("dead", batch.events, "all", None)])
+
+
+async def test_dead_letters_queued_at_the_end_are_stored_when_signals_are_handled() -> None:
+    stats = RunStats()
+    store = SlowStore()
+    retry = RetryPolicy(attempts=1, rng=random.Random(0))
+    dlq = DeadLetterActor(store, stats, retry)
+    sink = SinkActor(
+        "dead",
+        DeadSink(),
+        max_events=100,
+        when_full="block",
+        retry=retry,
+        dead_letters=dlq,
+        stats=stats,
+        clock=lambda: 0.0,
+    )
+    source = OneBatch(10)
+    topology = Topology(
+        {"src": source}, {"dead": sink}, dlq, _all_to_dead, stats, lambda: 0.0, _Ids(), router_buffer=1
+    )
+    with anyio.fail_after(5):
+        await topology.run(handle_signals=True)
+    assert len(store.records) == 10, "dead letters lost when the run ended"
+    assert stats.dead_lettered == 10
+    assert source.acked == 1, "the batch was dead-lettered but never acknowledged"
+
+
+class _Ids:
+    def new_id(self) -> EventId:
+        return EventId("x")
