@@ -15,9 +15,12 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -162,15 +165,60 @@ def wait_listening(proc: subprocess.Popen[bytes], port: int, proto: Proto) -> No
     wait_until(lambda: _listening(port, proto), f"{proto} port {port}", proc=proc)
 
 
+@dataclass
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that stores the NDJSON it is POSTed (after ``delay_s``)."""
+
+    delay_s: float = 0.0
+    events: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[dict[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    url: str = ""
+
+
+@contextmanager
+def receiver(delay_s: float = 0.0) -> Iterator[Receiver]:
+    """Serve a ``Receiver`` in a thread for the duration of the block."""
+    state = Receiver(delay_s)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            time.sleep(state.delay_s)
+            with state.lock:
+                state.requests.append(dict(self.headers.items()))
+                state.events.extend(json.loads(line) for line in body.splitlines() if line.strip())
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the tests read what was stored."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/ingest"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=RUN_TIMEOUT_S)
+
+
 __all__ = [
     "PIPEFLOW",
     "RUN_TIMEOUT_S",
     "Proto",
+    "Receiver",
     "cli",
     "dead_letter_rows",
     "free_port",
     "no_traceback",
     "read_ndjson",
+    "receiver",
     "run_in_process",
     "started",
     "terminate",
