@@ -111,15 +111,15 @@ def _unescape(raw: str) -> str:
 
 
 _ws = parsy.regex(r"\s*")
-expr = parsy.forward_declaration()
+_expr = parsy.forward_declaration()
 
 _num = parsy.seq(parsy.index, _tok(parsy.regex(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?" + _END)))
 _number_p = _num.combine(lambda at, t: _located(at, lambda: _number(t)))
 _string_p = _tok(parsy.regex(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'""", re.S)).map(
     lambda raw: Const(_unescape(raw))
 )
-_list_p = (_sym("[") >> expr.sep_by(_sym(",")) << _sym("]")).map(lambda xs: ListExpr(tuple(xs)))
-_paren_p = _sym("(") >> expr << _sym(")")
+_list_p = (_sym("[") >> _expr.sep_by(_sym(",")) << _sym("]")).map(lambda xs: ListExpr(tuple(xs)))
+_paren_p = _sym("(") >> _expr << _sym(")")
 _const_p = (
     _kw("true").result(Const(True)) | _kw("false").result(Const(False)) | _kw("null").result(Const(None))
 )
@@ -137,7 +137,7 @@ def _call_gen() -> Generator[parsy.Parser, Any, Expr]:
     name = yield _tok(parsy.regex(_CALL, group=1))
     if name not in FUNCTIONS:
         raise _Abort(at, "function", f"unknown function {name!r} (known: {', '.join(FUNCTIONS)})")
-    args = yield expr.sep_by(_sym(","))
+    args = yield _expr.sep_by(_sym(","))
     yield _sym(")")
     return _located(at, lambda: _checked_call(name, tuple(args)))
 
@@ -208,8 +208,8 @@ _not = parsy.forward_declaration()
 _not_op = _kw("not") | _tok(parsy.regex(r"!(?!=)"))
 _not.become(_desc((_not_op >> _not).map(lambda x: Unary("not", x)) | _comparison, "expression"))
 _and = _left(_not, _kw("and").result("and") | _sym("&&", "and"))
-expr.become(_left(_and, _kw("or").result("or") | _sym("||", "or")))
-_filter = _ws >> expr << _desc(parsy.eof, "end of input")
+_expr.become(_left(_and, _kw("or").result("or") | _sym("||", "or")))
+_filter = _ws >> _expr << _desc(parsy.eof, "end of input")
 
 
 def parse_filter(text: str) -> Expr | FilterSyntaxError:
