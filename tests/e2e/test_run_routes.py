@@ -4,6 +4,7 @@ counts, and failing functions dead-lettered (state database table, or a configur
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.e2e.conftest import dead_letter_rows, read_ndjson, run_in_process, write_config, write_ndjson
 
@@ -29,7 +30,7 @@ routes:
 {dead_letter}
 """
 
-INPUT = [
+INPUT: list[dict[str, Any]] = [
     {"level": "error", "payload": '{"code": 1}'},
     {"level": "error", "payload": "not json"},
     {"level": "info", "n": 1},
