@@ -94,7 +94,9 @@ class App:
         event = Event(self.ids.new_id(), EventMeta("explain", self.clock.now()), fields)
         return loaded.router.explain(event).to_json()
 
-    async def run(self, loaded: LoadedConfig, workers: int = 1, *, handle_signals: bool = True) -> RunOutcome:
+    async def run(
+        self, loaded: LoadedConfig, workers: int = 1, *, handle_signals: bool = True, progress: bool = False
+    ) -> RunOutcome:
         """Run the topology of a loaded config to completion."""
         os.makedirs(loaded.config.state_dir, exist_ok=True)
         return await run_topology(
@@ -105,6 +107,7 @@ class App:
             stdout=self.stdout,
             handle_signals=handle_signals,
             workers=workers,
+            progress=progress,
         )
 
 

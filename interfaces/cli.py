@@ -6,6 +6,7 @@ reported as a message naming what is wrong and where, never as a traceback.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -62,12 +63,18 @@ def validate(app: App, config: str) -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--summary-file", type=click.Path(dir_okay=False), help="Also write the summary as JSON here.")
 @click.option("--quiet", is_flag=True, help="No summary on stderr.")
+@click.option(
+    "--progress/--no-progress", default=None, help="Live events/s on stderr (default: on a terminal)."
+)
 @click.pass_obj
-def run(app: App, config: str, workers: int, summary_file: str | None, quiet: bool) -> None:
+def run(
+    app: App, config: str, workers: int, summary_file: str | None, quiet: bool, progress: bool | None
+) -> None:
     """Run the topology in CONFIG until its input ends (or SIGINT/SIGTERM), then print a summary."""
     loaded = _load(app, config)
     try:
-        outcome = anyio.run(app.run, loaded, workers)
+        show = sys.stderr.isatty() and not quiet if progress is None else progress
+        outcome = anyio.run(functools.partial(app.run, loaded, workers, progress=show))
     except KeyboardInterrupt:  # a second Ctrl-C while draining
         click.echo("interrupted", err=True)
         raise SystemExit(EXIT_RUNTIME) from None

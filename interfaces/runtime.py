@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, final
 
+import anyio
+
 from domain.engine import CompiledPipeline
 from domain.filter.guard import Guarded
 from domain.pipeline import PipelineId
@@ -25,6 +27,7 @@ from infrastructure.sqlite.state_db import open_state_db
 from interfaces.adapters import build_sink, build_source
 from interfaces.config.loader import LoadedConfig
 from interfaces.config.models import RetryConfig
+from interfaces.progress import show_progress
 
 STATE_DB = "state.db"
 
@@ -61,6 +64,7 @@ async def run_topology(
     stdout: BinaryIO | None,
     handle_signals: bool,
     workers: int = 1,
+    progress: bool = False,
 ) -> RunOutcome:
     """Open the state database, build every actor, run until the input ends, persist state."""
     config = loaded.config
@@ -98,7 +102,11 @@ async def run_topology(
         }
         planner = make_planner(RouterCell(loaded.router), clock)
         topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, ids)
-        await topology.run(handle_signals=handle_signals)
+        async with anyio.create_task_group() as group:
+            if progress:
+                group.start_soon(show_progress, stats)
+            await topology.run(handle_signals=handle_signals)
+            group.cancel_scope.cancel()
         for source in sources.values():  # acks that arrived after a source ended
             save = getattr(source, "save_checkpoints", None)
             if save is not None:
