@@ -2,6 +2,7 @@
 
 Nothing here does I/O, reads a clock or draws a random number; infrastructure does that.
 """
+
 from __future__ import annotations
 
 __all__: list[str] = []

@@ -1,4 +1,5 @@
 """Sinks: adapters that write batches of events."""
+
 from __future__ import annotations
 
 __all__: list[str] = []
