@@ -1,0 +1,133 @@
+"""Metering by composition: decorators that feed ``Metrics`` without the actors knowing of it.
+
+The actors stay as they are; ``serve`` wraps what it hands them:
+
+- ``MeteredSink`` around each sink: events written and seconds per write;
+- ``MeteredDeadLetterStore`` around the dead-letter store: records stored, per stage;
+- ``metered_planner`` instead of ``make_planner``: events in per source, unmatched, and per route
+  the events a pipeline's functions dropped or failed on;
+- ``observe_buffers`` before each scrape: the events waiting in each sink's buffer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import final
+
+from domain.dead_letters import DeadLetter
+from domain.engine import CompiledPipeline
+from domain.events import Event
+from domain.ports import Clock, EventSink, SourceBatch
+from domain.router import Routed, Router
+from infrastructure.actors.dead_letter_actor import DeadLetterStore
+from infrastructure.actors.plan import BatchPlan
+from infrastructure.actors.routing import RouterCell, plan_routed
+from infrastructure.actors.sink_actor import SinkActor
+from infrastructure.actors.topology import Planner
+from infrastructure.metrics import Metrics
+
+__all__ = ["MeteredDeadLetterStore", "MeteredSink", "dead_letter_stage", "metered_planner", "observe_buffers"]
+
+
+@final
+class MeteredSink:
+    """An ``EventSink`` that counts what its inner sink wrote and times each write."""
+
+    def __init__(self, inner: EventSink, metrics: Metrics) -> None:
+        self.name = inner.name
+        self._inner = inner
+        self._metrics = metrics
+
+    async def open(self) -> None:
+        """Open the inner sink."""
+        await self._inner.open()
+
+    async def write(self, events: Sequence[Event]) -> None:
+        """Write through the inner sink; only a write that succeeded is counted."""
+        started = time.perf_counter()
+        await self._inner.write(events)
+        self._metrics.sink_written(self.name, len(events), time.perf_counter() - started)
+
+    async def close(self) -> None:
+        """Close the inner sink."""
+        await self._inner.close()
+
+
+def dead_letter_stage(record: DeadLetter) -> str:
+    """The ``stage`` label of a record: ``decode``, ``sink`` or ``function`` (a bounded set).
+
+    >>> dead_letter_stage(DeadLetter("i", 0.0, "s", "r", stage="sink:out")), dead_letter_stage(
+    ...     DeadLetter("i", 0.0, "s", "r", stage=2)
+    ... )
+    ('sink', 'function')
+    """
+    stage = record.stage
+    if stage == "decode":
+        return "decode"
+    if isinstance(stage, str) and stage.startswith("sink"):
+        return "sink"
+    return "function"
+
+
+@final
+class MeteredDeadLetterStore:
+    """A ``DeadLetterStore`` that counts the records stored, per stage."""
+
+    def __init__(self, inner: DeadLetterStore, metrics: Metrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+
+    async def write(self, records: Sequence[DeadLetter]) -> None:
+        """Store through the inner store, then count (a failed write counts nothing)."""
+        await self._inner.write(records)
+        for stage, n in Counter(dead_letter_stage(r) for r in records).items():
+            self._metrics.events_dead_lettered(stage, n)
+
+    async def close(self) -> None:
+        """Close the inner store."""
+        await self._inner.close()
+
+
+def _function_type(pipeline: CompiledPipeline | None, index: int) -> str:
+    if pipeline is not None:
+        for step in pipeline.steps:
+            if step.index == index:
+                return step.type
+    return "unknown"
+
+
+def _count(metrics: Metrics, routed: Routed, router: Router) -> None:
+    if routed.unmatched:
+        metrics.events_unmatched(len(routed.unmatched))
+    for outcome in routed.routes:
+        pipeline = outcome.pipeline or ""
+        if outcome.dropped:
+            metrics.events_dropped(outcome.route, pipeline, len(outcome.dropped))
+        if not (outcome.dropped or outcome.failed):
+            continue
+        compiled = next((r.pipeline for r in router.routes if r.route.name == outcome.route), None)
+        for stage, n in Counter(d.stage for d in outcome.dropped).items():
+            metrics.function_handled(pipeline, _function_type(compiled, stage), "drop", n)
+        for stage, n in Counter(f.stage for f in outcome.failed).items():
+            metrics.function_handled(pipeline, _function_type(compiled, stage), "failed", n)
+
+
+def metered_planner(cell: RouterCell, clock: Clock, metrics: Metrics) -> Planner:
+    """Like ``make_planner`` (one read of the cell per batch), counting what the router decided."""
+
+    def plan(batch: SourceBatch) -> BatchPlan:
+        router = cell.router
+        metrics.events_in(batch.source, len(batch.events))
+        routed = router.route_batch(batch.events)
+        _count(metrics, routed, router)
+        return plan_routed(routed, batch.source, clock.now())
+
+    return plan
+
+
+def observe_buffers(metrics: Metrics, sinks: Mapping[str, SinkActor]) -> None:
+    """Set each sink's buffer gauge to the events waiting in it now."""
+    for name, actor in sinks.items():
+        metrics.sink_buffered(name, actor.budget.used)

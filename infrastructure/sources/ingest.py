@@ -1,0 +1,139 @@
+"""``IngestSource``: an ``EventSource`` fed by ``POST /ingest/{source}`` of ``pipeflow serve``.
+
+The API decodes nothing itself: it hands the request body to ``offer``, which decodes it into
+one batch and queues it without waiting. ``offer`` answers ``"full"`` when the batch would not
+fit (the API answers 429 with ``Retry-After``), so nothing is accepted that cannot be held:
+the bound is ``max_events`` events *in flight*, from the offer until the batch's ``ack`` (every
+event written by its sinks or dead-lettered). A client whose batch was queued waits on the
+``IngestTicket`` for that ack before it is answered 202.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncGenerator
+from typing import Literal, TypeAlias, final
+
+import anyio
+
+from domain.ports import Clock, IdFactory, SourceBatch
+from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
+
+__all__ = ["DEFAULT_MAX_IN_FLIGHT", "IngestSource", "IngestTicket", "Offer"]
+
+DEFAULT_MAX_IN_FLIGHT = 10_000
+"""Events an ingest source holds (queued or being delivered) before it answers ``"full"``."""
+
+
+@final
+class IngestTicket:
+    """A queued batch: its counts, and a wait for its acknowledgement."""
+
+    __slots__ = ("_acked", "accepted", "rejected")
+
+    def __init__(self, accepted: int, rejected: int) -> None:
+        self.accepted = accepted
+        self.rejected = rejected
+        self._acked = anyio.Event()
+
+    def ack(self) -> None:
+        """Mark the batch delivered (called by the runtime, once)."""
+        self._acked.set()
+
+    @property
+    def delivered(self) -> bool:
+        """Whether the batch was acknowledged."""
+        return self._acked.is_set()
+
+    async def wait(self, timeout_s: float) -> bool:
+        """Wait up to ``timeout_s`` for the acknowledgement; whether it came."""
+        with anyio.move_on_after(timeout_s):
+            await self._acked.wait()
+        return self._acked.is_set()
+
+
+Offer: TypeAlias = IngestTicket | Literal["full", "closed"]
+"""What ``offer`` answers: the queued batch's ticket, or why it was not taken."""
+
+
+@final
+class IngestSource:
+    """A source whose batches are pushed by ``offer``; it ends after ``stop()`` once drained.
+
+    ``max_events`` bounds the events in flight; a batch larger than that is taken only when
+    nothing else is in flight, so it cannot be refused forever.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        ids: IdFactory,
+        clock: Clock,
+        format: Format = "ndjson",
+        max_events: int = DEFAULT_MAX_IN_FLIGHT,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    ) -> None:
+        if max_events < 1:
+            raise ValueError("max_events must be at least 1")
+        self.name = name
+        self.max_events = max_events
+        self.in_flight = 0
+        self._ids = ids
+        self._clock = clock
+        self._format: Format = format
+        self._max_line_bytes = max_line_bytes
+        self._stopped = False
+        # Unbounded as a stream: the in-flight budget is the bound, checked before every send.
+        self._send, self._receive = anyio.create_memory_object_stream[SourceBatch](math.inf)
+
+    def offer(self, body: bytes) -> Offer:
+        """Decode ``body`` (NDJSON or lines) into one batch and queue it, never waiting.
+
+        Malformed lines travel with the batch as ``Rejected`` (the runtime dead-letters them).
+        """
+        if self._stopped:
+            return "closed"
+        events, rejected = decode_lines(
+            body.split(b"\n"), self._format, self.name, self._ids, self._clock, self._max_line_bytes
+        )
+        n = len(events) + len(rejected)
+        if self.in_flight and self.in_flight + n > self.max_events:
+            return "full"
+        ticket = IngestTicket(len(events), len(rejected))
+        if n == 0:
+            ticket.ack()
+            return ticket
+        self.in_flight += n
+        done = False
+
+        def ack() -> None:
+            nonlocal done
+            if not done:
+                done = True
+                self.in_flight -= n
+                ticket.ack()
+
+        try:
+            self._send.send_nowait(SourceBatch(self.name, events, rejected, ack=ack))
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            self.in_flight -= n
+            return "closed"
+        return ticket
+
+    def stop(self) -> None:
+        """Take no more offers; the batches already queued are still delivered, then the source ends."""
+        self._stopped = True
+        self._send.close()
+
+    def close(self) -> None:
+        """Release both ends (for a source whose ``batches`` never ran)."""
+        self._stopped = True
+        self._send.close()
+        self._receive.close()
+
+    async def batches(self) -> AsyncGenerator[SourceBatch, None]:
+        """The offered batches, in order, until ``stop()`` and the queue is drained."""
+        with self._receive:
+            async for batch in self._receive:
+                yield batch

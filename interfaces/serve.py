@@ -1,0 +1,226 @@
+"""``pipeflow serve``: the management API, HTTP ingest and the running topology, in one task group.
+
+1. Open the management database (its own connection) and build the services; every domain
+   event goes to ``HotReload.on_change``, which swaps a new router into the ``RouterCell``.
+2. Seed from ``--config``: each config pipeline is stored under its config name unless that id
+   has a history already; the config's routes are stored unless a route table exists.
+3. Build the router from what is stored, then the config's topology around it (``http`` sources
+   become ingest sources of ``POST /ingest/{source}``), and bind the API's socket.
+4. Run the API server and the topology until ``stop()`` (SIGINT/SIGTERM): the sources stop, what
+   was queued drains (its requests get their 202), then the server stops. A second signal stops
+   at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import final
+
+import anyio
+from anyio.abc import TaskStatus
+
+from application.pipelines import PipelineDraft
+from application.services import Services, make_services
+from domain.domain_events import PipelineCreated, PipelineDeleted, PipelineUpdated, RoutesUpdated
+from domain.errors import ValidationError
+from domain.filter import compile_filter
+from domain.pipeline import Pipeline
+from domain.routes import RouteTable
+from infrastructure.metering import observe_buffers
+from infrastructure.metrics import CONTENT_TYPE, Metrics
+from infrastructure.sources.asgi_server import AsgiServer
+from infrastructure.sources.ingest import DEFAULT_MAX_IN_FLIGHT
+from infrastructure.sqlite.management_db import ManagementDb
+from infrastructure.sqlite.repositories import (
+    SqliteIdempotencyStore,
+    SqlitePipelineRepository,
+    SqliteRouteTableRepository,
+)
+from interfaces.api_ingest import IngestLimits, ingest_router
+from interfaces.api_ops import OpsView, RuntimeOut, ops_router
+from interfaces.bootstrap import App
+from interfaces.config.loader import LoadedConfig
+from interfaces.http import create_app
+from interfaces.serve_engine import Engine, build_engine
+from interfaces.serve_reload import HotReload
+
+_log = logging.getLogger("pipeflow.serve")
+
+
+class ServeError(Exception):
+    """``serve`` could not start: the message says what is wrong (the CLI prints it, exit 1)."""
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    """What ``pipeflow serve`` was asked for."""
+
+    host: str = "127.0.0.1"
+    port: int = 3000
+    database: str = "pipeflow.db"
+    token: str | None = None
+    ingest_max_events: int = DEFAULT_MAX_IN_FLIGHT
+    limits: IngestLimits = field(default_factory=IngestLimits)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Running:
+    """A started server: where it listens, and how to stop it gracefully."""
+
+    host: str
+    port: int
+    stop: Callable[[], None]
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port``."""
+        return f"http://{self.host}:{self.port}"
+
+
+def _filter_problem(text: str) -> str | None:
+    compiled = compile_filter(text)
+    return str(compiled) if isinstance(compiled, ValidationError) else None
+
+
+async def seed(services: Services, loaded: LoadedConfig) -> list[str]:
+    """Store the config's pipelines (config names as ids) and routes unless already stored."""
+    problems: list[str] = []
+    for pid, pipeline in loaded.pipelines.items():
+        if not isinstance(await services.pipelines.history(pid), tuple):
+            made = await services.pipelines.create(
+                PipelineDraft(pipeline.functions, pipeline.description), pid
+            )
+            if not isinstance(made, Pipeline):
+                problems.append(f"pipeline {pid!r}: {made}")
+    if (await services.routes.get()).version == 0:
+        table = await services.routes.put(loaded.routes.routes, 0)
+        if not isinstance(table, RouteTable):
+            problems.append(f"routes: {table}")
+    return problems
+
+
+async def _watch_signals(stop: anyio.Event, everything: anyio.CancelScope, own: anyio.CancelScope) -> None:
+    with own, anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for signum in signals:
+            if stop.is_set():
+                _log.warning("second signal: stopping now")
+                everything.cancel()
+                return
+            _log.info("received %s: stopping sources, draining", signal.Signals(signum).name)
+            stop.set()
+
+
+async def serve(
+    app: App,
+    loaded: LoadedConfig | None,
+    options: ServeOptions,
+    *,
+    handle_signals: bool = True,
+    task_status: TaskStatus[Running] = anyio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run ``pipeflow serve`` until stopped; see the module doc.
+
+    :raises ServeError: when it cannot start (seeding failed, stored state does not compile,
+        the address cannot be bound).
+    """
+    db = await ManagementDb.open(options.database)
+    engine: Engine | None = None
+    try:
+        pipelines, routes = SqlitePipelineRepository(db), SqliteRouteTableRepository(db)
+        sinks = frozenset(loaded.config.sinks) if loaded is not None else frozenset[str]()
+        hot = HotReload(pipelines, routes, app.factories, sinks)
+        kinds = (PipelineCreated, PipelineUpdated, PipelineDeleted, RoutesUpdated)
+        services = make_services(
+            pipelines=pipelines,
+            routes=routes,
+            idempotency=SqliteIdempotencyStore(db),
+            factories=app.factories,
+            known_sinks=sinks,
+            filter_check=_filter_problem,
+            handlers={kind: [hot.on_change] for kind in kinds},
+            ids=app.ids,
+            clock=app.clock,
+        )
+        problems = await seed(services, loaded) if loaded is not None else []
+        first = await hot.rebuild()
+        if isinstance(first, ValidationError):
+            problems.extend(str(p) for p in first.problems)
+        if problems:
+            raise ServeError("the stored pipelines and routes cannot run: " + "; ".join(problems))
+        metrics = Metrics()
+        if loaded is not None:
+            engine = await build_engine(
+                app, loaded, hot.cell, metrics, ingest_max_events=options.ingest_max_events
+            )
+        ingest = engine.ingest if engine is not None else {}
+        actors = engine.sinks if engine is not None else {}
+
+        def render() -> bytes:
+            observe_buffers(metrics, actors)
+            return metrics.render()
+
+        def runtime() -> RuntimeOut:
+            return RuntimeOut(
+                routes_version=hot.cell.router.version,
+                pipelines=hot.versions(),
+                ingest_sources=sorted(ingest),
+                sinks=sorted(sinks),
+            )
+
+        api = create_app(
+            services,
+            token=options.token,
+            routers=[
+                ingest_router(ingest, options.limits),
+                ops_router(OpsView(render, CONTENT_TYPE, runtime)),
+            ],
+        )
+        server = AsgiServer(api, options.host, options.port, graceful_s=options.limits.ack_timeout_s + 1)
+        try:
+            host, port = server.bind()
+        except OSError as exc:
+            raise ServeError(
+                f"cannot listen on {options.host}:{options.port}: {exc.strerror or exc}"
+            ) from None
+        stop, drained, watcher = anyio.Event(), anyio.Event(), anyio.CancelScope()
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(server.serve)
+            if handle_signals:
+                tg.start_soon(_watch_signals, stop, tg.cancel_scope, watcher)
+            if engine is not None:
+                tg.start_soon(_run_engine, engine, hot, drained)
+            else:
+                drained.set()
+            _log.info("pipeflow serve listening on %s:%d", host, port)
+            task_status.started(Running(host, port, stop.set))
+            await stop.wait()
+            if engine is not None:
+                engine.topology.stop()
+            await drained.wait()
+            server.stop()  # answers what is in flight, then ``serve`` returns
+            watcher.cancel()
+    finally:
+        if engine is not None:
+            engine.close()
+        with anyio.CancelScope(shield=True):
+            await db.close()
+
+
+async def _run_engine(engine: Engine, hot: HotReload, drained: anyio.Event) -> None:
+    try:
+        await engine.run(lambda: hot.compiled)
+    finally:
+        drained.set()
+
+
+def serve_sync(app: App, loaded: LoadedConfig | None, options: ServeOptions) -> None:
+    """Run from synchronous code (the CLI) until SIGINT/SIGTERM."""
+    anyio.run(serve, app, loaded, options)
+
+
+__all__ = ["Running", "ServeError", "ServeOptions", "seed", "serve", "serve_sync"]

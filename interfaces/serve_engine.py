@@ -1,0 +1,152 @@
+"""The running topology of ``pipeflow serve``: the config's sources and sinks around a ``RouterCell``.
+
+Like ``run``'s wiring (``interfaces.runtime``), with three differences: the router is the one
+``HotReload`` keeps in the cell; every ``http`` source becomes an ``IngestSource`` fed by
+``POST /ingest/{source}``; and sinks, the dead-letter store and the planner are wrapped in
+metering decorators that feed ``Metrics``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import final
+
+import aiosqlite
+import anyio
+
+from domain.engine import CompiledPipeline
+from domain.filter.guard import Guarded
+from domain.pipeline import PipelineId
+from domain.ports import EventSource, Stateful
+from infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
+from infrastructure.actors.retry import RetryPolicy
+from infrastructure.actors.routing import RouterCell
+from infrastructure.actors.sink_actor import SinkActor
+from infrastructure.actors.stats import RunStats
+from infrastructure.actors.topology import Topology
+from infrastructure.metering import MeteredDeadLetterStore, MeteredSink, metered_planner
+from infrastructure.metrics import Metrics
+from infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
+from infrastructure.sources.ingest import IngestSource
+from infrastructure.sqlite.checkpoints import SqliteCheckpointStore
+from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
+from infrastructure.sqlite.function_state import SqliteFunctionState
+from infrastructure.sqlite.state_db import open_state_db
+from interfaces.adapters import build_sink, build_source
+from interfaces.bootstrap import App
+from interfaces.config import models as m
+from interfaces.config.loader import LoadedConfig
+from interfaces.runtime import retry_policy, state_db_path
+
+
+@final
+@dataclass(slots=True)
+class Engine:
+    """The topology of a config under ``serve``, its ingest sources and its state database."""
+
+    topology: Topology
+    sinks: dict[str, SinkActor]
+    ingest: dict[str, IngestSource]
+    db: aiosqlite.Connection
+    function_state: SqliteFunctionState
+
+    async def run(self, compiled: Callable[[], Mapping[PipelineId, CompiledPipeline]]) -> RunStats:
+        """Restore window state, run until stopped, save checkpoints and state, close the database.
+
+        ``compiled`` gives the pipelines in force (read at the start and again at the end).
+        """
+        try:
+            await restore_state(compiled(), self.function_state)
+            stats = await self.topology.run()
+            for source in self.topology.sources.values():  # acks that arrived after a source ended
+                save = getattr(source, "save_checkpoints", None)
+                if save is not None:
+                    await save()
+            for pid, index, fn in _stateful(compiled()):
+                await self.function_state.save(pid, index, fn.snapshot())
+            return stats
+        finally:
+            self.close()
+            with anyio.CancelScope(shield=True):
+                await self.db.close()
+
+    def close(self) -> None:
+        """Release the ingest queues (idempotent)."""
+        for source in self.ingest.values():
+            source.close()
+
+
+async def build_engine(
+    app: App, loaded: LoadedConfig, cell: RouterCell, metrics: Metrics, *, ingest_max_events: int
+) -> Engine:
+    """Open the config's state database and build every actor around ``cell``."""
+    config = loaded.config
+    os.makedirs(config.state_dir, exist_ok=True)
+    db = await open_state_db(state_db_path(config.state_dir))
+    checkpoints, dead_table, function_state = (
+        SqliteCheckpointStore(db),
+        SqliteDeadLetterStore(db),
+        SqliteFunctionState(db),
+    )
+    for store in (checkpoints, dead_table, function_state):
+        await store.ensure()
+    clock, stats = app.clock, RunStats()
+    dead_store: DeadLetterStore = dead_table
+    if config.dead_letter is not None:
+        dead_store = SinkDeadLetterStore(
+            build_sink("dead_letter", config.dead_letter, clock=clock, stdout=app.stdout)
+        )
+    dead_letters = DeadLetterActor(MeteredDeadLetterStore(dead_store, metrics), stats, RetryPolicy())
+    sinks = {
+        name: SinkActor(
+            name,
+            MeteredSink(build_sink(name, sc, clock=clock, stdout=app.stdout), metrics),
+            max_events=sc.buffer.max_events,
+            when_full=sc.buffer.when_full,
+            retry=retry_policy(sc.retry),
+            dead_letters=dead_letters,
+            stats=stats,
+            clock=clock.now,
+        )
+        for name, sc in config.sinks.items()
+    }
+    ingest: dict[str, IngestSource] = {}
+    sources: dict[str, EventSource] = {}
+    for name, sc in config.sources.items():
+        if isinstance(sc, m.HttpSource):
+            ingest[name] = IngestSource(
+                name, ids=app.ids, clock=clock, format=sc.format, max_events=ingest_max_events
+            )
+            sources[name] = ingest[name]
+        else:
+            sources[name] = build_source(
+                name, sc, ids=app.ids, clock=clock, checkpoints=checkpoints, stdin=app.stdin
+            )
+    planner = metered_planner(cell, clock, metrics)
+    topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, app.ids)
+    return Engine(topology, sinks, ingest, db, function_state)
+
+
+def _stateful(compiled: Mapping[PipelineId, CompiledPipeline]) -> list[tuple[str, int, Stateful]]:
+    found: list[tuple[str, int, Stateful]] = []
+    for pid, pipeline in compiled.items():
+        for step in pipeline.steps:
+            fn = step.fn.fn if isinstance(step.fn, Guarded) else step.fn  # a filter wraps the function
+            if isinstance(fn, Stateful):
+                found.append((str(pid), step.index, fn))
+    return found
+
+
+async def restore_state(compiled: Mapping[PipelineId, CompiledPipeline], store: SqliteFunctionState) -> None:
+    """Load each stateful function's saved snapshot (a snapshot of another shape: start empty)."""
+    for pid, index, fn in _stateful(compiled):
+        snapshot = await store.load(pid, index)
+        if snapshot is not None:
+            with contextlib.suppress(ValueError):
+                fn.restore(snapshot)
+
+
+__all__ = ["Engine", "build_engine", "restore_state"]
