@@ -58,6 +58,11 @@ def read_ndjson(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def count_lines(path: Path) -> int:
+    """Complete lines in a file being written (safe to poll: a half-written line is not counted)."""
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
 def dead_letter_rows(state_dir: Path) -> list[dict[str, Any]]:
     """The records of the ``dead_letters`` table of a state database, oldest first."""
     with sqlite3.connect(state_dir / "state.db") as db:
@@ -214,6 +219,7 @@ __all__ = [
     "Proto",
     "Receiver",
     "cli",
+    "count_lines",
     "dead_letter_rows",
     "free_port",
     "no_traceback",

@@ -10,6 +10,7 @@ import pytest
 
 from tests.e2e.conftest import (
     RUN_TIMEOUT_S,
+    count_lines,
     dead_letter_rows,
     read_ndjson,
     receiver,
@@ -49,8 +50,8 @@ async def test_slow_sink_with_a_bounded_buffer_does_not_stall_a_fast_sink(
         answered_when_fast_was_done: list[int] = []
 
         async def watch_fast() -> None:
-            while True:  # count lines, not parse: a batch may be half written when read
-                if fast.exists() and fast.read_bytes().count(b"\n") >= TOTAL:
+            while True:
+                if count_lines(fast) >= TOTAL:
                     with server.lock:
                         answered_when_fast_was_done.append(len(server.requests))
                     return

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from tests.e2e.conftest import (
+    count_lines,
     read_ndjson,
     run_in_process,
     started,
@@ -33,7 +34,7 @@ async def test_follow_survives_rotation_and_a_restart_resumes_from_the_checkpoin
     following = write_config(tmp_path, CONFIG.format(follow="true"), "follow.yaml")
 
     def delivered(count: int) -> bool:
-        return len(read_ndjson(out)) >= count
+        return count_lines(out) >= count
 
     summary_file = tmp_path / "summary.json"
     with started("run", str(following), "--summary-file", str(summary_file)) as proc:

@@ -12,6 +12,7 @@ import httpx
 from tests.e2e.conftest import (
     Proto,
     cli,
+    count_lines,
     free_port,
     read_ndjson,
     run_in_process,
@@ -149,9 +150,7 @@ def test_network_sources_deliver_and_stop_cleanly_on_sigterm(tmp_path: Path) -> 
         _send_tcp(syslog_tcp, SYSLOG_5424 + b"\n" + SYSLOG_3164 + b"\n")
         _send_udp(statsd, [b"api.requests:1|c|#env:prod", b"api.latency:12.5|ms\nmem.free:512|g"])
         wait_until(
-            lambda: (
-                len(read_ndjson(out / "syslog.ndjson")) == 4 and len(read_ndjson(out / "metrics.ndjson")) == 3
-            ),
+            lambda: count_lines(out / "syslog.ndjson") == 4 and count_lines(out / "metrics.ndjson") == 3,
             "syslog and statsd events in their sinks",
             proc=proc,
         )
