@@ -3,6 +3,8 @@
 1. ``Topology.run(handle_signals=True)`` (every ``pipeflow run``) cancels the outer task group
    as soon as the dead-letter inbox is closed, which also cancels the dead-letter actor while it
    still drains: queued dead letters are lost or stored without being counted or acknowledged.
+2. A run cancelled from outside (a crash, a second SIGINT) leaves the dead-letter actor's inbox
+   open: a ``ResourceWarning`` when it is collected, an error under ``-W error``.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import random
 from collections.abc import AsyncIterator, Sequence
 
 import anyio
+import pytest
 
 from domain.dead_letters import DeadLetter
 from domain.events import Event, EventId, EventMeta
 from domain.ports import SourceBatch
 from infrastructure.actors.dead_letter_actor import DeadLetterActor
+from infrastructure.actors.messages import DeadLetters
 from infrastructure.actors.plan import BatchPlan, SinkPart
 from infrastructure.actors.retry import RetryPolicy
 from infrastructure.actors.sink_actor import SinkActor
@@ -101,3 +105,27 @@ async def test_dead_letters_queued_at_the_end_are_stored_when_signals_are_handle
 class _Ids:
     def new_id(self) -> EventId:
         return EventId("x")
+
+
+class Endless:
+    name = "endless"
+
+    async def batches(self) -> AsyncIterator[SourceBatch]:
+        await anyio.sleep_forever()
+        yield SourceBatch("endless", [])
+
+    def stop(self) -> None:
+        pass
+
+
+async def test_a_cancelled_run_closes_the_dead_letter_inbox() -> None:
+    stats = RunStats()
+    dlq = DeadLetterActor(SlowStore(), stats, RetryPolicy(attempts=1, rng=random.Random(0)))
+    topology = Topology({"endless": Endless()}, {}, dlq, _all_to_dead, stats, lambda: 0.0, _Ids())
+    with anyio.move_on_after(0.05):
+        await topology.run()
+    try:
+        with pytest.raises(anyio.ClosedResourceError):
+            dlq.inbox.send_nowait(DeadLetters([], lambda: None))
+    finally:
+        dlq.inbox.close()  # so that this test reports the bug by its assertion, not by a warning
