@@ -168,4 +168,15 @@ def entry() -> None:
         sys.exit(EXIT_RUNTIME)
 
 
-__all__ = ["EXIT_CONFIG", "EXIT_OK", "EXIT_RUNTIME", "entry", "main"]
+__all__ = [
+    "EXIT_CONFIG",
+    "EXIT_OK",
+    "EXIT_RUNTIME",
+    "entry",
+    "explain",
+    "main",
+    "plugins",
+    "run",
+    "test_config",
+    "validate",
+]

@@ -69,20 +69,28 @@ class Topology:
         async with anyio.create_task_group() as outer:
             if handle_signals:
                 outer.start_soon(self._watch_signals, outer)
-            outer.start_soon(self.dead_letters.run)
-            async with anyio.create_task_group() as sink_group:
-                for actor in self.sinks.values():
-                    sink_group.start_soon(actor.run)
-                send, receive = anyio.create_memory_object_stream[SourceBatch](self.router_buffer)
-                sink_group.start_soon(self._route_loop, receive)
-                async with send, anyio.create_task_group() as source_group:
-                    for source in self.sources.values():
-                        source_group.start_soon(self._pump, source, send.clone())
-            await self.dead_letters.inbox.aclose()
+            async with anyio.create_task_group() as dead_letter_group:
+                dead_letter_group.start_soon(self.dead_letters.run)
+                try:
+                    await self._run_sinks_and_sources()
+                finally:
+                    # Every sink has drained (or the run was cancelled): nothing else can
+                    # dead-letter, so close the inbox; the actor stores what is queued, then ends.
+                    self.dead_letters.inbox.close()
             if handle_signals:
                 outer.cancel_scope.cancel()  # the signal watcher never ends by itself
         self.stats.finished_at = self.clock()
         return self.stats
+
+    async def _run_sinks_and_sources(self) -> None:
+        async with anyio.create_task_group() as sink_group:
+            for actor in self.sinks.values():
+                sink_group.start_soon(actor.run)
+            send, receive = anyio.create_memory_object_stream[SourceBatch](self.router_buffer)
+            sink_group.start_soon(self._route_loop, receive)
+            async with send, anyio.create_task_group() as source_group:
+                for source in self.sources.values():
+                    source_group.start_soon(self._pump, source, send.clone())
 
     async def _pump(self, source: EventSource, out: MemoryObjectSendStream[SourceBatch]) -> None:
         batches = source.batches()
