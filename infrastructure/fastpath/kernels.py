@@ -1,0 +1,135 @@
+"""Fusing pipeline functions: each built-in becomes a few lines of source working on a plain dict.
+
+The fused code owns the event's fields ``f`` (a dict parsed for this event, or a copy taken at
+a fan-out) and changes it in place, as the reference engine's ``Event.with_field`` would build a
+new one. Nested containers are never changed in place: a nested write goes through ``set_in``
+(structural sharing), so a shallow copy of ``f`` is a true copy. A kernel computes before it
+writes, so a failing kernel leaves ``f`` as it was before that function (what a dead letter holds).
+
+Three tiers, fastest first: the built-ins below are written inline; any function with a
+``fuse()`` method (the ``Fusable`` protocol; plugins may implement it) runs as one call on the dict;
+every other function runs through the reference engine on an ``Event`` (``compiler.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+from domain.filter.guard import Guarded
+from domain.json import JsonObject
+from domain.paths import Path, set_in
+from domain.ports import PipelineFn
+from infrastructure.fastpath.literals import required_literal
+from infrastructure.fastpath.writer import Writer
+from infrastructure.functions.drop import DropEvents
+from infrastructure.functions.eval import Eval
+from infrastructure.functions.mask import Mask
+from infrastructure.functions.regex_extract import RegexExtract
+
+
+@runtime_checkable
+class Fusable(Protocol):
+    """A function that can also work in place on a dict: ``fuse()`` gives that kernel.
+
+    The kernel changes the fields it is given in place (never nested containers: use
+    ``domain.paths.set_in`` for nested writes) and returns ``False`` to drop the event. It must do
+    exactly what ``__call__`` does when that returns ``Pass`` or ``Drop``; a function that may
+    ``Split`` is not fusable.
+    """
+
+    def fuse(self) -> Callable[[JsonObject], bool]:
+        """The in-place kernel of this function."""
+        ...
+
+
+def fuse(w: Writer, indent: int, fn: PipelineFn, drop: list[str]) -> bool:
+    """Emit the kernel of ``fn`` at ``indent`` (``drop`` are the lines that drop the event).
+
+    Returns ``False``, having emitted nothing, when ``fn`` cannot be fused.
+    """
+    if isinstance(fn, Guarded):
+        if not _fusable(fn.fn):
+            return False
+        cond = w.test(indent, fn.text, fn.predicate)
+        if cond == "False":
+            return True
+        if cond != "True":
+            w.emit(indent, f"if {cond}:")
+            indent += 1
+        return fuse(w, indent, fn.fn, drop)
+    if isinstance(fn, DropEvents):
+        for line in drop:
+            w.emit(indent, line)
+    elif isinstance(fn, Mask):
+        _mask(w, indent, fn)
+    elif isinstance(fn, RegexExtract):
+        _extract(w, indent, fn)
+    elif isinstance(fn, Eval):
+        for path, value in fn.assignments:
+            _write(w, indent, path, f"{w.bind(value, 'e')}(f)")
+    elif isinstance(fn, Fusable):
+        w.emit(indent, f"if not {w.bind(fn.fuse(), 'k')}(f):")
+        for line in drop:
+            w.emit(indent + 1, line)
+    else:
+        return False
+    return True
+
+
+def _fusable(fn: PipelineFn) -> bool:
+    return isinstance(fn, DropEvents | Mask | RegexExtract | Eval | Fusable)
+
+
+def _read(w: Writer, path: Path) -> str:
+    if len(path) == 1 and isinstance(path[0], str):
+        return f"f.get({w.bind(path[0], 'k')})"
+    return f"_read(f, {w.bind(path, 'p')})"
+
+
+def _write(w: Writer, indent: int, path: Path, value: str) -> None:
+    if len(path) == 1 and isinstance(path[0], str):
+        w.emit(indent, f"f[{w.bind(path[0], 'k')}] = {value}")
+        return
+    new = w.local("n")
+    w.emit(indent, f"{new} = {w.bind(set_in, 'set')}(f, {w.bind(path, 'p')}, {value})")
+    w.emit(indent, f"if {new} is not f:")
+    w.emit(indent + 1, "f.clear()")
+    w.emit(indent + 1, f"f.update({new})")
+
+
+def _string_test(w: Writer, value: str, literal: str | None) -> str:
+    test = f"{w.bind(isinstance, 'is')}({value}, _str)"
+    return test if literal is None else f"{test} and {w.bind(literal, 'l')} in {value}"
+
+
+def _mask(w: Writer, indent: int, fn: Mask) -> None:
+    v = w.local()
+    w.emit(indent, f"{v} = {_read(w, fn.path)}")
+    w.emit(indent, f"if {_string_test(w, v, required_literal(fn.regex))}:")
+    masked = w.local("m")
+    w.emit(indent + 1, f"{masked} = {w.bind(fn.regex.sub, 'sub')}({w.bind(fn.replacement, 'c')}, {v})")
+    w.emit(indent + 1, f"if {masked} != {v}:")
+    _write(w, indent + 2, fn.path, masked)
+
+
+def _extract(w: Writer, indent: int, fn: RegexExtract) -> None:
+    v, m = w.local(), w.local("m")
+    w.emit(indent, f"{v} = {_read(w, fn.path)}")
+    w.emit(indent, f"if {_string_test(w, v, required_literal(fn.regex))}:")
+    w.emit(indent + 1, f"{m} = {w.bind(fn.regex.search, 'search')}({v})")
+    w.emit(indent + 1, f"if {m} is not None:")
+    names = list(fn.regex.groupindex)
+    if len(names) == 1:
+        g, key = w.local("g"), w.bind(names[0], "k")
+        w.emit(indent + 2, f"{g} = {m}.group({key})")
+        w.emit(indent + 2, f"if {g} is not None:")
+        w.emit(indent + 3, f"f[{key}] = {g}")
+        return
+    k, g = w.local("k"), w.local("g")
+    w.emit(indent + 2, f"for {k}, {g} in {m}.groupdict().items():")
+    w.emit(indent + 3, f"if {g} is not None:")
+    w.emit(indent + 4, f"f[{k}] = {g}")
+
+
+__all__ = ["Fusable", "fuse"]
