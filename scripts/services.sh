@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Real servers for the scale-out tests: nats-server with JetStream and a PostgreSQL 15 cluster,
+# both on 127.0.0.1 and free ports, with their data in one temp dir.
+#
+#   eval "$(scripts/services.sh start)"   # installs what is missing, starts both, prints the env vars
+#   scripts/services.sh stop              # stops both and removes their data
+#
+# `start` prints `export PIPEFLOW_TEST_NATS_URL=...` and `export PIPEFLOW_TEST_POSTGRES_URL=...` on
+# stdout (everything else goes to stderr). It reuses servers a previous `start` left running.
+# Installing needs root (apt-get); PostgreSQL runs as the `postgres` user when we are root.
+set -euo pipefail
+
+DIR="${PIPEFLOW_SERVICES_DIR:-/tmp/pipeflow-services}"
+PG_BIN="${PIPEFLOW_PG_BIN:-/usr/lib/postgresql/15/bin}"
+
+log() { echo "services: $*" >&2; }
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_port() {  # wait_port PORT SECONDS
+    python3 - "$1" "$2" <<'EOF'
+import socket, sys, time
+port, deadline = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+while time.monotonic() < deadline:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+EOF
+}
+
+as_pg() {  # run a command as the cluster's owner
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+install_missing() {
+    local missing=()
+    command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
+    [ -x "$PG_BIN/initdb" ] || missing+=(postgresql)
+    [ ${#missing[@]} = 0 ] && return 0
+    if [ "$(id -u)" != 0 ]; then
+        log "missing ${missing[*]} and not root: cannot apt-get install"
+        return 1
+    fi
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq "${missing[@]}" >&2
+}
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start_nats() {
+    local port
+    if alive "$DIR/nats.pid" && [ -f "$DIR/nats.port" ]; then
+        port="$(cat "$DIR/nats.port")"
+    else
+        port="$(free_port)"
+        mkdir -p "$DIR/nats"
+        local server
+        server="$(command -v nats-server || echo /usr/sbin/nats-server)"
+        nohup "$server" -js -a 127.0.0.1 -p "$port" -sd "$DIR/nats" -P "$DIR/nats.pid" \
+            >"$DIR/nats.log" 2>&1 </dev/null &
+        echo "$port" >"$DIR/nats.port"
+        if ! wait_port "$port" 15; then
+            log "nats-server did not start; its log:"
+            cat "$DIR/nats.log" >&2
+            return 1
+        fi
+    fi
+    echo "export PIPEFLOW_TEST_NATS_URL=nats://127.0.0.1:$port"
+}
+
+start_postgres() {
+    local port data="$DIR/pg"
+    if [ -f "$DIR/pg.port" ] && as_pg "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        port="$(cat "$DIR/pg.port")"
+    else
+        port="$(free_port)"
+        rm -rf "$data"
+        mkdir -p "$data"
+        if [ "$(id -u)" = 0 ]; then chown postgres: "$data"; fi
+        chmod 700 "$data"
+        as_pg "$PG_BIN/initdb" -D "$data" -U postgres -A trust -E UTF8 --no-sync >"$DIR/initdb.log" 2>&1 \
+            || { log "initdb failed:"; cat "$DIR/initdb.log" >&2; return 1; }
+        echo "$port" >"$DIR/pg.port"
+        if ! as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -w -t 30 \
+            -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+            start >&2; then
+            log "postgres did not start; its log:"
+            cat "$data/server.log" >&2 || true
+            return 1
+        fi
+    fi
+    echo "export PIPEFLOW_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:$port/postgres"
+}
+
+start() {
+    install_missing
+    mkdir -p "$DIR"
+    chmod 755 "$DIR"
+    start_nats
+    start_postgres
+}
+
+stop() {
+    if alive "$DIR/nats.pid"; then
+        kill "$(cat "$DIR/nats.pid")"
+    fi
+    if [ -d "$DIR/pg" ] && [ -x "$PG_BIN/pg_ctl" ]; then
+        as_pg "$PG_BIN/pg_ctl" -D "$DIR/pg" -m fast -w stop >&2 2>/dev/null || true
+    fi
+    rm -rf "$DIR"
+}
+
+case "${1:-start}" in
+    start) start ;;
+    stop) stop ;;
+    *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
+esac
