@@ -27,7 +27,7 @@ def test_validate_reports_schema_mistakes_and_later_mistakes_together() -> None:
         "mixed_mistakes.yaml:8:16: pipelines.scrub.functions[1].type: unknown function type 'frobnicate'"
         in err
     )
-    assert "mixed_mistakes.yaml:12:40: routes[0].sink: unknown sink 'nowhere'" in err
+    assert "mixed_mistakes.yaml:12:38: routes[0].sink: unknown sink 'nowhere'" in err
     assert err[-1] == "mixed_mistakes.yaml: 5 problem(s)"
 
 
