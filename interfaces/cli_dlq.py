@@ -18,7 +18,7 @@ from interfaces.config.loader import LoadedConfig
 from interfaces.dlq import ReplayOutcome, list_dead_letters, replay_dead_letters
 from interfaces.summary import render_summary
 
-EXIT_RUNTIME, EXIT_CONFIG = 1, 2
+_EXIT_RUNTIME, _EXIT_CONFIG = 1, 2
 _CONFIG_HELP = "The config whose state database holds the queue."
 
 
@@ -28,7 +28,7 @@ def _load(app: App, config: str) -> LoadedConfig:
         for problem in loaded:
             click.echo(problem.render(config), err=True)
         click.echo(f"{config}: {len(loaded)} problem(s)", err=True)
-        raise SystemExit(EXIT_CONFIG)
+        raise SystemExit(_EXIT_CONFIG)
     return loaded
 
 
@@ -45,7 +45,7 @@ def dlq() -> None:
 @click.option("--route", help="Only the records of this route.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line (the record and its seq).")
 @click.pass_obj
-def list_command(app: App, config: str, limit: int, route: str | None, as_json: bool) -> None:
+def _list_command(app: App, config: str, limit: int, route: str | None, as_json: bool) -> None:
     """Show the oldest records of the queue: when, where, why, and the event or raw input."""
     loaded = _load(app, config)
     records = anyio.run(lambda: list_dead_letters(loaded.config, limit=limit, route=route))
@@ -67,7 +67,7 @@ def _line(seq: int, record: dict[str, Any]) -> str:
 @click.option("--config", required=True, help="The (possibly fixed) config to replay through.")
 @click.option("--route", help="Only the records of this route.")
 @click.pass_obj
-def replay_command(app: App, config: str, route: str | None) -> None:
+def _replay_command(app: App, config: str, route: str | None) -> None:
     """Send the queue's events through the topology again; each record leaves the queue once
     delivered or dead-lettered anew (with the new reason)."""
     loaded = _load(app, config)
@@ -81,7 +81,7 @@ def replay_command(app: App, config: str, route: str | None) -> None:
     for failure in outcome.failures:
         click.echo(f"error: {failure}", err=True)
     if outcome.failures:
-        raise SystemExit(EXIT_RUNTIME)
+        raise SystemExit(_EXIT_RUNTIME)
 
 
 __all__ = ["dlq"]

@@ -39,6 +39,7 @@ REPLAY_BATCH = 500
 """Records replayed per batch (one acknowledgement, one removal)."""
 
 Record = tuple[int, dict[str, Any]]
+"""A stored dead-letter record with its sequence number in the queue."""
 
 
 @final
@@ -208,4 +209,12 @@ class _ReplaySource:
         return "lines" if fmt == "lines" else "ndjson"
 
 
-__all__ = ["REPLAY_BATCH", "ReplayOutcome", "build_actors", "list_dead_letters", "replay_dead_letters"]
+__all__ = [
+    "REPLAY_BATCH",
+    "Direct",
+    "Record",
+    "ReplayOutcome",
+    "build_actors",
+    "list_dead_letters",
+    "replay_dead_letters",
+]
