@@ -10,6 +10,8 @@ from pathlib import Path
 
 from tests.e2e.conftest import (
     cli,
+    dead_letter_rows,
+    free_port,
     read_ndjson,
     receiver,
     run_in_process,
@@ -107,3 +109,22 @@ async def test_sqlite_sink_stores_one_row_per_event_id(tmp_path: Path) -> None:
     assert all(len(i) == 26 for i, _ in first)  # ULIDs
     assert [e for _, e in again] == [{"i": i} for i in range(10)] * 2
     assert len({i for i, _ in again}) == 20
+
+
+async def test_a_sink_that_keeps_failing_dead_letters_its_events_after_retries(tmp_path: Path) -> None:
+    write_ndjson(tmp_path / "in.ndjson", [{"i": i} for i in range(3)])
+    url = f"http://127.0.0.1:{free_port()}/nobody-listens"
+    config = write_config(
+        tmp_path,
+        ONE_SINK.format(sink=f"{{type: http, url: '{url}', retry: {{attempts: 3, backoff_ms: 1}}}}"),
+    )
+
+    outcome = await run_in_process(config)
+
+    summary = outcome.summary()
+    assert (summary["events_out"], summary["dead_lettered"], summary["retries"]) == ({"out": 0}, 3, 2)
+    assert outcome.failures == []
+    dead = dead_letter_rows(tmp_path / ".pipeflow")
+    assert [d["event"] for d in dead] == [{"i": i} for i in range(3)]
+    assert {d["stage"] for d in dead} == {"sink:out"}
+    assert all(d["reason"].startswith("sink 'out' failed after 3 attempts") for d in dead)
