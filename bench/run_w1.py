@@ -118,10 +118,13 @@ def check(ref: Path, out: Path) -> str:
     return verdicts[-1] if verdicts else "check failed"
 
 
-def run_all(inp: Path, n: int, runs: int, workers: list[int], tmp: Path, template: Path) -> list[Measured]:
+def run_all(
+    inp: Path, n: int, runs: int, workers: list[int], tmp: Path, template: Path, *, core: bool = False
+) -> list[Measured]:
     """Interleaved rounds: floor, then pipeflow with each worker count; the first round is checked."""
     floor = Measured("floor_w1.py")
     engines = [Measured(f"pipeflow --workers {w}") for w in workers]
+    cores = [Measured(f"fastpath core --workers {w}") for w in workers] if core else []
     for rnd in range(runs):
         ref = fresh(tmp / "floor")
         secs, rss, rc, err = timed([sys.executable, str(VENDOR / "floor_w1.py"), str(inp), str(ref)])
@@ -129,12 +132,14 @@ def run_all(inp: Path, n: int, runs: int, workers: list[int], tmp: Path, templat
             raise SystemExit(f"the floor failed: {err}")
         floor.seconds.append(secs)
         floor.rss_mb.append(rss)
-        for w, m in zip(workers, engines, strict=True):
+        for w, m in [*zip(workers, engines, strict=True), *zip(workers, cores, strict=False)]:
             if m.error:
                 continue
             out, state = fresh(tmp / f"out{w}"), fresh(tmp / f"state{w}")
             cfg = write_config(template, tmp / f"w1_{w}.yaml", inp, out, state)
             cmd = [pipeflow_bin(), "run", str(cfg), "--workers", str(w), "--quiet"]
+            if m in cores:
+                cmd = [sys.executable, str(BENCH / "fast_w1.py"), str(cfg), "--workers", str(w)]
             secs, rss, rc, err = timed(cmd)
             if rc:
                 m.error = f"exit {rc}: {err.strip().splitlines()[-1] if err.strip() else ''}"
@@ -144,7 +149,7 @@ def run_all(inp: Path, n: int, runs: int, workers: list[int], tmp: Path, templat
             if rnd == 0:
                 m.verdict = check(ref, out)
     floor.verdict = "reference"
-    return [floor, *engines]
+    return [floor, *engines, *cores]
 
 
 def startup(runs: int, tmp: Path, template: Path) -> float | None:
@@ -177,7 +182,7 @@ def render(results: list[Measured], n: int, runs: int, start_s: float | None) ->
             rows.append(f"| {m.name} | - | - | - | - | - | FAILED ({m.error}) |")
             continue
         ratio = floor_s / m.median_s()
-        workers = int(m.name.rsplit(" ", 1)[1]) if m.name.startswith("pipeflow") else 0
+        workers = int(m.name.rsplit(" ", 1)[1]) if m.name.startswith("pipeflow") else 0  # targets: pipeflow
         goal = {1: TARGETS["ratio_w1"], 2: TARGETS["ratio_w2"]}.get(workers)
         good_out = m.verdict in ("reference", "IDENTICAL(strict)")
         good_rss = m.max_rss() <= TARGETS["rss_mb"]
@@ -204,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3, help="rounds; medians are reported (default 3)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--workers", default="1,2", help="pipeflow worker counts to run (default 1,2)")
+    ap.add_argument("--core", action="store_true", help="also time bench/fast_w1.py (fast path, no actors)")
     ap.add_argument("--config", type=Path, default=BENCH / "w1.yaml", help="the W1 config template")
     ap.add_argument("--data", type=Path, default=BENCH / "data", help="where the input is generated")
     ap.add_argument("--results", type=Path, default=BENCH / "results", help="where last.md is written")
@@ -213,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     workers = [int(w) for w in args.workers.split(",") if w]
     with tempfile.TemporaryDirectory(prefix="pipeflow-w1-") as name:
         tmp = Path(name)
-        results = run_all(inp, n, args.runs, workers, tmp, args.config)
+        results = run_all(inp, n, args.runs, workers, tmp, args.config, core=args.core)
         start_s = startup(args.runs, tmp, args.config)
     table = render(results, n, args.runs, start_s)
     print(table)
