@@ -44,6 +44,7 @@ def test_explain_shows_a_drop_and_routes_that_did_not_match() -> None:
     ]
     [drop] = trace["routes"][2]["steps"]
     assert (drop["type"], drop["outcome"], drop["events"]) == ("drop", "drop", [])
+    assert drop["reason"] == 'dropped by a drop function (filter: level == "debug")'
     assert trace["routes"][2]["sinks"] == {"rest": []}
 
 
