@@ -16,7 +16,7 @@ from interfaces.bootstrap import App, bootstrap
 from interfaces.config.loader import LoadedConfig
 from interfaces.serve import ServeError, ServeOptions, serve_sync
 
-EXIT_RUNTIME, EXIT_USAGE = 1, 2
+_EXIT_RUNTIME, _EXIT_USAGE = 1, 2
 
 
 def is_loopback(host: str) -> bool:
@@ -39,7 +39,7 @@ def _load(app: App, config: str) -> LoadedConfig:
         for problem in loaded:
             click.echo(problem.render(config), err=True)
         click.echo(f"{config}: {len(loaded)} problem(s)", err=True)
-        raise SystemExit(EXIT_USAGE)
+        raise SystemExit(_EXIT_USAGE)
     return loaded
 
 
@@ -89,7 +89,7 @@ def serve(
             f"serve: refusing to listen on {host} without a token: pass --token or set PIPEFLOW_TOKEN",
             err=True,
         )
-        raise SystemExit(EXIT_USAGE)
+        raise SystemExit(_EXIT_USAGE)
     app = ctx.obj if isinstance(ctx.obj, App) else bootstrap()
     loaded = _load(app, config) if config is not None else None
     options = ServeOptions(
@@ -104,10 +104,10 @@ def serve(
         serve_sync(app, loaded, options)
     except ServeError as exc:
         click.echo(f"serve: {exc}", err=True)
-        raise SystemExit(EXIT_RUNTIME) from None
+        raise SystemExit(_EXIT_RUNTIME) from None
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        raise SystemExit(EXIT_RUNTIME) from None
+        raise SystemExit(_EXIT_RUNTIME) from None
 
 
 __all__ = ["is_loopback", "serve"]
