@@ -15,6 +15,7 @@ import anyio
 import click
 
 from interfaces.bootstrap import App, bootstrap
+from interfaces.cli_dlq import dlq
 from interfaces.config.loader import LoadedConfig
 from interfaces.explain_text import render_trace
 from interfaces.summary import render_summary, write_summary_file
@@ -156,6 +157,9 @@ def plugins(app: App, as_json: bool) -> None:
         click.echo(f"{'':<14} fields: {fields or '(none)'}")
     for error in listing["errors"]:
         click.echo(f"BROKEN {error['name']}: {error['reason']}", err=True)
+
+
+main.add_command(dlq)
 
 
 def entry() -> None:

@@ -19,21 +19,16 @@ import anyio
 
 from domain.events import Event, EventId, EventMeta
 from domain.ports import Clock, IdFactory, Rejected, SourceBatch
-from infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
 from infrastructure.actors.plan import BatchPlan, SinkPart
-from infrastructure.actors.retry import RetryPolicy
 from infrastructure.actors.routing import RouterCell, make_planner
-from infrastructure.actors.sink_actor import SinkActor
 from infrastructure.actors.stats import RunStats
 from infrastructure.actors.topology import Topology
-from infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
 from infrastructure.sources.decode import Format, decode_one
 from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
 from infrastructure.sqlite.state_db import open_state_db
-from interfaces.adapters import build_sink
 from interfaces.config.loader import LoadedConfig
 from interfaces.config.models import Config
-from interfaces.runtime import retry_policy, state_db_path
+from interfaces.runtime import build_actors, state_db_path
 
 REPLAY_BATCH = 500
 """Records replayed per batch (one acknowledgement, one removal)."""
@@ -65,32 +60,6 @@ async def list_dead_letters(config: Config, *, limit: int, route: str | None = N
         return await store.list(route=route, limit=limit)
     finally:
         await db.close()
-
-
-def build_actors(
-    config: Config, dead_table: DeadLetterStore, stats: RunStats, *, clock: Clock, stdout: BinaryIO | None
-) -> tuple[DeadLetterActor, dict[str, SinkActor]]:
-    """The dead-letter actor and one sink actor per configured sink, as ``run_topology`` builds them."""
-    dead_store = dead_table
-    if config.dead_letter is not None:
-        dead_store = SinkDeadLetterStore(
-            build_sink("dead_letter", config.dead_letter, clock=clock, stdout=stdout)
-        )
-    dead_letters = DeadLetterActor(dead_store, stats, RetryPolicy())
-    sinks = {
-        name: SinkActor(
-            name,
-            build_sink(name, sc, clock=clock, stdout=stdout),
-            max_events=sc.buffer.max_events,
-            when_full=sc.buffer.when_full,
-            retry=retry_policy(sc.retry),
-            dead_letters=dead_letters,
-            stats=stats,
-            clock=clock.now,
-        )
-        for name, sc in config.sinks.items()
-    }
-    return dead_letters, sinks
 
 
 async def replay_dead_letters(
@@ -214,7 +183,6 @@ __all__ = [
     "Direct",
     "Record",
     "ReplayOutcome",
-    "build_actors",
     "list_dead_letters",
     "replay_dead_letters",
 ]

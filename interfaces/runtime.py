@@ -26,7 +26,7 @@ from infrastructure.sqlite.function_state import SqliteFunctionState
 from infrastructure.sqlite.state_db import open_state_db
 from interfaces.adapters import build_sink, build_source
 from interfaces.config.loader import LoadedConfig
-from interfaces.config.models import RetryConfig
+from interfaces.config.models import Config, RetryConfig
 from interfaces.progress import show_progress
 
 STATE_DB = "state.db"
@@ -55,6 +55,32 @@ def state_db_path(state_dir: str) -> str:
     return os.path.join(state_dir, STATE_DB)
 
 
+def build_actors(
+    config: Config, dead_table: DeadLetterStore, stats: RunStats, *, clock: Clock, stdout: BinaryIO | None
+) -> tuple[DeadLetterActor, dict[str, SinkActor]]:
+    """The dead-letter actor and one sink actor per configured sink, as ``run_topology`` builds them."""
+    dead_store: DeadLetterStore = dead_table
+    if config.dead_letter is not None:
+        dead_store = SinkDeadLetterStore(
+            build_sink("dead_letter", config.dead_letter, clock=clock, stdout=stdout)
+        )
+    dead_letters = DeadLetterActor(dead_store, stats, RetryPolicy())
+    sinks = {
+        name: SinkActor(
+            name,
+            build_sink(name, sc, clock=clock, stdout=stdout),
+            max_events=sc.buffer.max_events,
+            when_full=sc.buffer.when_full,
+            retry=retry_policy(sc.retry),
+            dead_letters=dead_letters,
+            stats=stats,
+            clock=clock.now,
+        )
+        for name, sc in config.sinks.items()
+    }
+    return dead_letters, sinks
+
+
 async def run_topology(
     loaded: LoadedConfig,
     *,
@@ -77,25 +103,7 @@ async def run_topology(
             await store.ensure()
         await _restore(loaded.compiled, function_state)
         stats = RunStats()
-        dead_store: DeadLetterStore = dead_table
-        if config.dead_letter is not None:
-            dead_store = SinkDeadLetterStore(
-                build_sink("dead_letter", config.dead_letter, clock=clock, stdout=stdout)
-            )
-        dead_letters = DeadLetterActor(dead_store, stats, RetryPolicy())
-        sinks = {
-            name: SinkActor(
-                name,
-                build_sink(name, sc, clock=clock, stdout=stdout),
-                max_events=sc.buffer.max_events,
-                when_full=sc.buffer.when_full,
-                retry=retry_policy(sc.retry),
-                dead_letters=dead_letters,
-                stats=stats,
-                clock=clock.now,
-            )
-            for name, sc in config.sinks.items()
-        }
+        dead_letters, sinks = build_actors(config, dead_table, stats, clock=clock, stdout=stdout)
         sources = {
             name: build_source(name, sc, ids=ids, clock=clock, checkpoints=checkpoints, stdin=stdin)
             for name, sc in config.sources.items()
@@ -145,4 +153,4 @@ async def _save(compiled: dict[PipelineId, CompiledPipeline], store: SqliteFunct
         await store.save(pid, index, fn.snapshot())
 
 
-__all__ = ["STATE_DB", "RunOutcome", "retry_policy", "run_topology", "state_db_path"]
+__all__ = ["STATE_DB", "RunOutcome", "build_actors", "retry_policy", "run_topology", "state_db_path"]
