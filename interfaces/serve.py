@@ -205,9 +205,9 @@ async def serve(
             server.stop()  # answers what is in flight, then ``serve`` returns
             watcher.cancel()
     finally:
-        if engine is not None:
-            engine.close()
         with anyio.CancelScope(shield=True):
+            if engine is not None:
+                await engine.aclose()  # when it never ran (the port could not be bound)
             await db.close()
 
 

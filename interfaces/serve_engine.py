@@ -52,6 +52,7 @@ class Engine:
     ingest: dict[str, IngestSource]
     db: aiosqlite.Connection
     function_state: SqliteFunctionState
+    closed: bool = False
 
     async def run(self, compiled: Callable[[], Mapping[PipelineId, CompiledPipeline]]) -> RunStats:
         """Restore window state, run until stopped, save checkpoints and state, close the database.
@@ -69,14 +70,16 @@ class Engine:
                 await self.function_state.save(pid, index, fn.snapshot())
             return stats
         finally:
-            self.close()
-            with anyio.CancelScope(shield=True):
-                await self.db.close()
+            await self.aclose()
 
-    def close(self) -> None:
-        """Release the ingest queues (idempotent)."""
+    async def aclose(self) -> None:
+        """Release the ingest queues and close the state database (idempotent, shielded)."""
         for source in self.ingest.values():
             source.close()
+        if not self.closed:
+            self.closed = True
+            with anyio.CancelScope(shield=True):
+                await self.db.close()
 
 
 async def build_engine(

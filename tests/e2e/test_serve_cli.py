@@ -39,11 +39,14 @@ def test_a_non_loopback_host_without_a_token_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
+    config = str(write_config(tmp_path, STAMP))
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        result = CliRunner().invoke(serve, ["--port", str(port), "--database", str(tmp_path / "m.db")])
-    assert result.exit_code == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+        for extra in ([], ["--config", config]):  # without and with a topology (its state db is closed)
+            args = ["--port", str(port), "--database", str(tmp_path / "m.db"), *extra]
+            result = CliRunner().invoke(serve, args)
+            assert result.exit_code == 1
+            assert f"cannot listen on 127.0.0.1:{port}" in result.output
 
 
 def test_serve_process_ingests_and_drains_on_sigterm(tmp_path: Path) -> None:
