@@ -122,12 +122,21 @@ async def run_topology(
         await _save(loaded.compiled, function_state)
     finally:
         await db.close()
-    failures = []
+    failures = [
+        f"source {name!r}{_where(config.sources[name])} failed: {reason}"
+        for name, reason in topology.source_failures
+    ]
     if dead_letters.failures:
         failures.append(
             f"{dead_letters.failures} dead letters could not be stored; their input was not acknowledged"
         )
     return RunOutcome(stats, failures)
+
+
+def _where(source: Any) -> str:
+    address = getattr(source, "address", None)
+    path = getattr(source, "path", None)
+    return f" ({source.type} on {address})" if address else (f" ({source.type} {path})" if path else "")
 
 
 def _stateful(compiled: dict[PipelineId, CompiledPipeline]) -> list[tuple[str, int, Stateful]]:

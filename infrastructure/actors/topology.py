@@ -56,6 +56,7 @@ class Topology:
         self.ids = ids
         self.router_buffer = router_buffer
         self.stopping = False
+        self.source_failures: list[tuple[str, str]] = []
 
     def stop(self) -> None:
         """Stop reading: every source finishes its batch and ends; the rest drains."""
@@ -98,6 +99,10 @@ class Topology:
             async with out:
                 async for batch in batches:
                     await out.send(batch)
+        except Exception as exc:  # noqa: BLE001 - a failed source ends the run cleanly, with its reason
+            self.source_failures.append((source.name, describe_error(exc)))
+            _log.error("source %s failed: %s", source.name, describe_error(exc))
+            self.stop()
         finally:
             # A source's generator may hold a task group: close it in this task, not later in another.
             aclose = getattr(batches, "aclose", None)
@@ -151,4 +156,12 @@ class Topology:
                 self.stop()
 
 
-__all__ = ["Planner", "Topology"]
+def describe_error(exc: BaseException) -> str:
+    """One line for an error, looking inside exception groups of one member."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+__all__ = ["Planner", "Topology", "describe_error"]

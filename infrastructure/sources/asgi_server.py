@@ -57,6 +57,9 @@ class AsgiServer:
         if self._sock is None:
             family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
             self._sock = socket.create_server((self._host, self._port), family=family)
+            # asyncio does not set TCP_NODELAY on a socket made with proto 0: without it every
+            # keep-alive answer waits ~40 ms for the peer's delayed ACK (Nagle).
+            self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         host, port = self._sock.getsockname()[:2]
         return str(host), int(port)
 
