@@ -17,6 +17,7 @@ from application.config_tests import CaseResult, ConfigTest, run_config_test
 from domain.events import Event, EventMeta
 from domain.json import Json, JsonObject
 from domain.ports import Clock, FunctionFactory, IdFactory
+from infrastructure.actors.stats import RunStats
 from infrastructure.functions.base import FunctionPlugin
 from infrastructure.ids import SystemClock, UlidFactory
 from infrastructure.plugins import PluginLoadError, load_function_plugins, plugin_distributions
@@ -98,7 +99,13 @@ class App:
         self, loaded: LoadedConfig, workers: int = 1, *, handle_signals: bool = True, progress: bool = False
     ) -> RunOutcome:
         """Run the topology of a loaded config to completion."""
-        os.makedirs(loaded.config.state_dir, exist_ok=True)
+        state_dir = loaded.config.state_dir
+        try:
+            os.makedirs(state_dir, exist_ok=True)
+        except OSError as exc:
+            return RunOutcome(
+                RunStats(), [f"state_dir {state_dir!r} cannot be created: {exc.strerror or exc}"]
+            )
         return await run_topology(
             loaded,
             clock=self.clock,

@@ -6,6 +6,7 @@ problems, each with its line and column where the YAML has them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,12 +17,13 @@ import pydantic
 from domain.compile import compile_pipeline
 from domain.engine import CompiledPipeline
 from domain.errors import ValidationError
+from domain.filter import compile_filter
 from domain.json import Json
 from domain.pipeline import FunctionSpec, Pipeline, PipelineId
 from domain.ports import FunctionFactory
 from domain.router import Router, build_router
 from domain.routes import Route, RouteId, RouteTable, SinkName
-from interfaces.config.models import Config, FunctionConfig, PipelineConfig
+from interfaces.config.models import Config, FunctionConfig, PipelineConfig, RouteConfig
 from interfaces.config.problems import ConfigProblem, located, parse_loc
 from interfaces.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
 
@@ -74,26 +76,16 @@ def load_config_text(
         return [ConfigProblem((), f"invalid YAML: {exc.message}", exc.position)]
     if not isinstance(doc.data, dict):
         return [located(doc, (), "the config must be a mapping with sources, sinks and routes")]
+    base = os.path.dirname(os.path.abspath(path))
     try:
         config = Config.model_validate(doc.data)
     except pydantic.ValidationError as exc:
-        return [located(doc, _strip_tags(e["loc"], doc.data), _message(e)) for e in exc.errors()]
-    base = os.path.dirname(os.path.abspath(path))
+        found = [located(doc, _strip_tags(e["loc"], doc.data), _message(e)) for e in exc.errors()]
+        # A schema mistake must not hide the others: check what did parse, part by part.
+        found.extend(_partial_problems(doc, base, factories, path_fields))
+        return _in_file_order(found)
     config = _absolute_paths(config, base)
-    problems: list[ConfigProblem] = []
-    pipelines: dict[PipelineId, Pipeline] = {}
-    compiled: dict[PipelineId, CompiledPipeline] = {}
-    for name, pc in config.pipelines.items():
-        pid = PipelineId(name)
-        pipeline = Pipeline(pid, _specs(pc, base, path_fields), pc.description)
-        pipelines[pid] = pipeline
-        built = compile_pipeline(pipeline, factories)
-        if isinstance(built, ValidationError):
-            problems.extend(
-                located(doc, ("pipelines", name, *parse_loc(p.where)), p.message) for p in built.problems
-            )
-        else:
-            compiled[pid] = built
+    pipelines, compiled, problems = _compile_pipelines(doc, config.pipelines, base, factories, path_fields)
     problems.extend(_check_sinks(config, doc))
     table = RouteTable(
         tuple(
@@ -124,6 +116,65 @@ def load_config_text(
     return LoadedConfig(path, config, pipelines, compiled, table, router, doc)
 
 
+def _compile_pipelines(
+    doc: YamlDocument,
+    configs: Mapping[str, PipelineConfig],
+    base: str,
+    factories: Mapping[str, FunctionFactory],
+    path_fields: Mapping[str, tuple[str, ...]],
+) -> tuple[dict[PipelineId, Pipeline], dict[PipelineId, CompiledPipeline], list[ConfigProblem]]:
+    pipelines: dict[PipelineId, Pipeline] = {}
+    compiled: dict[PipelineId, CompiledPipeline] = {}
+    problems: list[ConfigProblem] = []
+    for name, pc in configs.items():
+        pid = PipelineId(name)
+        pipeline = Pipeline(pid, _specs(pc, base, path_fields), pc.description)
+        pipelines[pid] = pipeline
+        built = compile_pipeline(pipeline, factories)
+        if isinstance(built, ValidationError):
+            problems.extend(
+                located(doc, ("pipelines", name, *parse_loc(p.where)), p.message) for p in built.problems
+            )
+        else:
+            compiled[pid] = built
+    return pipelines, compiled, problems
+
+
+def _partial_problems(
+    doc: YamlDocument,
+    base: str,
+    factories: Mapping[str, FunctionFactory],
+    path_fields: Mapping[str, tuple[str, ...]],
+) -> list[ConfigProblem]:
+    """The semantic problems of the sections that parsed on their own (the rest is reported already)."""
+    data = doc.data
+    raw_pipelines = data.get("pipelines") if isinstance(data.get("pipelines"), dict) else {}
+    raw_sinks = data.get("sinks") if isinstance(data.get("sinks"), dict) else {}
+    raw_routes = data.get("routes") if isinstance(data.get("routes"), list) else []
+    parsed: dict[str, PipelineConfig] = {}
+    for name, raw in raw_pipelines.items():
+        with contextlib.suppress(pydantic.ValidationError):
+            parsed[str(name)] = PipelineConfig.model_validate(raw)
+    problems = _compile_pipelines(doc, parsed, base, factories, path_fields)[2]
+    for i, raw in enumerate(raw_routes):
+        try:
+            route = RouteConfig.model_validate(raw)
+        except pydantic.ValidationError:
+            continue
+        matches = compile_filter(route.filter)
+        if isinstance(matches, ValidationError):
+            problems.extend(located(doc, ("routes", i, "filter"), p.message) for p in matches.problems)
+        if route.pipeline is not None and route.pipeline not in raw_pipelines:
+            problems.append(located(doc, ("routes", i, "pipeline"), f"unknown pipeline {route.pipeline!r}"))
+        problems.extend(_route_sink_problems(doc, i, route, set(raw_sinks)))
+    return problems
+
+
+def _in_file_order(problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.position.line, p.position.column) if p.position else (0, 0))
+
+
 def _route_pipeline(config: Config, where: str) -> str | None:
     loc = parse_loc(where)
     return config.routes[int(loc[1])].pipeline if len(loc) > 1 and isinstance(loc[1], int) else None
@@ -145,13 +196,18 @@ def _spec(fc: FunctionConfig, base: str, path_fields: tuple[str, ...]) -> Functi
 
 
 def _check_sinks(config: Config, doc: YamlDocument) -> list[ConfigProblem]:
+    names = set(config.sinks)
+    return [p for i, route in enumerate(config.routes) for p in _route_sink_problems(doc, i, route, names)]
+
+
+def _route_sink_problems(
+    doc: YamlDocument, i: int, route: RouteConfig, sinks: set[str]
+) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
-    for i, route in enumerate(config.routes):
-        key = "sink" if route.sink is not None else "sinks"
-        for j, sink in enumerate(route.sink_names()):
-            if sink not in config.sinks:
-                loc: Loc = ("routes", i, "sink") if key == "sink" else ("routes", i, "sinks", j)
-                problems.append(located(doc, loc, f"unknown sink {sink!r}"))
+    for j, sink in enumerate(route.sink_names()):
+        if sink not in sinks:
+            loc: Loc = ("routes", i, "sink") if route.sink is not None else ("routes", i, "sinks", j)
+            problems.append(located(doc, loc, f"unknown sink {sink!r}"))
     return problems
 
 

@@ -1,5 +1,5 @@
-"""Contract tests that fail because of bugs found while writing the end-to-end suite (reported,
-to be fixed in the code under test; kept apart so the rest of the suite stays green)."""
+"""Regressions for bugs found while writing the end-to-end suite: every problem reported at once,
+and a source that cannot start named with its address."""
 
 from __future__ import annotations
 
