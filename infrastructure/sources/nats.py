@@ -206,7 +206,7 @@ class NatsSource:
                 scope.cancel()
             try:
                 msgs = await sub.fetch(self._batch_size, timeout=self._fetch_timeout_s)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # nats-py raises its own subclass, or the builtin one
                 pass
             finally:
                 self._scope = None
