@@ -2,11 +2,20 @@
 
 The actors stay as they are; ``serve`` wraps what it hands them:
 
-- ``MeteredSink`` around each sink: events written and seconds per write;
+- ``MeteredSink`` around each sink: events written, seconds per write, and retries (a failed
+  attempt followed by another attempt at the same batch: the actor passes the same list again);
 - ``MeteredDeadLetterStore`` around the dead-letter store: records stored, per stage;
 - ``metered_planner`` instead of ``make_planner``: events in per source, unmatched, and per route
-  the events a pipeline's functions dropped or failed on;
+  the events a pipeline's functions dropped or failed on; it also offers the planned parts to a
+  ``Tap`` when someone listens;
 - ``observe_buffers`` before each scrape: the events waiting in each sink's buffer.
+
+``pipeflow_function_events_total`` has the ``drop`` and ``failed`` outcomes only. ``pass`` and
+``split`` per step cannot be derived from what the router returns: a route's outcome holds the
+events delivered, dropped and failed, not how many each step handled, and a split step changes
+the count in a way the totals cannot attribute. Counting them needs the engine to report, per
+step, the events handled and the ones split (``len(current)`` per step and one increment in the
+``Split`` arm: no cost per passing event); until then they are not reported rather than guessed.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from infrastructure.actors.routing import RouterCell, plan_routed
 from infrastructure.actors.sink_actor import SinkActor
 from infrastructure.actors.topology import Planner
 from infrastructure.metrics import Metrics
+from infrastructure.tap import Tap
 
 __all__ = ["MeteredDeadLetterStore", "MeteredSink", "dead_letter_stage", "metered_planner", "observe_buffers"]
 
@@ -39,15 +49,35 @@ class MeteredSink:
         self.name = inner.name
         self._inner = inner
         self._metrics = metrics
+        self._open_failed = False
+        self._failed: Sequence[Event] | None = None  # the batch whose last write raised
 
     async def open(self) -> None:
-        """Open the inner sink."""
-        await self._inner.open()
+        """Open the inner sink; opening again after a failed open is a retry."""
+        if self._open_failed:
+            self._open_failed = False
+            self._metrics.sink_retried(self.name)
+        try:
+            await self._inner.open()
+        except BaseException:
+            self._open_failed = True
+            raise
 
     async def write(self, events: Sequence[Event]) -> None:
-        """Write through the inner sink; only a write that succeeded is counted."""
+        """Write through the inner sink; only a write that succeeded is counted.
+
+        Writing the very batch (the same object) whose write raised last time is a retry.
+        """
+        if self._failed is not None:
+            if self._failed is events:
+                self._metrics.sink_retried(self.name)
+            self._failed = None
         started = time.perf_counter()
-        await self._inner.write(events)
+        try:
+            await self._inner.write(events)
+        except BaseException:
+            self._failed = events
+            raise
         self._metrics.sink_written(self.name, len(events), time.perf_counter() - started)
 
     async def close(self) -> None:
@@ -114,15 +144,22 @@ def _count(metrics: Metrics, routed: Routed, router: Router) -> None:
             metrics.function_handled(pipeline, _function_type(compiled, stage), "failed", n)
 
 
-def metered_planner(cell: RouterCell, clock: Clock, metrics: Metrics) -> Planner:
-    """Like ``make_planner`` (one read of the cell per batch), counting what the router decided."""
+def metered_planner(cell: RouterCell, clock: Clock, metrics: Metrics, tap: Tap | None = None) -> Planner:
+    """Like ``make_planner`` (one read of the cell per batch), counting what the router decided.
+
+    With a ``tap``, the planned parts are offered to it while it has subscribers (otherwise the
+    cost is one attribute test per batch).
+    """
 
     def plan(batch: SourceBatch) -> BatchPlan:
         router = cell.router
         metrics.events_in(batch.source, len(batch.events))
         routed = router.route_batch(batch.events)
         _count(metrics, routed, router)
-        return plan_routed(routed, batch.source, clock.now())
+        planned = plan_routed(routed, batch.source, clock.now())
+        if tap is not None and tap.listening:
+            tap.offer(planned.parts)
+        return planned
 
     return plan
 

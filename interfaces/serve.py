@@ -7,8 +7,8 @@
 3. Build the router from what is stored, then the config's topology around it (``http`` sources
    become ingest sources of ``POST /ingest/{source}``), and bind the API's socket.
 4. Run the API server and the topology until ``stop()`` (SIGINT/SIGTERM): the sources stop, what
-   was queued drains (its requests get their 202), then the server stops. A second signal stops
-   at once.
+   was queued drains (its requests get their 202), the ``GET /tap`` streams end, then the server
+   stops. A second signal stops at once.
 """
 
 from __future__ import annotations
@@ -39,8 +39,10 @@ from infrastructure.sqlite.repositories import (
     SqlitePipelineRepository,
     SqliteRouteTableRepository,
 )
+from infrastructure.tap import Tap
 from interfaces.api_ingest import IngestLimits, ingest_router
 from interfaces.api_ops import OpsView, RuntimeOut, ops_router
+from interfaces.api_tap import TapView, tap_router
 from interfaces.bootstrap import App
 from interfaces.config.loader import LoadedConfig
 from interfaces.http import create_app
@@ -152,10 +154,10 @@ async def serve(
             problems.extend(str(p) for p in first.problems)
         if problems:
             raise ServeError("the stored pipelines and routes cannot run: " + "; ".join(problems))
-        metrics = Metrics()
+        metrics, tap = Metrics(), Tap()
         if loaded is not None:
             engine = await build_engine(
-                app, loaded, hot.cell, metrics, ingest_max_events=options.ingest_max_events
+                app, loaded, hot.cell, metrics, ingest_max_events=options.ingest_max_events, tap=tap
             )
         ingest = engine.ingest if engine is not None else {}
         actors = engine.sinks if engine is not None else {}
@@ -178,6 +180,7 @@ async def serve(
             routers=[
                 ingest_router(ingest, options.limits),
                 ops_router(OpsView(render, CONTENT_TYPE, runtime)),
+                tap_router(TapView(tap, lambda: {r.route.name for r in hot.cell.router.routes}, sinks)),
             ],
         )
         server = AsgiServer(api, options.host, options.port, graceful_s=options.limits.ack_timeout_s + 1)
@@ -202,6 +205,7 @@ async def serve(
             if engine is not None:
                 engine.topology.stop()
             await drained.wait()
+            tap.close()  # a tap streams until its client leaves: end them, or the stop would wait
             server.stop()  # answers what is in flight, then ``serve`` returns
             watcher.cancel()
     finally:

@@ -3,7 +3,8 @@
 Like ``run``'s wiring (``interfaces.runtime``), with three differences: the router is the one
 ``HotReload`` keeps in the cell; every ``http`` source becomes an ``IngestSource`` fed by
 ``POST /ingest/{source}``; and sinks, the dead-letter store and the planner are wrapped in
-metering decorators that feed ``Metrics``.
+metering decorators that feed ``Metrics`` (the planner also offers what it planned to the
+``Tap`` behind ``GET /tap``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from infrastructure.sqlite.checkpoints import SqliteCheckpointStore
 from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
 from infrastructure.sqlite.function_state import SqliteFunctionState
 from infrastructure.sqlite.state_db import open_state_db
+from infrastructure.tap import Tap
 from interfaces.adapters import build_sink, build_source
 from interfaces.bootstrap import App
 from interfaces.config import models as m
@@ -83,9 +85,15 @@ class Engine:
 
 
 async def build_engine(
-    app: App, loaded: LoadedConfig, cell: RouterCell, metrics: Metrics, *, ingest_max_events: int
+    app: App,
+    loaded: LoadedConfig,
+    cell: RouterCell,
+    metrics: Metrics,
+    *,
+    ingest_max_events: int,
+    tap: Tap | None = None,
 ) -> Engine:
-    """Open the config's state database and build every actor around ``cell``."""
+    """Open the config's state database and build every actor around ``cell`` (parts offered to ``tap``)."""
     config = loaded.config
     os.makedirs(config.state_dir, exist_ok=True)
     db = await open_state_db(state_db_path(config.state_dir))
@@ -128,7 +136,7 @@ async def build_engine(
             sources[name] = build_source(
                 name, sc, ids=app.ids, clock=clock, checkpoints=checkpoints, stdin=app.stdin
             )
-    planner = metered_planner(cell, clock, metrics)
+    planner = metered_planner(cell, clock, metrics, tap)
     topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, app.ids)
     return Engine(topology, sinks, ingest, db, function_state)
 
