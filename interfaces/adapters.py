@@ -52,6 +52,21 @@ def build_source(
             )
         case m.HttpSource() | m.SyslogSource() | m.StatsdSource():
             return _network_source(name, config, ids=ids, clock=clock)
+        case m.NatsSource():
+            from infrastructure.sources.nats import NatsSource as NatsSourceAdapter  # optional extra
+
+            return NatsSourceAdapter(
+                name,
+                config.url,
+                config.stream,
+                config.subject,
+                config.durable,
+                ids=ids,
+                clock=clock,
+                format=config.format,
+                ack_wait_s=config.ack_wait_s,
+                batch_size=config.batch_size,
+            )
         case _:
             assert_never(config)
 
@@ -99,6 +114,12 @@ def build_sink(name: str, config: m.SinkConfig, *, clock: Clock, stdout: BinaryI
             )
         case m.SqliteSink():
             return SqliteSinkAdapter(name, config.path, table=config.table, clock=clock)
+        case m.NatsSink():
+            from infrastructure.sinks.nats import NatsSink as NatsSinkAdapter  # optional extra
+
+            return NatsSinkAdapter(
+                name, config.url, config.subject, stream=config.stream, timeout_s=config.timeout_s
+            )
         case _:
             assert_never(config)
 

@@ -42,6 +42,9 @@ class RetryConfig(Strict):
 Format: TypeAlias = Literal["ndjson", "lines"]
 
 
+_ADDRESS = r"^(\[[0-9A-Fa-f:.]+\]|[^:\s\[\]]*):\d{1,5}$"  # host:port, [v6]:port or :port
+
+
 class FileSource(Strict):
     """``file``: read files (a glob is allowed), optionally following them."""
 
@@ -74,6 +77,7 @@ class HttpSource(Strict):
     type: Literal["http"] = Field(description="Selects this source.")
     address: str = Field(
         "127.0.0.1:8080",
+        pattern=_ADDRESS,
         description="`host:port` to listen on under `run` (`serve` feeds it from `POST /ingest`).",
     )
     format: Format = Field("ndjson", description="`ndjson` or `lines`, as for `file`.")
@@ -83,7 +87,7 @@ class SyslogSource(Strict):
     """``syslog``: RFC 5424 / RFC 3164 over UDP or TCP."""
 
     type: Literal["syslog"] = Field(description="Selects this source.")
-    address: str = Field("127.0.0.1:5514", description="`host:port` to listen on.")
+    address: str = Field("127.0.0.1:5514", pattern=_ADDRESS, description="`host:port` to listen on.")
     protocol: Literal["udp", "tcp"] = Field("udp", description="Transport to listen on.")
 
 
@@ -91,11 +95,27 @@ class StatsdSource(Strict):
     """``statsd``: statsd metric lines over UDP."""
 
     type: Literal["statsd"] = Field(description="Selects this source.")
-    address: str = Field("127.0.0.1:8125", description="`host:port` to listen on (UDP).")
+    address: str = Field("127.0.0.1:8125", pattern=_ADDRESS, description="`host:port` to listen on (UDP).")
+
+
+class NatsSource(Strict):
+    """``nats``: a JetStream pull consumer; workers with the same ``durable`` share the work."""
+
+    type: Literal["nats"] = Field(description="Selects this source.")
+    url: str = Field("nats://127.0.0.1:4222", description="The NATS server URL.")
+    stream: str = Field(description="The JetStream stream (created if missing).")
+    subject: str = Field(description="The subject to consume.")
+    durable: str = Field(description="The durable consumer name; workers sharing it share the messages.")
+    ack_wait_s: float = Field(
+        30.0, gt=0, description="Seconds before an unacknowledged message is redelivered."
+    )
+    format: Format = Field("ndjson", description="How each message's lines become events.")
+    batch_size: int = Field(512, ge=1, description="Messages fetched per batch.")
 
 
 SourceConfig: TypeAlias = Annotated[
-    FileSource | StdinSource | HttpSource | SyslogSource | StatsdSource, Field(discriminator="type")
+    FileSource | StdinSource | HttpSource | SyslogSource | StatsdSource | NatsSource,
+    Field(discriminator="type"),
 ]
 
 
@@ -146,7 +166,19 @@ class SqliteSink(SinkBase):
     )
 
 
-SinkConfig: TypeAlias = Annotated[FileSink | StdoutSink | HttpSink | SqliteSink, Field(discriminator="type")]
+class NatsSink(SinkBase):
+    """``nats``: JetStream publish, one event per message, message id = event id (de-duplicated)."""
+
+    type: Literal["nats"] = Field(description="Selects this sink.")
+    url: str = Field("nats://127.0.0.1:4222", description="The NATS server URL.")
+    subject: str = Field(description="The subject to publish to.")
+    stream: str | None = Field(None, description="A stream to create for the subject if none exists.")
+    timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for the stream to confirm a batch.")
+
+
+SinkConfig: TypeAlias = Annotated[
+    FileSink | StdoutSink | HttpSink | SqliteSink | NatsSink, Field(discriminator="type")
+]
 
 
 class FunctionConfig(BaseModel):
@@ -239,6 +271,8 @@ __all__ = [
     "FunctionConfig",
     "HttpSink",
     "HttpSource",
+    "NatsSink",
+    "NatsSource",
     "PipelineConfig",
     "RetryConfig",
     "RouteConfig",
