@@ -121,7 +121,8 @@ async def run_topology(
                 await save()
         await _save(loaded.compiled, function_state)
     finally:
-        await db.close()
+        with anyio.CancelScope(shield=True):  # a cancelled run still closes its database
+            await db.close()
     failures = [
         f"source {name!r}{_where(config.sources[name])} failed: {reason}"
         for name, reason in topology.source_failures

@@ -77,17 +77,20 @@ class SinkActor:
 
     async def run(self) -> None:
         """The message loop: write each delivery, until the router closes the inbox."""
-        async with self._receive:
-            async for delivery in self._receive:
-                try:
-                    await self._write(delivery)
-                finally:
-                    await self.budget.release(len(delivery.events))
-        if self._opened:
-            try:
-                await self.sink.close()
-            except Exception as exc:  # noqa: BLE001 - a failed write is retried, then dead-lettered
-                _log.error("sink %s failed to close: %s", self.name, exc)
+        try:
+            async with self._receive:
+                async for delivery in self._receive:
+                    try:
+                        await self._write(delivery)
+                    finally:
+                        await self.budget.release(len(delivery.events))
+        finally:
+            if self._opened:
+                with anyio.CancelScope(shield=True):  # a cancelled run still flushes and closes
+                    try:
+                        await self.sink.close()
+                    except Exception as exc:  # noqa: BLE001 - closing is best effort, and logged
+                        _log.error("sink %s failed to close: %s", self.name, exc)
 
     async def _write(self, delivery: Delivery) -> None:
         last, attempt = "no attempt", 0
