@@ -1,0 +1,118 @@
+"""``MeteredSink`` under a real ``SinkActor``: ``pipeflow_sink_retries_total`` agrees with the actor's
+own retry count (failed opens and writes that were tried again; not the last failure, not a
+non-retryable one), and only successful writes count as events out."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import anyio
+
+from domain.dead_letters import DeadLetter
+from domain.events import Event, EventId, EventMeta
+from infrastructure.actors.dead_letter_actor import DeadLetterActor
+from infrastructure.actors.messages import Delivery
+from infrastructure.actors.retry import RetryPolicy
+from infrastructure.actors.sink_actor import SinkActor
+from infrastructure.actors.stats import RunStats
+from infrastructure.metering import MeteredSink
+from infrastructure.metrics import Metrics
+
+
+class Rejected(Exception):
+    """A write the sink says cannot succeed on a retry."""
+
+    retryable = False
+
+
+class ScriptedSink:
+    """Fails opens and writes as scripted (one entry per call; ``None``: succeed)."""
+
+    name = "out"
+
+    def __init__(self, opens: list[Exception | None], writes: list[Exception | None]) -> None:
+        self.opens, self.writes = opens, writes
+        self.written: list[object] = []
+
+    async def open(self) -> None:
+        failure = self.opens.pop(0) if self.opens else None
+        if failure is not None:
+            raise failure
+
+    async def write(self, events: Sequence[Event]) -> None:
+        failure = self.writes.pop(0) if self.writes else None
+        if failure is not None:
+            raise failure
+        self.written.extend(e.fields["n"] for e in events)
+
+    async def close(self) -> None:
+        pass
+
+
+class ListStore:
+    """Dead letters in a list."""
+
+    def __init__(self) -> None:
+        self.records: list[DeadLetter] = []
+
+    async def write(self, records: Sequence[DeadLetter]) -> None:
+        self.records.extend(records)
+
+    async def close(self) -> None:
+        pass
+
+
+async def deliver(
+    sink: ScriptedSink, batches: list[list[int]], attempts: int = 3
+) -> tuple[Metrics, RunStats]:
+    """Each batch through a ``SinkActor`` writing to ``MeteredSink(sink)``, no backoff."""
+    metrics, stats = Metrics(), RunStats()
+    retry = RetryPolicy(attempts=attempts, backoff_s=0.0, rng=random.Random(0))
+    dlq = DeadLetterActor(ListStore(), stats, retry)
+    actor = SinkActor(
+        "out",
+        MeteredSink(sink, metrics),
+        max_events=100,
+        when_full="block",
+        retry=retry,
+        dead_letters=dlq,
+        stats=stats,
+        clock=lambda: 0.0,
+    )
+
+    async def sink_then_queue() -> None:
+        await actor.run()
+        await dlq.inbox.aclose()
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sink_then_queue)
+            tg.start_soon(dlq.run)
+            for ns in batches:
+                events = [Event(EventId(f"e{n}"), EventMeta("src", 0.0), {"n": n}) for n in ns]
+                await actor.offer(Delivery(events, "src", "r", None, lambda: None))
+            await actor.inbox.aclose()
+    return metrics, stats
+
+
+async def test_a_write_that_fails_then_succeeds_is_one_retry_per_failure() -> None:
+    sink = ScriptedSink([], [OSError("down"), OSError("down"), None, None])
+    metrics, stats = await deliver(sink, [[1, 2], [3]])
+    assert sink.written == [1, 2, 3]
+    assert stats.retries == 2
+    assert metrics.value("pipeflow_sink_retries_total", sink="out") == 2.0
+    assert metrics.value("pipeflow_events_out_total", sink="out") == 3.0
+
+
+async def test_a_failed_open_retried_counts_and_a_batch_given_up_does_not() -> None:
+    # Batch 1: the open fails, then the write twice: 2 retries, then dead-lettered after 3
+    # attempts. Batch 2: fails once (a retry), then is rejected as not retryable. Batch 3: written.
+    sink = ScriptedSink(
+        [OSError("refused")], [OSError("x"), OSError("x"), OSError("x"), Rejected("400"), None]
+    )
+    metrics, stats = await deliver(sink, [[1], [2], [3]])
+    assert sink.written == [3]
+    assert stats.retries == 3
+    assert metrics.value("pipeflow_sink_retries_total", sink="out") == 3.0
+    assert metrics.value("pipeflow_events_out_total", sink="out") == 1.0
