@@ -4,6 +4,9 @@ they are ingested, sampled under ``rate``, ended by ``limit``; unknown names are
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +131,28 @@ async def test_the_cli_prints_ndjson_until_its_limit(tmp_path: Path) -> None:
         )
         assert unknown.exit_code == 2
         assert "sink 'nope' not found" in unknown.output
+
+
+async def test_ctrl_c_ends_the_cli_process_with_exit_0(tmp_path: Path) -> None:
+    async with served(tmp_path) as s:
+        code = "from interfaces.cli_tap import tap; tap()"
+        args = [sys.executable, "-c", code, "--route", "all", "--url", s.running.base_url]
+        env = {**os.environ, "PIPEFLOW_TOKEN": TOKEN}
+        async with await anyio.open_process(args, env=env) as proc:
+            assert proc.stdout is not None
+            out = b""
+            with anyio.fail_after(15):
+                while b"\n" not in out:  # ingest until the process shows an event: it is subscribed
+                    assert (await s.client.post("/ingest/web", content=ndjson([{"n": 1}]))).status_code == 202
+                    with anyio.move_on_after(0.2):
+                        out += await proc.stdout.receive()
+                proc.send_signal(signal.SIGINT)
+                assert await proc.wait() == 0
+        assert json.loads(out.splitlines()[0]) == {
+            "route": "all",
+            "sink": "out",
+            "event": {"n": 1, "a": 1, "b": 1},
+        }
 
 
 def test_the_cli_refuses_bad_usage_and_reports_an_unreachable_server() -> None:
