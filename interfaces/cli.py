@@ -17,6 +17,7 @@ import click
 from interfaces.bootstrap import App, bootstrap
 from interfaces.cli_dlq import dlq
 from interfaces.cli_serve import serve
+from interfaces.cli_tap import tap
 from interfaces.config.loader import LoadedConfig
 from interfaces.explain_text import render_trace
 from interfaces.summary import render_summary, write_summary_file
@@ -162,6 +163,7 @@ def plugins(app: App, as_json: bool) -> None:
 
 main.add_command(dlq)
 main.add_command(serve)
+main.add_command(tap)
 
 
 def entry() -> None:
