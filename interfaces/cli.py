@@ -15,14 +15,12 @@ import anyio
 import click
 
 from interfaces.bootstrap import App, bootstrap
+from interfaces.cli_common import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, load_or_exit
 from interfaces.cli_dlq import dlq
 from interfaces.cli_serve import serve
 from interfaces.cli_tap import tap
-from interfaces.config.loader import LoadedConfig
 from interfaces.explain_text import render_trace
 from interfaces.summary import render_summary, write_summary_file
-
-EXIT_OK, EXIT_RUNTIME, EXIT_CONFIG = 0, 1, 2
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,22 +36,12 @@ def main(ctx: click.Context, log_level: str, log_format: str) -> None:
     ctx.obj = bootstrap()
 
 
-def _load(app: App, config: str) -> LoadedConfig:
-    loaded = app.load(config)
-    if isinstance(loaded, list):
-        for problem in loaded:
-            click.echo(problem.render(config), err=True)
-        click.echo(f"{config}: {len(loaded)} problem(s)", err=True)
-        raise SystemExit(EXIT_CONFIG)
-    return loaded
-
-
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.pass_obj
 def validate(app: App, config: str) -> None:
     """Check CONFIG (schema, expressions, regexes, references) and report every problem."""
-    loaded = _load(app, config)
+    loaded = load_or_exit(app, config)
     c = loaded.config
     click.echo(
         f"{config}: ok ({len(c.sources)} sources, {len(c.pipelines)} pipelines, "
@@ -74,7 +62,7 @@ def run(
     app: App, config: str, workers: int, summary_file: str | None, quiet: bool, progress: bool | None
 ) -> None:
     """Run the topology in CONFIG until its input ends (or SIGINT/SIGTERM), then print a summary."""
-    loaded = _load(app, config)
+    loaded = load_or_exit(app, config)
     try:
         show = sys.stderr.isatty() and not quiet if progress is None else progress
         outcome = anyio.run(functools.partial(app.run, loaded, workers, progress=show))
@@ -97,7 +85,7 @@ def run(
 @click.pass_obj
 def test_config(app: App, config: str) -> None:
     """Run the ``tests:`` cases in CONFIG: one line per case, a diff for each failure."""
-    loaded = _load(app, config)
+    loaded = load_or_exit(app, config)
     results = app.run_config_tests(loaded)
     if not results:
         click.echo(f"{config}: no tests: add a 'tests:' section (see docs/testing.md)", err=True)
@@ -125,7 +113,7 @@ def test_config(app: App, config: str) -> None:
 @click.pass_obj
 def explain(app: App, config: str, event_json: str, fmt: str) -> None:
     """Show what happens to one event: routes tried, function steps, what reaches each sink."""
-    loaded = _load(app, config)
+    loaded = load_or_exit(app, config)
     try:
         fields = json.loads(event_json)
     except json.JSONDecodeError as exc:

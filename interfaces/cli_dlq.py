@@ -14,22 +14,11 @@ import anyio
 import click
 
 from interfaces.bootstrap import App
-from interfaces.config.loader import LoadedConfig
+from interfaces.cli_common import EXIT_RUNTIME, load_or_exit
 from interfaces.dlq import ReplayOutcome, list_dead_letters, replay_dead_letters
 from interfaces.summary import render_summary
 
-_EXIT_RUNTIME, _EXIT_CONFIG = 1, 2
 _CONFIG_HELP = "The config whose state database holds the queue."
-
-
-def _load(app: App, config: str) -> LoadedConfig:
-    loaded = app.load(config)
-    if isinstance(loaded, list):
-        for problem in loaded:
-            click.echo(problem.render(config), err=True)
-        click.echo(f"{config}: {len(loaded)} problem(s)", err=True)
-        raise SystemExit(_EXIT_CONFIG)
-    return loaded
 
 
 @click.group("dlq")
@@ -47,7 +36,7 @@ def dlq() -> None:
 @click.pass_obj
 def _list_command(app: App, config: str, limit: int, route: str | None, as_json: bool) -> None:
     """Show the oldest records of the queue: when, where, why, and the event or raw input."""
-    loaded = _load(app, config)
+    loaded = load_or_exit(app, config)
     records = anyio.run(lambda: list_dead_letters(loaded.config, limit=limit, route=route))
     for seq, record in records:
         click.echo(json.dumps({"seq": seq, **record}) if as_json else _line(seq, record))
@@ -70,7 +59,7 @@ def _line(seq: int, record: dict[str, Any]) -> str:
 def _replay_command(app: App, config: str, route: str | None) -> None:
     """Send the queue's events through the topology again; each record leaves the queue once
     delivered or dead-lettered anew (with the new reason)."""
-    loaded = _load(app, config)
+    loaded = load_or_exit(app, config)
 
     async def replay() -> ReplayOutcome:
         return await replay_dead_letters(loaded, clock=app.clock, ids=app.ids, stdout=app.stdout, route=route)
@@ -81,7 +70,7 @@ def _replay_command(app: App, config: str, route: str | None) -> None:
     for failure in outcome.failures:
         click.echo(f"error: {failure}", err=True)
     if outcome.failures:
-        raise SystemExit(_EXIT_RUNTIME)
+        raise SystemExit(EXIT_RUNTIME)
 
 
 __all__ = ["dlq"]

@@ -13,10 +13,8 @@ import click
 
 from interfaces.api_ingest import IngestLimits
 from interfaces.bootstrap import App, bootstrap
-from interfaces.config.loader import LoadedConfig
+from interfaces.cli_common import EXIT_CONFIG, EXIT_RUNTIME, load_or_exit
 from interfaces.serve import ServeError, ServeOptions, serve_sync
-
-_EXIT_RUNTIME, _EXIT_USAGE = 1, 2
 
 
 def is_loopback(host: str) -> bool:
@@ -31,16 +29,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def _load(app: App, config: str) -> LoadedConfig:
-    loaded = app.load(config)
-    if isinstance(loaded, list):
-        for problem in loaded:
-            click.echo(problem.render(config), err=True)
-        click.echo(f"{config}: {len(loaded)} problem(s)", err=True)
-        raise SystemExit(_EXIT_USAGE)
-    return loaded
 
 
 @click.command("serve")
@@ -89,9 +77,9 @@ def serve(
             f"serve: refusing to listen on {host} without a token: pass --token or set PIPEFLOW_TOKEN",
             err=True,
         )
-        raise SystemExit(_EXIT_USAGE)
+        raise SystemExit(EXIT_CONFIG)
     app = ctx.obj if isinstance(ctx.obj, App) else bootstrap()
-    loaded = _load(app, config) if config is not None else None
+    loaded = load_or_exit(app, config) if config is not None else None
     options = ServeOptions(
         host=host,
         port=port,
@@ -104,10 +92,10 @@ def serve(
         serve_sync(app, loaded, options)
     except ServeError as exc:
         click.echo(f"serve: {exc}", err=True)
-        raise SystemExit(_EXIT_RUNTIME) from None
+        raise SystemExit(EXIT_RUNTIME) from None
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        raise SystemExit(_EXIT_RUNTIME) from None
+        raise SystemExit(EXIT_RUNTIME) from None
 
 
 __all__ = ["is_loopback", "serve"]

@@ -1,0 +1,25 @@
+"""What every command shares: exit codes, and loading a config or exiting with its problems."""
+
+from __future__ import annotations
+
+import click
+
+from interfaces.bootstrap import App
+from interfaces.config.loader import LoadedConfig
+
+EXIT_OK, EXIT_RUNTIME, EXIT_CONFIG = 0, 1, 2
+"""0 success, 1 runtime failure, 2 bad config or bad usage (spec section 1)."""
+
+
+def load_or_exit(app: App, config: str) -> LoadedConfig:
+    """The loaded config, or every problem printed as ``file:line:col: where: what`` and exit 2."""
+    loaded = app.load(config)
+    if isinstance(loaded, list):
+        for problem in loaded:
+            click.echo(problem.render(config), err=True)
+        click.echo(f"{config}: {len(loaded)} problem(s)", err=True)
+        raise SystemExit(EXIT_CONFIG)
+    return loaded
+
+
+__all__ = ["EXIT_CONFIG", "EXIT_OK", "EXIT_RUNTIME", "load_or_exit"]
