@@ -11,6 +11,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip 'setuptools>=70.1' wheel
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet 'setuptools>=70.1' wheel
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/pip install --quiet --no-build-isolation --no-deps -e examples/plugins/pipeflow-hash
 	touch $(STAMP)

@@ -88,7 +88,9 @@ def test_config(app: App, config: str) -> None:
     loaded = load_or_exit(app, config)
     results = app.run_config_tests(loaded)
     if not results:
-        click.echo(f"{config}: no tests: add a 'tests:' section (see docs/testing.md)", err=True)
+        click.echo(
+            f"{config}: no tests: add a 'tests:' section (see docs/guide/testing-configs.md)", err=True
+        )
         raise SystemExit(EXIT_CONFIG)
     for result in results:
         mark = click.style("PASS", fg="green") if result.passed else click.style("FAIL", fg="red")

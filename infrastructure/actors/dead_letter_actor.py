@@ -53,6 +53,9 @@ class DeadLetterActor:
             async for msg in self._receive:
                 if await self._store(msg.records):
                     self.stats.dead_lettered += len(msg.records)
+                    if _log.isEnabledFor(logging.INFO):
+                        for r in msg.records:
+                            _log.info("dead-lettered (%s): %s", r.stage, r.reason, extra={"event_id": r.id})
                     msg.done()
         await self.store.close()
 

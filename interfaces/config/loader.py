@@ -87,6 +87,12 @@ def load_config_text(
     config = _absolute_paths(config, base)
     pipelines, compiled, problems = _compile_pipelines(doc, config.pipelines, base, factories, path_fields)
     problems.extend(_check_sinks(config, doc))
+    problems.extend(
+        located(doc, ("tests", i, "expect", sink), f"unknown sink {sink!r}")
+        for i, case in enumerate(config.tests)
+        for sink in case.expect
+        if sink not in config.sinks
+    )
     table = RouteTable(
         tuple(
             Route(
@@ -112,7 +118,7 @@ def load_config_text(
             )
         )
     if problems or isinstance(router, ValidationError):
-        return problems
+        return _in_file_order(problems)
     return LoadedConfig(path, config, pipelines, compiled, table, router, doc)
 
 
