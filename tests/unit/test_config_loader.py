@@ -1,0 +1,94 @@
+"""The config loader: every problem, located, in file order; relative paths anchored at the config."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from interfaces.bootstrap import bootstrap
+from interfaces.config.loader import LoadedConfig, load_config_text
+from interfaces.config.models import FileSink, FileSource
+from interfaces.config.problems import ConfigProblem
+
+APP = bootstrap()
+
+
+def load(text: str, path: str = "/cfg/pipeflow.yaml") -> LoadedConfig | list[ConfigProblem]:
+    return load_config_text(text, path, APP.factories, APP.path_fields)
+
+
+def rendered(result: LoadedConfig | list[ConfigProblem]) -> list[str]:
+    assert isinstance(result, list)
+    return [p.render("c.yaml") for p in result]
+
+
+def test_a_test_case_naming_an_unknown_sink_is_a_problem() -> None:
+    out = load(
+        """
+sources: {app: {type: stdin}}
+sinks: {page: {type: stdout}}
+routes: [{name: all, sink: page}]
+tests:
+  - {name: t, input: {a: 1}, expect: {pagr: []}}
+"""
+    )
+    assert rendered(out) == ["c.yaml:6:45: tests[0].expect.pagr: unknown sink 'pagr'"]
+
+
+def test_problems_come_in_file_order() -> None:
+    out = load(
+        """
+sources: {app: {type: stdin}}
+sinks: {out: {type: stdout}}
+routes:
+  - {name: a, filter: 'level ==', sink: nowhere}
+"""
+    )
+    lines = rendered(out)
+    assert [line.split(":")[1:3] for line in lines] == sorted(
+        (line.split(":")[1:3] for line in lines), key=lambda lc: (int(lc[0]), int(lc[1]))
+    )
+    assert len(lines) == 2
+
+
+def test_relative_paths_are_relative_to_the_config_folder() -> None:
+    out = load(
+        """
+state_dir: st
+sources: {app: {type: file, path: logs/*.log, format: lines}}
+sinks: {out: {type: file, path: out/x.ndjson}}
+routes: [{name: all, sink: out}]
+""",
+        path="/srv/conf/pipeflow.yaml",
+    )
+    assert isinstance(out, LoadedConfig)
+    assert out.config.state_dir == os.path.join("/srv/conf", "st")
+    source, sink = out.config.sources["app"], out.config.sinks["out"]
+    assert isinstance(source, FileSource)
+    assert isinstance(sink, FileSink)
+    assert source.path == "/srv/conf/logs/*.log"
+    assert sink.path == "/srv/conf/out/x.ndjson"
+
+
+def test_a_bad_listen_address_is_a_problem() -> None:
+    out = load(
+        """
+sources: {net: {type: syslog, address: "localhost"}}
+sinks: {out: {type: stdout}}
+routes: [{name: all, sink: out}]
+"""
+    )
+    assert any("sources.net.address" in line for line in rendered(out))
+
+
+def test_a_good_config_loads(tmp_path: Path) -> None:
+    out = load(
+        """
+sources: {app: {type: stdin}}
+pipelines: {p: {functions: [{type: drop, filter: 'level == "debug"'}]}}
+sinks: {out: {type: stdout}}
+routes: [{name: all, pipeline: p, sink: out}]
+"""
+    )
+    assert isinstance(out, LoadedConfig)
+    assert [r.name for r in out.routes.routes] == ["all"]
