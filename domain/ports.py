@@ -83,12 +83,19 @@ class SourceBatch:
 
     ``ack`` is how a source learns it may checkpoint: the runtime calls it only when every event
     of the batch has been written by every sink it was routed to, or dead-lettered.
+
+    A source in raw mode leaves ``events`` empty and hands over ``lines`` instead: the NDJSON
+    lines as read (without their newline, blank ones included, over-long ones already in
+    ``rejected``), for the runtime to decode with the routing in one pass. ``span`` is a raw batch
+    not even read: ``(path, start, end)``, bytes of a file cut at line ends, for worker processes.
     """
 
     source: str
     events: list[Event]
     rejected: list[Rejected] = field(default_factory=list)
     ack: Callable[[], None] | None = None
+    lines: list[bytes] | None = None
+    span: tuple[str, int, int] | None = None
 
 
 class EventSource(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, final
@@ -15,16 +16,17 @@ from domain.pipeline import PipelineId
 from domain.ports import Clock, IdFactory, Stateful
 from infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
 from infrastructure.actors.retry import RetryPolicy
-from infrastructure.actors.routing import RouterCell, make_planner
+from infrastructure.actors.routing import RouterCell
 from infrastructure.actors.sink_actor import SinkActor
 from infrastructure.actors.stats import RunStats
 from infrastructure.actors.topology import Topology
+from infrastructure.fastpath.planner import make_fast_planner
 from infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
 from infrastructure.sqlite.checkpoints import SqliteCheckpointStore
 from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
 from infrastructure.sqlite.function_state import SqliteFunctionState
 from infrastructure.sqlite.state_db import open_state_db
-from interfaces.adapters import build_sink, build_source
+from interfaces.adapters import RAW_BATCH_LINES, build_sink, build_source
 from interfaces.config.loader import LoadedConfig
 from interfaces.config.models import Config, RetryConfig
 from interfaces.progress import show_progress
@@ -104,17 +106,28 @@ async def run_topology(
         await _restore(loaded.compiled, function_state)
         stats = RunStats()
         dead_letters, sinks = build_actors(config, dead_table, stats, clock=clock, stdout=stdout)
+        # Raw batches are large, but never larger than a sink's buffer (its backpressure bound).
+        lines = min([RAW_BATCH_LINES, *(sc.buffer.max_events for sc in config.sinks.values())])
         sources = {
-            name: build_source(name, sc, ids=ids, clock=clock, checkpoints=checkpoints, stdin=stdin)
+            name: build_source(
+                name, sc, ids=ids, clock=clock, checkpoints=checkpoints, stdin=stdin, raw_batch_lines=lines
+            )
             for name, sc in config.sources.items()
         }
-        planner = make_planner(RouterCell(loaded.router), clock)
+        encoded = [name for name, actor in sinks.items() if hasattr(actor.sink, "write_encoded")]
+        planner = make_fast_planner(RouterCell(loaded.router), clock, ids, encoded)
         topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, ids)
-        async with anyio.create_task_group() as group:
-            if progress:
-                group.start_soon(show_progress, stats)
-            await topology.run(handle_signals=handle_signals)
-            group.cancel_scope.cancel()
+        # Everything built so far lives as long as the run: keep the collector from scanning it
+        # again at every collection (events are short-lived dicts, collected young).
+        gc.freeze()
+        try:
+            async with anyio.create_task_group() as group:
+                if progress:
+                    group.start_soon(show_progress, stats)
+                await topology.run(handle_signals=handle_signals)
+                group.cancel_scope.cancel()
+        finally:
+            gc.unfreeze()
         for source in sources.values():  # acks that arrived after a source ended
             save = getattr(source, "save_checkpoints", None)
             if save is not None:

@@ -21,7 +21,7 @@ from domain.paths import MISSING, Path, get_in
 _NONE: Final = object()
 _ARITHMETIC: Final = frozenset({"+", "-", "*", "/", "%"})
 _FLIP: Final = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-_HELPERS: Final[dict[str, object]] = {
+HELPERS: Final[dict[str, object]] = {
     "_read": lambda f, p: None if (x := get_in(f, p)) is MISSING else x,
     "_get_in": get_in,
     "_MISSING": MISSING,
@@ -34,6 +34,7 @@ _HELPERS: Final[dict[str, object]] = {
     **{f"_op{i}": fn for i, fn in enumerate(v.BINARY.values())},
     **{f"_fn_{name}": fn for name, fn in fn.UNARY_FUNCTIONS.items()},
 }
+"""The names every generated filter body may use (``_E``, ``_NUM``, the operators...), with their values."""
 _OP_NAME: Final = {op: f"_op{i}" for i, op in enumerate(v.BINARY)}
 
 
@@ -162,7 +163,7 @@ class Codegen:
         body = root.src if root.boolean or not as_filter else f"{root.src} is True"
         default = "False" if as_filter else "None"
         closure = {k: x for k, x in self.env.items() if not k.startswith("_t")}
-        names = sorted({*closure, *_HELPERS})
+        names = sorted({*closure, *HELPERS})
         source = (
             f"def _make({', '.join(names)}):\n"
             f"    def _compiled(f):\n"
@@ -177,7 +178,7 @@ class Codegen:
         except (SyntaxError, RecursionError, MemoryError, ValueError):
             return None
         make: Callable[..., Callable[[JsonObject], Json]] = namespace["_make"]  # type: ignore[assignment]
-        return make(**_HELPERS, **closure)
+        return make(**HELPERS, **closure)
 
 
-__all__ = ["Code", "Codegen"]
+__all__ = ["HELPERS", "Code", "Codegen"]

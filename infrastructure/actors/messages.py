@@ -8,18 +8,33 @@ from typing import final
 
 from domain.dead_letters import DeadLetter
 from domain.events import Event
+from domain.ports import IdFactory
+from infrastructure.actors.plan import Encoded
 
 
 @final
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """Events for one sink from one route of one source batch; ``done`` marks the part delivered."""
+    """Events for one sink from one route of one source batch; ``done`` marks the part delivered.
+
+    The events come as ``Event``s or, for sinks that write NDJSON, ``encoded`` (``events`` empty).
+    """
 
     events: list[Event]
     source: str
     route: str | None
     pipeline: str | None
     done: Callable[[], None]
+    encoded: Encoded | None = None
+
+    @property
+    def size(self) -> int:
+        """How many events the delivery holds."""
+        return self.encoded.count if self.encoded is not None else len(self.events)
+
+    def materialize(self, ids: IdFactory) -> list[Event]:
+        """The events as ``Event``s (decoded, with fresh ids, when they came encoded)."""
+        return self.encoded.events(ids) if self.encoded is not None else self.events
 
 
 @final

@@ -15,12 +15,14 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from domain.dead_letters import DeadLetter
-from domain.ports import EventSink
+from domain.events import Event
+from domain.ports import EventSink, IdFactory
 from infrastructure.actors.budget import EventBudget
 from infrastructure.actors.dead_letter_actor import DeadLetterActor
 from infrastructure.actors.messages import Delivery
 from infrastructure.actors.retry import RetryPolicy
 from infrastructure.actors.stats import RunStats
+from infrastructure.ids import UlidFactory
 
 _log = logging.getLogger("pipeflow.sink")
 
@@ -29,7 +31,11 @@ WhenFull: TypeAlias = Literal["block", "drop_newest", "dead_letter"]
 
 @final
 class SinkActor:
-    """Receives ``Delivery`` messages for one sink and writes them in order."""
+    """Receives ``Delivery`` messages for one sink and writes them in order.
+
+    An encoded delivery goes to the sink's ``write_encoded(data)`` when it has one (file and
+    stdout sinks); any other sink gets it decoded back into events with ids from ``ids``.
+    """
 
     def __init__(
         self,
@@ -43,6 +49,7 @@ class SinkActor:
         stats: RunStats,
         clock: Callable[[], float],
         timeout_s: float = 60.0,
+        ids: IdFactory | None = None,
     ) -> None:
         self.name = name
         self.sink = sink
@@ -52,6 +59,8 @@ class SinkActor:
         self.stats = stats
         self.clock = clock
         self.timeout_s = timeout_s
+        self.ids: IdFactory = ids if ids is not None else UlidFactory()
+        self._write_encoded = getattr(sink, "write_encoded", None)
         self.budget = EventBudget(max_events)
         self.dropped = 0
         self._opened = False
@@ -62,7 +71,7 @@ class SinkActor:
 
     async def offer(self, delivery: Delivery) -> None:
         """Queue a delivery under the sink's ``when_full`` policy."""
-        n = len(delivery.events)
+        n = delivery.size
         if self.when_full == "block":
             await self.budget.acquire(n)
         elif not self.budget.take(n):
@@ -83,7 +92,7 @@ class SinkActor:
                     try:
                         await self._write(delivery)
                     finally:
-                        await self.budget.release(len(delivery.events))
+                        await self.budget.release(delivery.size)
         finally:
             if self._opened:
                 with anyio.CancelScope(shield=True):  # a cancelled run still flushes and closes
@@ -94,13 +103,19 @@ class SinkActor:
 
     async def _write(self, delivery: Delivery) -> None:
         last, attempt = "no attempt", 0
+        # Decoded once, so every attempt (and a dead letter) carries the same event ids.
+        encoded = delivery.encoded if self._write_encoded is not None else None
+        events = delivery.materialize(self.ids) if encoded is None else None
         for attempt in range(self.retry.attempts):
             try:
                 with anyio.fail_after(self.timeout_s):
                     if not self._opened:
                         await self.sink.open()
                         self._opened = True
-                    await self.sink.write(delivery.events)
+                    if encoded is not None:
+                        await self._write_encoded(encoded.data)  # type: ignore[misc]
+                    else:
+                        await self.sink.write(events)  # type: ignore[arg-type]
             except Exception as exc:  # noqa: BLE001 - a failed write is retried, then dead-lettered
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 if getattr(exc, "retryable", True) is False:  # e.g. HTTP 400: retrying cannot help
@@ -117,13 +132,14 @@ class SinkActor:
                     self.stats.retries += 1
                     await anyio.sleep(self.retry.delay(attempt))
                 continue
-            self.stats.events_out[self.name] += len(delivery.events)
+            self.stats.events_out[self.name] += delivery.size
             delivery.done()
             return
         tried = attempt + 1 if self.retry.attempts else 0
-        await self._dead_letter(delivery, f"sink {self.name!r} failed after {tried} attempts: {last}")
+        reason = f"sink {self.name!r} failed after {tried} attempts: {last}"
+        await self._dead_letter(delivery, reason, events)
 
-    async def _dead_letter(self, delivery: Delivery, reason: str) -> None:
+    async def _dead_letter(self, delivery: Delivery, reason: str, events: list[Event] | None = None) -> None:
         at = self.clock()
         records = [
             DeadLetter(
@@ -136,7 +152,7 @@ class SinkActor:
                 stage=f"sink:{self.name}",
                 event=e.fields,
             )
-            for e in delivery.events
+            for e in (events if events is not None else delivery.materialize(self.ids))
         ]
         await self.dead_letters.put(records, delivery.done)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import signal
+from collections import deque
 from collections.abc import Callable, Mapping
-from typing import final
+from typing import Protocol, final
 
 import anyio
 from anyio.abc import TaskGroup
@@ -27,8 +28,25 @@ from infrastructure.actors.stats import RunStats
 
 _log = logging.getLogger("pipeflow.topology")
 
+
+class PendingPlan(Protocol):
+    """A batch being planned elsewhere (a worker process): awaited in input order."""
+
+    async def wait(self) -> BatchPlan:
+        """The plan, once it is made."""
+        ...
+
+    def cancel(self) -> None:
+        """The run is ending without it: give up (its batch is not acknowledged)."""
+        ...
+
+
 Planner = Callable[[SourceBatch], BatchPlan]
 """Routes one source batch: reads the current routing snapshot once, so a batch sees one version."""
+
+AheadPlanner = Callable[[SourceBatch], "BatchPlan | PendingPlan"]
+"""A planner that may hand the work off and return a ``PendingPlan``: the router keeps up to
+``plan_ahead`` of them in flight and dispatches every plan in the order the batches came in."""
 
 
 @final
@@ -40,12 +58,13 @@ class Topology:
         sources: Mapping[str, EventSource],
         sinks: Mapping[str, SinkActor],
         dead_letters: DeadLetterActor,
-        planner: Planner,
+        planner: Planner | AheadPlanner,
         stats: RunStats,
         clock: Callable[[], float],
         ids: IdFactory,
         *,
         router_buffer: int = 8,
+        plan_ahead: int = 0,
     ) -> None:
         self.sources = sources
         self.sinks = sinks
@@ -55,6 +74,7 @@ class Topology:
         self.clock = clock
         self.ids = ids
         self.router_buffer = router_buffer
+        self.plan_ahead = plan_ahead
         self.stopping = False
         self.source_failures: list[tuple[str, str]] = []
 
@@ -110,22 +130,35 @@ class Topology:
                 await aclose()
 
     async def _route_loop(self, inbox: MemoryObjectReceiveStream[SourceBatch]) -> None:
+        ahead: deque[tuple[SourceBatch, PendingPlan]] = deque()
         try:
             async with inbox:
                 async for batch in inbox:
-                    await self._dispatch(batch)
+                    planned = self.planner(batch)
+                    if isinstance(planned, BatchPlan):
+                        while ahead:  # plans are dispatched in input order
+                            await self._dispatch(*await _next(ahead))
+                        await self._dispatch(batch, planned)
+                        continue
+                    ahead.append((batch, planned))
+                    while len(ahead) > self.plan_ahead:
+                        await self._dispatch(*await _next(ahead))
+                while ahead:
+                    await self._dispatch(*await _next(ahead))
         finally:
+            for _, pending in ahead:
+                pending.cancel()
             for actor in self.sinks.values():
                 await actor.inbox.aclose()
 
-    async def _dispatch(self, batch: SourceBatch) -> None:
-        self.stats.events_in += len(batch.events)
+    async def _dispatch(self, batch: SourceBatch, plan: BatchPlan) -> None:
+        self.stats.events_in += len(batch.events) if plan.events_in is None else plan.events_in
         group = AckGroup(batch.ack)
-        plan = self.planner(batch)
         self.stats.dropped += plan.dropped
         self.stats.unmatched += plan.unmatched
         dead = list(plan.dead)
-        if batch.rejected:
+        rejected = [*batch.rejected, *plan.rejected] if plan.rejected else batch.rejected
+        if rejected:
             at = self.clock()
             dead.extend(
                 DeadLetter(
@@ -136,13 +169,16 @@ class Topology:
                     stage="decode",
                     raw=r.raw.decode("utf-8", "backslashreplace"),
                 )
-                for r in batch.rejected
+                for r in rejected
             )
         if dead:
             await self.dead_letters.put(dead, group.part())
         for part in plan.parts:
             actor = self.sinks[part.sink]
-            await actor.offer(Delivery(part.events, batch.source, part.route, part.pipeline, group.part()))
+            delivery = Delivery(
+                part.events, batch.source, part.route, part.pipeline, group.part(), part.encoded
+            )
+            await actor.offer(delivery)
         group.seal()
 
     async def _watch_signals(self, group: TaskGroup) -> None:
@@ -156,6 +192,13 @@ class Topology:
                 self.stop()
 
 
+async def _next(ahead: deque[tuple[SourceBatch, PendingPlan]]) -> tuple[SourceBatch, BatchPlan]:
+    batch, pending = ahead[0]
+    plan = await pending.wait()
+    ahead.popleft()
+    return batch, plan
+
+
 def describe_error(exc: BaseException) -> str:
     """One line for an error, looking inside exception groups of one member."""
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
@@ -164,4 +207,4 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-__all__ = ["Planner", "Topology", "describe_error"]
+__all__ = ["AheadPlanner", "PendingPlan", "Planner", "Topology", "describe_error"]

@@ -6,11 +6,16 @@ runs the fused kernels of the route's pipeline on the parsed dict in place: no `
 A pipeline's steps from the first one that cannot be fused on run through the reference engine
 (``CompiledPipeline.process_batch``) after the loop, per route, in route order, exactly as
 ``Router.route_batch`` runs them. ``tests/property/test_fastpath_equals_reference.py`` holds the law.
+
+A route whose sinks all take NDJSON (``encode``) and that the reference engine has no part in is
+encoded inside the loop (``orjson.dumps`` while the dict is fresh; it then dies at once, so the
+collector never sees it); an event that cannot be encoded is delivered as fields instead, for its
+sink to fail on as usual.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import final
 
@@ -23,10 +28,18 @@ from infrastructure.fastpath.kernels import fuse
 from infrastructure.fastpath.writer import Writer
 
 Batch = Callable[
-    [Sequence[object], list[list[JsonObject]], list[list[JsonObject]], list[object], list[object]],
-    tuple[int, int],
+    [
+        Sequence[object],
+        list[list[JsonObject]],
+        list[list[bytes]],
+        list[list[JsonObject]],
+        list[object],
+        list[object],
+    ],
+    tuple[int, int, int],
 ]
-"""``(items, outs, tails, failed, rejected) -> (dropped, unmatched)``: the generated function."""
+"""``(items, outs, encs, tails, failed, rejected) -> (dropped, unmatched, blank)``: the generated
+function; ``encs`` gets, per route encoded in the loop, its NDJSON lines."""
 
 
 @final
@@ -39,35 +52,46 @@ class CompiledSnapshot:
     from_fields: Batch
     tails: tuple[CompiledPipeline | None, ...]  # per route: the steps run by the reference engine
     source: str  # the generated body (lines variant), for debugging
+    encodes: tuple[bool, ...] = ()  # per route: delivered as NDJSON lines (``encs``)
 
 
-def compile_snapshot(router: Router) -> CompiledSnapshot:
-    """Compile ``router``; filters are inlined unless Python refuses the source (then called)."""
+def compile_snapshot(router: Router, encode: Collection[str] = ()) -> CompiledSnapshot:
+    """Compile ``router``; filters are inlined unless Python refuses the source (then called).
+
+    Routes whose sinks are all in ``encode`` (and that run nothing through the reference engine)
+    deliver NDJSON lines instead of fields.
+    """
     try:
-        return _compile(router, inline=True)
+        return _compile(router, frozenset(encode), inline=True)
     except (SyntaxError, RecursionError, MemoryError, ValueError):
-        return _compile(router, inline=False)
+        return _compile(router, frozenset(encode), inline=False)
 
 
-def _compile(router: Router, *, inline: bool) -> CompiledSnapshot:
+def _compile(router: Router, encode: frozenset[str], *, inline: bool) -> CompiledSnapshot:
     tails: list[CompiledPipeline | None] = []
     built: list[Batch] = []
     text = ""
+    wanted = [bool(r.route.sinks) and set(r.route.sinks) <= encode for r in router.routes]
     for raw in (True, False):
         w = Writer(inline_filters=inline)
-        tails = _body(w, router.routes, raw=raw)
-        built.append(w.build("_batch", "items, outs, tails, failed, rejected"))  # type: ignore[arg-type]
+        tails = _body(w, router.routes, wanted, raw=raw)
+        built.append(w.build("_batch", "items, outs, encs, tails, failed, rejected"))  # type: ignore[arg-type]
         text = text or w.source()
-    return CompiledSnapshot(router, built[0], built[1], tuple(tails), text)
+    encodes = tuple(e and t is None for e, t in zip(wanted, tails, strict=True))
+    return CompiledSnapshot(router, built[0], built[1], tuple(tails), text, encodes)
 
 
-def _body(w: Writer, routes: Sequence[CompiledRoute], *, raw: bool) -> list[CompiledPipeline | None]:
+def _body(
+    w: Writer, routes: Sequence[CompiledRoute], encode: Sequence[bool], *, raw: bool
+) -> list[CompiledPipeline | None]:
     w.emit(0, "dropped = 0")
     w.emit(0, "unmatched = 0")
+    w.emit(0, "blank = 0")
     w.emit(0, "_fail = failed.append")
     fans = any(not r.route.final for r in routes)
     for i in range(len(routes)):
         w.emit(0, f"_fout{i} = outs[{i}].append")
+        w.emit(0, f"_fenc{i} = encs[{i}].append")
         w.emit(0, f"_ftail{i} = tails[{i}].append")
     if raw:
         _decode(w)
@@ -76,11 +100,11 @@ def _body(w: Writer, routes: Sequence[CompiledRoute], *, raw: bool) -> list[Comp
         w.emit(1, f"f = {w.bind(dict, 'dict')}(_fi)")
     if fans:
         w.emit(1, "_hit = False")
-    tails = [_route(w, i, r) for i, r in enumerate(routes)]
+    tails = [_route(w, i, r, encode=encode[i]) for i, r in enumerate(routes)]
     if fans:
         w.emit(1, "if not _hit:")
     w.emit(2 if fans else 1, "unmatched += 1")
-    w.emit(0, "return dropped, unmatched")
+    w.emit(0, "return dropped, unmatched, blank")
     return tails
 
 
@@ -92,13 +116,15 @@ def _decode(w: Writer) -> None:
     w.emit(1, f"except {jde} as _exc:")
     w.emit(2, "if _line.strip():  # blank lines are skipped, as decode_lines does")
     w.emit(3, 'rejected.append((_line, f"invalid JSON: {_exc}"))')
+    w.emit(2, "else:")
+    w.emit(3, "blank += 1")
     w.emit(2, "continue")
     w.emit(1, f"if f.__class__ is not {dct}:")
     w.emit(2, f'rejected.append((_line, f"not a JSON object: {{{typ}(f).__name__}}"))')
     w.emit(2, "continue")
 
 
-def _route(w: Writer, i: int, r: CompiledRoute) -> CompiledPipeline | None:
+def _route(w: Writer, i: int, r: CompiledRoute, *, encode: bool) -> CompiledPipeline | None:
     """Emit route ``i``; returns the part of its pipeline the reference engine runs (or None)."""
     indent = 1
     cond = w.test(indent, r.route.filter, r.matches)
@@ -130,13 +156,27 @@ def _route(w: Writer, i: int, r: CompiledRoute) -> CompiledPipeline | None:
     tail = None
     if r.pipeline is not None and fused < len(steps):
         tail = CompiledPipeline(r.pipeline.id, r.pipeline.version, steps[fused:])
-    w.emit(indent, f"_ftail{i}(f)" if tail is not None else f"_fout{i}(f)")
+    _deliver(w, indent, i, tail=tail is not None, encode=encode)
     if final:
         w.emit(indent, "continue")
     else:
         w.emit(indent - 1, "f = _fo")
         w.emit(indent - 1, "_hit = True")
     return tail
+
+
+def _deliver(w: Writer, indent: int, i: int, *, tail: bool, encode: bool) -> None:
+    """Hand ``f`` on: to the reference tail, as an NDJSON line, or as fields."""
+    if tail:
+        w.emit(indent, f"_ftail{i}(f)")
+    elif encode:
+        dumps, opt = w.bind(orjson.dumps, "dumps"), w.bind(orjson.OPT_APPEND_NEWLINE, "opt")
+        w.emit(indent, "try:")
+        w.emit(indent + 1, f"_fenc{i}({dumps}(f, option={opt}))")
+        w.emit(indent, f"except {w.bind(orjson.JSONEncodeError, 'jee')}:")
+        w.emit(indent + 1, f"_fout{i}(f)")
+    else:
+        w.emit(indent, f"_fout{i}(f)")
 
 
 __all__ = ["Batch", "CompiledSnapshot", "compile_snapshot"]

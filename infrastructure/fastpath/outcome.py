@@ -38,7 +38,12 @@ class Failure:
 @final
 @dataclass(slots=True)
 class FastOutcome:
-    """What a batch became: the fields each route delivers, counts, failures and rejected lines."""
+    """What a batch became: the fields each route delivers, counts, failures and rejected lines.
+
+    Routes the snapshot encodes deliver NDJSON ``lines`` instead of ``delivered`` fields (an event
+    that could not be encoded stays in ``delivered``). ``total`` items came in, ``blank`` of them
+    blank lines.
+    """
 
     snapshot: CompiledSnapshot
     delivered: list[list[JsonObject]]
@@ -46,13 +51,27 @@ class FastOutcome:
     unmatched: int = 0
     failed: list[Failure] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    lines: list[list[bytes]] = field(default_factory=list)
+    total: int = 0
+    blank: int = 0
+
+    @property
+    def events_in(self) -> int:
+        """How many events the batch held (items that were neither blank nor rejected)."""
+        return self.total - self.blank - len(self.rejected)
 
     def by_sink(self) -> dict[SinkName, list[JsonObject]]:
-        """The fields each sink receives, in route order then batch order (as ``Routed.by_sink``)."""
+        """The fields each sink receives, in route order then batch order (as ``Routed.by_sink``).
+
+        Lines encoded in the loop are decoded back (for tests and rare paths).
+        """
         out: dict[SinkName, list[JsonObject]] = {}
-        for r, fields in zip(self.snapshot.router.routes, self.delivered, strict=True):
+        lines = self.lines or [[] for _ in self.delivered]
+        for r, fields, encoded in zip(self.snapshot.router.routes, self.delivered, lines, strict=True):
+            decoded = [orjson.loads(line) for line in encoded]
             for sink in r.route.sinks:
-                out.setdefault(sink, []).extend(fields)
+                out.setdefault(sink, []).extend(decoded)
+                out[sink].extend(fields)
         return out
 
     def encoded(self) -> dict[SinkName, tuple[bytes, int]]:
@@ -60,13 +79,14 @@ class FastOutcome:
         out: dict[SinkName, list[bytes]] = {}
         counts: dict[SinkName, int] = {}
         dumps = orjson.dumps
-        for r, fields in zip(self.snapshot.router.routes, self.delivered, strict=True):
-            if not fields:
+        lines = self.lines or [[] for _ in self.delivered]
+        for r, fields, encoded in zip(self.snapshot.router.routes, self.delivered, lines, strict=True):
+            if not fields and not encoded:
                 continue
-            data = b"".join([dumps(f, option=_OPT) for f in fields])
+            data = b"".join(encoded) + b"".join([dumps(f, option=_OPT) for f in fields])
             for sink in r.route.sinks:
                 out.setdefault(sink, []).append(data)
-                counts[sink] = counts.get(sink, 0) + len(fields)
+                counts[sink] = counts.get(sink, 0) + len(fields) + len(encoded)
         return {sink: (b"".join(parts), counts[sink]) for sink, parts in out.items()}
 
     def dead_letters(self, source: str, at: float, ids: IdFactory) -> list[DeadLetter]:
@@ -106,10 +126,11 @@ def _run(
 ) -> FastOutcome:
     n = len(snapshot.router.routes)
     outs: list[list[JsonObject]] = [[] for _ in range(n)]
+    encs: list[list[bytes]] = [[] for _ in range(n)]
     tails: list[list[JsonObject]] = [[] for _ in range(n)]
     raw_failed: list[tuple[int, int, str, JsonObject, Exception]] = []
     raw_rejected: list[tuple[bytes, str]] = []
-    dropped, unmatched = batch(items, outs, tails, raw_failed, raw_rejected)  # type: ignore[arg-type]
+    dropped, unmatched, blank = batch(items, outs, encs, tails, raw_failed, raw_rejected)  # type: ignore[arg-type]
     outcome = FastOutcome(
         snapshot,
         outs,
@@ -117,6 +138,9 @@ def _run(
         unmatched,
         [Failure(r, stage, f"{typ}: {_describe(exc)}", f) for r, stage, typ, f, exc in raw_failed],
         [Rejected(line, reason) for line, reason in raw_rejected],
+        encs,
+        len(items),
+        blank,
     )
     for i, tail in enumerate(snapshot.tails):
         if tail is not None and tails[i]:

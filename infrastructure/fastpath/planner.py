@@ -2,53 +2,98 @@
 
 ``make_fast_planner`` is a drop-in for ``make_planner``: it reads the ``RouterCell`` once per
 batch, compiles each router version once (cached by identity, so a hot reload recompiles), and
-plans the batch with the compiled snapshot. Events leave with ids made at delivery (lazily), not
-the ids they were read with; nothing else differs from the reference plan.
+plans the batch with the compiled snapshot: from its raw ``lines`` when the source sent them,
+else from its events. Events leave with ids made at delivery (lazily), not the ids they were read
+with; sinks named in ``encoded_sinks`` (they have ``write_encoded``) get NDJSON bytes and no ids
+at all. Nothing else differs from the reference plan.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+import orjson
+
 from domain.events import EventMeta
+from domain.json import JsonObject
 from domain.ports import Clock, IdFactory, SourceBatch
 from domain.router import Router
-from infrastructure.actors.plan import BatchPlan, SinkPart
+from infrastructure.actors.plan import BatchPlan, Encoded, SinkPart
 from infrastructure.actors.routing import RouterCell
 from infrastructure.actors.topology import Planner
 from infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
-from infrastructure.fastpath.outcome import FastOutcome, as_events, run_fields
+from infrastructure.fastpath.outcome import FastOutcome, as_events, run_fields, run_lines
+
+_OPT = orjson.OPT_APPEND_NEWLINE
 
 
-def make_fast_planner(cell: RouterCell, clock: Clock, ids: IdFactory) -> Planner:
+def make_fast_planner(
+    cell: RouterCell, clock: Clock, ids: IdFactory, encoded_sinks: Collection[str] = ()
+) -> Planner:
     """A planner that routes each batch through the compiled form of the router in force."""
     cache: dict[int, tuple[Router, CompiledSnapshot]] = {}
+    encode = frozenset(encoded_sinks)
 
     def snapshot(router: Router) -> CompiledSnapshot:
         hit = cache.get(id(router))
         if hit is None or hit[0] is not router:
             cache.clear()  # one version in force at a time
-            hit = cache[id(router)] = (router, compile_snapshot(router))
+            hit = cache[id(router)] = (router, compile_snapshot(router, encode))
         return hit[1]
 
     def plan(batch: SourceBatch) -> BatchPlan:
         at = clock.now()
+        compiled = snapshot(cell.router)
+        if batch.lines is not None:
+            meta = EventMeta(batch.source, at)
+            outcome = run_lines(compiled, batch.lines, meta, ids)
+            planned = plan_outcome(outcome, batch.source, at, meta, ids, encode)
+            planned.events_in = outcome.events_in
+            planned.rejected = outcome.rejected
+            return planned
         meta = batch.events[0].meta if batch.events else EventMeta(batch.source, at)
-        outcome = run_fields(snapshot(cell.router), [e.fields for e in batch.events], meta, ids)
-        return plan_outcome(outcome, batch.source, at, meta, ids)
+        outcome = run_fields(compiled, [e.fields for e in batch.events], meta, ids)
+        return plan_outcome(outcome, batch.source, at, meta, ids, encode)
 
     return plan
 
 
-def plan_outcome(outcome: FastOutcome, source: str, at: float, meta: EventMeta, ids: IdFactory) -> BatchPlan:
+def plan_outcome(
+    outcome: FastOutcome,
+    source: str,
+    at: float,
+    meta: EventMeta,
+    ids: IdFactory,
+    encoded_sinks: Collection[str] = (),
+) -> BatchPlan:
     """A fast outcome in the runtime's terms: one part per route and sink, as ``plan_routed``."""
     plan = BatchPlan(dropped=outcome.dropped, unmatched=outcome.unmatched)
-    for r, fields in zip(outcome.snapshot.router.routes, outcome.delivered, strict=True):
-        if fields:
+    lines = outcome.lines or [[] for _ in outcome.delivered]
+    for r, fields, encoded in zip(outcome.snapshot.router.routes, outcome.delivered, lines, strict=True):
+        route, pipeline = r.route.name, r.route.pipeline
+        if encoded:
+            part = Encoded(b"".join(encoded), len(encoded), meta)
+            plan.parts.extend(SinkPart(sink, [], route, pipeline, part) for sink in r.route.sinks)
+        if not fields:
+            continue
+        data = _encode(fields) if all(s in encoded_sinks for s in r.route.sinks) else None
+        if data is not None:
+            part = Encoded(data, len(fields), meta)
+            plan.parts.extend(SinkPart(sink, [], route, pipeline, part) for sink in r.route.sinks)
+        else:
             events = as_events(fields, meta, ids)
-            plan.parts.extend(
-                SinkPart(sink, events, r.route.name, r.route.pipeline) for sink in r.route.sinks
-            )
+            plan.parts.extend(SinkPart(sink, events, route, pipeline) for sink in r.route.sinks)
     plan.dead.extend(outcome.dead_letters(source, at, ids))
     return plan
+
+
+def _encode(fields: list[JsonObject]) -> bytes | None:
+    """NDJSON for ``fields``, or ``None`` when one cannot be encoded (its sink fails on it later)."""
+    dumps = orjson.dumps
+    try:
+        return b"".join([dumps(f, option=_OPT) for f in fields])
+    except orjson.JSONEncodeError:
+        return None
 
 
 __all__ = ["make_fast_planner", "plan_outcome"]

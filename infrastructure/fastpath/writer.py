@@ -12,7 +12,7 @@ import builtins
 from collections.abc import Callable
 from typing import final
 
-from domain.filter.codegen import _HELPERS, Codegen
+from domain.filter.codegen import HELPERS, Codegen
 from domain.filter.errors import FilterSyntaxError
 from domain.filter.fold import fold
 from domain.filter.parser import parse_filter
@@ -72,7 +72,7 @@ class Writer:
         :raises SyntaxError: when Python refuses the source (nesting limits); callers retry
             without inlined filters.
         """
-        closure = {**_HELPERS, **{k: v for k, v in self._gen.env.items() if not k.startswith("_t")}}
+        closure = {**HELPERS, **{k: v for k, v in self._gen.env.items() if not k.startswith("_t")}}
         closure.update(self.env)
         names = sorted(closure)
         source = "\n".join(

@@ -83,7 +83,16 @@ class FileSink:
         """
         if self._handle is None:
             raise RuntimeError(f"file sink {self.name!r} written before open()")
-        data = encode_ndjson(events)
+        await self.write_encoded(encode_ndjson(events))
+
+    async def write_encoded(self, data: bytes) -> None:
+        """Append bytes already encoded as NDJSON (whole lines), as ``write`` does.
+
+        :raises SinkError: when the bytes were not (wholly) written.
+        :raises RuntimeError: when the sink is not open (a bug in the caller).
+        """
+        if self._handle is None:
+            raise RuntimeError(f"file sink {self.name!r} written before open()")
         if not data:
             return
         try:

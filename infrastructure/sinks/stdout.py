@@ -44,10 +44,17 @@ class StdoutSink:
         :raises SinkError: when the stream failed (a closed pipe is not retryable) or timed out.
         :raises RuntimeError: when the sink is not open (a bug in the caller).
         """
+        await self.write_encoded(encode_ndjson(events))
+
+    async def write_encoded(self, data: bytes) -> None:
+        """Write and flush bytes already encoded as NDJSON (whole lines), as ``write`` does.
+
+        :raises SinkError: when the stream failed (a closed pipe is not retryable) or timed out.
+        :raises RuntimeError: when the sink is not open (a bug in the caller).
+        """
         stream = self._stream
         if stream is None:
             raise RuntimeError(f"stdout sink {self.name!r} written before open()")
-        data = encode_ndjson(events)
         if not data:
             return
         try:

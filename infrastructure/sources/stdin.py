@@ -36,6 +36,9 @@ class StdinSource:
     Guarantees: none beyond the process. Standard input cannot be read again, so batches carry no
     ``ack`` and events read but not yet written when the process is killed are lost. On ``stop``
     the lines already read are still yielded, then the source ends.
+
+    With ``raw`` (``ndjson`` only) batches carry the lines undecoded (``SourceBatch.lines``) for
+    the runtime's fast path (a batch holding an over-long line is decoded here, as without).
     """
 
     def __init__(
@@ -49,12 +52,14 @@ class StdinSource:
         batch_size: int = 1024,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         chunk_bytes: int = 1 << 20,
+        raw: bool = False,
     ) -> None:
         self.name = name
         self._ids, self._clock = ids, clock
         self._stream: ByteStream = stream if stream is not None else sys.stdin.buffer
         self._format, self._batch_size, self._chunk = format, batch_size, chunk_bytes
         self._max_line_bytes = max_line_bytes
+        self._raw = raw and format == "ndjson"
         self._stopping = False
         self._read_scope: anyio.CancelScope | None = None
 
@@ -78,6 +83,11 @@ class StdinSource:
                 splitter.finish()
             while splitter.ready:
                 lines, rejected, _ = splitter.take(self._batch_size)
+                # Raw unless a line is over-long (rare): decoding keeps the rejects in line order.
+                if self._raw and not (lines and max(map(len, lines)) > self._max_line_bytes):
+                    if lines or rejected:
+                        yield SourceBatch(self.name, [], rejected, lines=lines)
+                    continue
                 events, bad = decode_lines(
                     lines, self._format, self.name, self._ids, self._clock, self._max_line_bytes
                 )
