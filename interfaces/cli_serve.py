@@ -41,7 +41,8 @@ def is_loopback(host: str) -> bool:
     type=click.Path(dir_okay=False),
     default="pipeflow.db",
     show_default=True,
-    help="SQLite file of the stored pipelines, route tables and idempotency keys.",
+    help="SQLite file of the stored pipelines, route tables and idempotency keys, or a "
+    "postgresql:// URL (shared by every worker; ?schema=NAME keeps the tables in that schema).",
 )
 @click.option("--config", type=click.Path(dir_okay=False), help="Seeds the database; its topology runs.")
 @click.option("--token", envvar="PIPEFLOW_TOKEN", help="Bearer token every request but /health needs.")

@@ -1,9 +1,12 @@
 """``pipeflow serve``: the management API, HTTP ingest and the running topology, in one task group.
 
-1. Open the management database (its own connection) and build the services; every domain
-   event goes to ``HotReload.on_change``, which swaps a new router into the ``RouterCell``.
+1. Open the management database (a SQLite file, or PostgreSQL shared by every worker:
+   ``interfaces.serve_database``) and build the services; every domain event goes to
+   ``HotReload.on_change``, which swaps a new router into the ``RouterCell``. With PostgreSQL a
+   task also reloads after every change any worker notifies.
 2. Seed from ``--config``: each config pipeline is stored under its config name unless that id
-   has a history already; the config's routes are stored unless a route table exists.
+   has a history already; the config's routes are stored unless a route table exists. Workers
+   that start together may race to seed: a lost race means another one seeded, which is fine.
 3. Build the router from what is stored, then the config's topology around it (``http`` sources
    become ingest sources of ``POST /ingest/{source}``), and bind the API's socket.
 4. Run the API server and the topology until ``stop()`` (SIGINT/SIGTERM): the sources stop, what
@@ -24,21 +27,17 @@ from anyio.abc import TaskStatus
 
 from application.pipelines import PipelineDraft
 from application.services import Services, make_services
+from application.versioning import StaleVersion
 from domain.domain_events import PipelineCreated, PipelineDeleted, PipelineUpdated, RoutesUpdated
-from domain.errors import ValidationError
+from domain.errors import ConcurrencyConflict, ValidationError
 from domain.filter import compile_filter
 from domain.pipeline import Pipeline
 from domain.routes import RouteTable
 from infrastructure.metering import observe_buffers
 from infrastructure.metrics import CONTENT_TYPE, Metrics
+from infrastructure.postgres.db import PostgresDb
 from infrastructure.sources.asgi_server import AsgiServer
 from infrastructure.sources.ingest import DEFAULT_MAX_IN_FLIGHT
-from infrastructure.sqlite.management_db import ManagementDb
-from infrastructure.sqlite.repositories import (
-    SqliteIdempotencyStore,
-    SqlitePipelineRepository,
-    SqliteRouteTableRepository,
-)
 from infrastructure.tap import Tap
 from interfaces.api_ingest import IngestLimits, ingest_router
 from interfaces.api_ops import OpsView, RuntimeOut, ops_router
@@ -46,6 +45,7 @@ from interfaces.api_tap import TapView, tap_router
 from interfaces.bootstrap import App
 from interfaces.config.loader import LoadedConfig
 from interfaces.http import create_app
+from interfaces.serve_database import CannotOpen, follow_changes, open_stores
 from interfaces.serve_engine import Engine, build_engine
 from interfaces.serve_reload import HotReload
 
@@ -90,18 +90,21 @@ def _filter_problem(text: str) -> str | None:
 
 
 async def seed(services: Services, loaded: LoadedConfig) -> list[str]:
-    """Store the config's pipelines (config names as ids) and routes unless already stored."""
+    """Store the config's pipelines (config names as ids) and routes unless already stored.
+
+    A conflict means another worker seeded the same thing meanwhile: it counts as seeded.
+    """
     problems: list[str] = []
     for pid, pipeline in loaded.pipelines.items():
         if not isinstance(await services.pipelines.history(pid), tuple):
             made = await services.pipelines.create(
                 PipelineDraft(pipeline.functions, pipeline.description), pid
             )
-            if not isinstance(made, Pipeline):
+            if not isinstance(made, Pipeline | ConcurrencyConflict):
                 problems.append(f"pipeline {pid!r}: {made}")
     if (await services.routes.get()).version == 0:
         table = await services.routes.put(loaded.routes.routes, 0)
-        if not isinstance(table, RouteTable):
+        if not isinstance(table, RouteTable | ConcurrencyConflict | StaleVersion):
             problems.append(f"routes: {table}")
     return problems
 
@@ -130,17 +133,19 @@ async def serve(
     :raises ServeError: when it cannot start (seeding failed, stored state does not compile,
         the address cannot be bound).
     """
-    db = await ManagementDb.open(options.database)
+    stores = await open_stores(options.database)
+    if isinstance(stores, CannotOpen):
+        raise ServeError(stores.message)
     engine: Engine | None = None
     try:
-        pipelines, routes = SqlitePipelineRepository(db), SqliteRouteTableRepository(db)
+        pipelines, routes = stores.pipelines, stores.routes
         sinks = frozenset(loaded.config.sinks) if loaded is not None else frozenset[str]()
         hot = HotReload(pipelines, routes, app.factories, sinks)
         kinds = (PipelineCreated, PipelineUpdated, PipelineDeleted, RoutesUpdated)
         services = make_services(
             pipelines=pipelines,
             routes=routes,
-            idempotency=SqliteIdempotencyStore(db),
+            idempotency=stores.idempotency,
             factories=app.factories,
             known_sinks=sinks,
             filter_check=_filter_problem,
@@ -190,9 +195,16 @@ async def serve(
             raise ServeError(
                 f"cannot listen on {options.host}:{options.port}: {exc.strerror or exc}"
             ) from None
-        stop, drained, watcher = anyio.Event(), anyio.Event(), anyio.CancelScope()
+        stop, drained, watcher, follower = (
+            anyio.Event(),
+            anyio.Event(),
+            anyio.CancelScope(),
+            anyio.CancelScope(),
+        )
         async with anyio.create_task_group() as tg:
             tg.start_soon(server.serve)
+            if stores.postgres is not None:
+                tg.start_soon(_follow, stores.postgres, hot, follower)
             if handle_signals:
                 tg.start_soon(_watch_signals, stop, tg.cancel_scope, watcher)
             if engine is not None:
@@ -208,11 +220,17 @@ async def serve(
             tap.close()  # a tap streams until its client leaves: end them, or the stop would wait
             server.stop()  # answers what is in flight, then ``serve`` returns
             watcher.cancel()
+            follower.cancel()
     finally:
         with anyio.CancelScope(shield=True):
             if engine is not None:
                 await engine.aclose()  # when it never ran (the port could not be bound)
-            await db.close()
+            await stores.close()
+
+
+async def _follow(db: PostgresDb, hot: HotReload, own: anyio.CancelScope) -> None:
+    with own:
+        await follow_changes(db, hot.reload)
 
 
 async def _run_engine(engine: Engine, hot: HotReload, drained: anyio.Event) -> None:

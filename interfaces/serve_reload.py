@@ -6,7 +6,8 @@ them into one immutable ``Router`` and swaps it into the ``RouterCell``. The rou
 cell once per batch, so every event of a batch sees one whole version of the table and of each
 pipeline, never a mix. A snapshot that does not compile never reaches the cell: the one in
 force stays. Rebuilds are serialized and always read the latest stored state, so the last
-rebuild to finish installs the newest versions whatever order writes raced in.
+rebuild to finish installs the newest versions whatever order writes raced in. With a shared
+PostgreSQL database, ``reload`` is also called for every change another worker notifies.
 
 An unchanged pipeline (same id and version) keeps its compiled instance across rebuilds, so a
 ``window`` keeps its state when another pipeline or the table changes.
@@ -88,11 +89,15 @@ class HotReload:
 
     async def on_change(self, event: DomainEvent) -> None:
         """The domain-event handler: rebuild; a snapshot that fails is logged, the old one stays."""
+        await self.reload(event_name(event))
+
+    async def reload(self, reason: str) -> None:
+        """Rebuild after ``reason`` (a local write, or a change another worker notified) and log it."""
         got = await self.rebuild()
         if isinstance(got, ValidationError):
-            _log.error("after %s the engine keeps its current snapshot: %s", event_name(event), got)
+            _log.error("after %s the engine keeps its current snapshot: %s", reason, got)
         else:
-            _log.info("after %s the engine runs route table version %d", event_name(event), got.version)
+            _log.info("after %s the engine runs route table version %d", reason, got.version)
 
     def versions(self) -> dict[str, int]:
         """Each pipeline the router in force uses, with its version."""
