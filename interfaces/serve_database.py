@@ -116,8 +116,7 @@ async def open_stores(database: str) -> Stores | CannotOpen:
                 SqliteIdempotencyStore(db),
                 db.close,
             )
-        url, schema = split_schema(database)
-        pg = await PostgresDb.open(url, schema=schema)
+        pg = await _open_postgres(*split_schema(database))
     except (psycopg.Error, OSError, sqlite3.Error) as exc:
         return CannotOpen(f"cannot open the database {redacted(database)}: {exc}")
     return Stores(
@@ -127,6 +126,15 @@ async def open_stores(database: str) -> Stores | CannotOpen:
         pg.close,
         pg,
     )
+
+
+async def _open_postgres(url: str, schema: str | None) -> PostgresDb:
+    try:
+        return await PostgresDb.open(url, schema=schema)
+    except psycopg.errors.UniqueViolation:
+        # Workers started together raced to create the schema (``CREATE SCHEMA IF NOT EXISTS`` is not
+        # safe against a concurrent create): it exists now, so the second attempt finds it.
+        return await PostgresDb.open(url, schema=schema)
 
 
 async def follow_changes(
