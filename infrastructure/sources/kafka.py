@@ -124,9 +124,9 @@ class KafkaSource:
             rebalance_timeout_ms=max(self._session_ms, round(self._settle_s * 1000) + 1000),
         )
         consumer.subscribe([self._topic], listener=_Rebalance(self))
-        await consumer.start()
-        self._consumer = consumer
         try:
+            await consumer.start()
+            self._consumer = consumer
             while not self._stopping:
                 await self._commit()
                 batch = await self._next(consumer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager
@@ -12,6 +13,7 @@ import anyio
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # type: ignore[import-untyped]
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped]
+from aiokafka.errors import KafkaConnectionError  # type: ignore[import-untyped]
 
 from domain.events import Event, EventId, EventMeta
 from domain.json import Json
@@ -276,3 +278,12 @@ async def test_a_record_the_broker_does_not_acknowledge_fails_the_write_retryabl
         assert failed.value.written == 0
     finally:
         await sink.close()
+
+
+async def test_unreachable_brokers_fail_the_source_and_the_sink_without_leaking_clients() -> None:
+    source = KafkaSource("in", "127.0.0.1:9", "t", "g", ids=UlidFactory(), clock=SystemClock())
+    with pytest.raises(KafkaConnectionError):
+        await anext(source.batches())
+    with pytest.raises(KafkaConnectionError):
+        await KafkaSink("out", "127.0.0.1:9", "t").open()
+    gc.collect()  # an unclosed aiokafka client warns when collected; warnings are errors here
