@@ -9,6 +9,7 @@ Each committed write sends ``NOTIFY`` on the database's change channel; ``change
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, LiteralString, final
@@ -141,7 +142,9 @@ async def _connect(url: str, schema: str | None) -> psycopg.AsyncConnection[tupl
     conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
     if schema is not None:
         try:
-            await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            # Another worker may create it at the same moment: IF NOT EXISTS is not atomic.
+            with contextlib.suppress(psycopg.errors.UniqueViolation):
+                await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             await conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         except BaseException:
             await conn.close()
