@@ -65,6 +65,19 @@ def build_source(
             )
         case m.HttpSource() | m.SyslogSource() | m.StatsdSource():
             return _network_source(name, config, ids=ids, clock=clock)
+        case m.KafkaSource():
+            from infrastructure.sources.kafka import KafkaSource as KafkaSourceAdapter  # optional extra
+
+            return KafkaSourceAdapter(
+                name,
+                config.bootstrap_servers,
+                config.topic,
+                config.group_id,
+                ids=ids,
+                clock=clock,
+                format=config.format,
+                batch_size=config.batch_size,
+            )
         case m.NatsSource():
             from infrastructure.sources.nats import NatsSource as NatsSourceAdapter  # optional extra
 
@@ -135,6 +148,12 @@ def build_sink(name: str, config: m.SinkConfig, *, clock: Clock, stdout: BinaryI
             )
         case m.SqliteSink():
             return SqliteSinkAdapter(name, config.path, table=config.table, clock=clock)
+        case m.KafkaSink():
+            from infrastructure.sinks.kafka import KafkaSink as KafkaSinkAdapter  # optional extra
+
+            return KafkaSinkAdapter(
+                name, config.bootstrap_servers, config.topic, key=config.key, timeout_s=config.timeout_s
+            )
         case m.NatsSink():
             from infrastructure.sinks.nats import NatsSink as NatsSinkAdapter  # optional extra
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from domain.errors import ValidationError
+from domain.filter import compile_expression
 
 
 class Strict(BaseModel):
@@ -113,8 +116,21 @@ class NatsSource(Strict):
     batch_size: int = Field(512, ge=1, description="Messages fetched per batch.")
 
 
+class KafkaSource(Strict):
+    """``kafka``: a consumer-group member; workers with the same ``group_id`` share the partitions."""
+
+    type: Literal["kafka"] = Field(description="Selects this source.")
+    bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Comma-separated `host:port` of the brokers to bootstrap from."
+    )
+    topic: str = Field(description="The topic to consume.")
+    group_id: str = Field(description="The consumer group; workers sharing it share the partitions.")
+    format: Format = Field("ndjson", description="How each record's lines become events.")
+    batch_size: int = Field(512, ge=1, description="Records fetched per batch.")
+
+
 SourceConfig: TypeAlias = Annotated[
-    FileSource | StdinSource | HttpSource | SyslogSource | StatsdSource | NatsSource,
+    FileSource | StdinSource | HttpSource | SyslogSource | StatsdSource | NatsSource | KafkaSource,
     Field(discriminator="type"),
 ]
 
@@ -176,8 +192,27 @@ class NatsSink(SinkBase):
     timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for the stream to confirm a batch.")
 
 
+class KafkaSink(SinkBase):
+    """``kafka``: one event per record (acks=all), the event id in the ``pipeflow-event-id`` header."""
+
+    type: Literal["kafka"] = Field(description="Selects this sink.")
+    bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Comma-separated `host:port` of the brokers to bootstrap from."
+    )
+    topic: str = Field(description="The topic to produce to.")
+    key: str | None = Field(None, description="An expression over the event's fields giving the record key.")
+    timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for the broker to confirm a batch.")
+
+    @field_validator("key")
+    @classmethod
+    def _key_compiles(cls, key: str | None) -> str | None:
+        if key is not None and isinstance(compiled := compile_expression(key), ValidationError):
+            raise ValueError(str(compiled))
+        return key
+
+
 SinkConfig: TypeAlias = Annotated[
-    FileSink | StdoutSink | HttpSink | SqliteSink | NatsSink, Field(discriminator="type")
+    FileSink | StdoutSink | HttpSink | SqliteSink | NatsSink | KafkaSink, Field(discriminator="type")
 ]
 
 
@@ -271,6 +306,8 @@ __all__ = [
     "FunctionConfig",
     "HttpSink",
     "HttpSource",
+    "KafkaSink",
+    "KafkaSource",
     "NatsSink",
     "NatsSource",
     "PipelineConfig",
