@@ -30,10 +30,12 @@ def build_source(
     checkpoints: CheckpointStore,
     stdin: BinaryIO | None,
     raw_batch_lines: int | None = None,
+    span_bytes: int = 0,
 ) -> EventSource:
     """The source adapter for ``config``.
 
-    With ``raw_batch_lines``, file and stdin sources send undecoded lines, that many per batch.
+    With ``raw_batch_lines``, file and stdin sources send undecoded lines, that many per batch;
+    with ``span_bytes`` too, file sources that do not follow send spans for worker processes.
     """
     raw = raw_batch_lines is not None
     sized = {"batch_size": raw_batch_lines} if raw_batch_lines is not None else {}
@@ -50,6 +52,7 @@ def build_source(
                 start_at=config.start_at,
                 max_line_bytes=config.max_line_bytes,
                 raw=raw,
+                span_bytes=span_bytes,
                 **sized,
             )
         case m.StdinSource():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, final
 
@@ -19,19 +20,23 @@ from infrastructure.actors.retry import RetryPolicy
 from infrastructure.actors.routing import RouterCell
 from infrastructure.actors.sink_actor import SinkActor
 from infrastructure.actors.stats import RunStats
-from infrastructure.actors.topology import Topology
+from infrastructure.actors.topology import AheadPlanner, Topology
 from infrastructure.fastpath.planner import make_fast_planner
 from infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
 from infrastructure.sqlite.checkpoints import SqliteCheckpointStore
 from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
 from infrastructure.sqlite.function_state import SqliteFunctionState
 from infrastructure.sqlite.state_db import open_state_db
+from infrastructure.workers import WorkerPool, fork_available, make_pool_planner
 from interfaces.adapters import RAW_BATCH_LINES, build_sink, build_source
+from interfaces.config import models as m
 from interfaces.config.loader import LoadedConfig
 from interfaces.config.models import Config, RetryConfig
 from interfaces.progress import show_progress
 
 STATE_DB = "state.db"
+SPAN_BYTES = 2 << 20
+"""Bytes of input per span handed to a worker process (about 7,000 W1 events)."""
 
 
 @final
@@ -108,15 +113,32 @@ async def run_topology(
         dead_letters, sinks = build_actors(config, dead_table, stats, clock=clock, stdout=stdout)
         # Raw batches are large, but never larger than a sink's buffer (its backpressure bound).
         lines = min([RAW_BATCH_LINES, *(sc.buffer.max_events for sc in config.sinks.values())])
+        pool = _worker_pool(loaded, workers)
         sources = {
             name: build_source(
-                name, sc, ids=ids, clock=clock, checkpoints=checkpoints, stdin=stdin, raw_batch_lines=lines
+                name,
+                sc,
+                ids=ids,
+                clock=clock,
+                checkpoints=checkpoints,
+                stdin=stdin,
+                raw_batch_lines=lines,
+                span_bytes=SPAN_BYTES if pool is not None else 0,
             )
             for name, sc in config.sources.items()
         }
         encoded = [name for name, actor in sinks.items() if hasattr(actor.sink, "write_encoded")]
-        planner = make_fast_planner(RouterCell(loaded.router), clock, ids, encoded)
-        topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, ids)
+        local = make_fast_planner(RouterCell(loaded.router), clock, ids, encoded)
+        planner: AheadPlanner = local
+        if pool is not None:
+            # Workers encode for every sink: one without ``write_encoded`` decodes (rare, correct).
+            limits = {
+                n: sc.max_line_bytes for n, sc in config.sources.items() if isinstance(sc, m.FileSource)
+            }
+            pool.start(loaded.router, list(config.sinks), limits, clock)
+            planner = make_pool_planner(pool, local)
+        ahead = 2 * workers if pool is not None else 0
+        topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, ids, plan_ahead=ahead)
         # Everything built so far lives as long as the run: keep the collector from scanning it
         # again at every collection (events are short-lived dicts, collected young).
         gc.freeze()
@@ -128,6 +150,9 @@ async def run_topology(
                 group.cancel_scope.cancel()
         finally:
             gc.unfreeze()
+            if pool is not None:
+                with anyio.CancelScope(shield=True):
+                    await pool.close()
         for source in sources.values():  # acks that arrived after a source ended
             save = getattr(source, "save_checkpoints", None)
             if save is not None:
@@ -145,6 +170,33 @@ async def run_topology(
             f"{dead_letters.failures} dead letters could not be stored; their input was not acknowledged"
         )
     return RunOutcome(stats, failures)
+
+
+def _worker_pool(loaded: LoadedConfig, workers: int) -> WorkerPool | None:
+    """A pool of ``workers`` processes, or ``None`` (one process: said on stderr when asked for more)."""
+    if workers < 2:
+        return None
+    reason = _single_process_reason(loaded)
+    if reason is not None:
+        print(f"pipeflow: --workers {workers} not used: {reason}; running in one process", file=sys.stderr)
+        return None
+    return WorkerPool(workers)
+
+
+def _single_process_reason(loaded: LoadedConfig) -> str | None:
+    """Why this config cannot be split among worker processes (``None``: it can)."""
+    for name, sc in loaded.config.sources.items():
+        if not isinstance(sc, m.FileSource):
+            return f"source {name!r} is {sc.type} (only file sources are split among workers)"
+        if sc.follow:
+            return f"source {name!r} follows its files"
+        if sc.format != "ndjson":
+            return f"source {name!r} reads {sc.format} (workers read ndjson)"
+    for pid, _, fn in _stateful(loaded.compiled):
+        return f"pipeline {pid!r} keeps state in {type(fn).__name__} (it must see every event)"
+    if not fork_available():
+        return "worker processes need fork()"
+    return None
 
 
 def _where(source: Any) -> str:

@@ -17,7 +17,7 @@ from infrastructure.sources.checkpoints import CheckpointStore, MemoryCheckpoint
 from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
 from infrastructure.sources.tail import FileTail, PathChange, open_file, read_head
 
-__all__ = ["FileSource", "StartAt"]
+__all__ = ["FileSource", "StartAt", "cut_after_newline"]
 
 StartAt: TypeAlias = Literal["beginning", "end"]
 """Where a file without checkpoint is read from (``end``: only files present at start)."""
@@ -49,7 +49,10 @@ class FileSource:
 
     With ``raw`` (``ndjson`` only) batches carry the lines undecoded (``SourceBatch.lines``) for the
     runtime's fast path (a batch holding an over-long line is decoded here, to keep its rejects in
-    line order); acks work the same way.
+    line order); acks work the same way. With ``span_bytes`` as well (and without ``follow``),
+    batches are not even read: each is a ``span`` of about that many bytes, cut after a newline
+    (or at the end of the file), for worker processes to read; its ack moves the checkpoint to
+    its end. The file must not be rotated while it is read this way.
     """
 
     def __init__(
@@ -69,6 +72,7 @@ class FileSource:
         checkpoint_interval_s: float = 0.2,
         chunk_bytes: int = 1 << 20,
         raw: bool = False,
+        span_bytes: int = 0,
     ) -> None:
         self.name = name
         self._pattern = os.path.abspath(path)
@@ -76,6 +80,7 @@ class FileSource:
         self._store: CheckpointStore = checkpoints if checkpoints is not None else MemoryCheckpointStore()
         self._format, self._follow, self._start_at = format, follow, start_at
         self._raw = raw and format == "ndjson"
+        self._span_bytes = span_bytes if self._raw and not follow else 0
         self._batch_size, self._max_line_bytes, self._chunk = batch_size, max_line_bytes, chunk_bytes
         self._poll, self._save_every = poll_interval_s, checkpoint_interval_s
         self._ledger = AckLedger()
@@ -107,7 +112,9 @@ class FileSource:
                         yield batch
             else:
                 for path in sorted(self._tails):
-                    async with aclosing(self._drain(self._tails[path])) as rest:
+                    tail = self._tails[path]
+                    drain = self._spans(tail) if self._span_bytes else self._drain(tail)
+                    async with aclosing(drain) as rest:
                         async for batch in rest:
                             yield batch
             await self.save_checkpoints()
@@ -163,6 +170,21 @@ class FileSource:
                 yield batch
             if tail.at_eof and not tail.splitter.ready:
                 return
+
+    async def _spans(self, tail: FileTail) -> AsyncGenerator[SourceBatch, None]:
+        """Cut ``tail``'s file from its resume offset to its end into spans (until it stops growing)."""
+        start = tail.splitter.offset
+        while not self._stopping:
+            size = await anyio.to_thread.run_sync(os.path.getsize, tail.path)
+            if start >= size:
+                return
+            while start < size and not self._stopping:
+                end = await anyio.to_thread.run_sync(
+                    cut_after_newline, tail.path, start + self._span_bytes, size
+                )
+                ack = self._ledger.issue(tail.path, tail.inode, end)
+                yield SourceBatch(self.name, [], ack=ack, span=(tail.path, start, end))
+                start = end
 
     def _take(self, tail: FileTail) -> SourceBatch | None:
         if not tail.splitter.ready:
@@ -230,3 +252,24 @@ class FileSource:
                 scope.cancel()
             await anyio.sleep(self._poll)
         self._sleep_scope = None
+
+
+def cut_after_newline(path: str, at: int, size: int) -> int:
+    """The offset just after the first newline at or after ``at`` (``size`` when there is none).
+
+    Blocking: call it in a worker thread.
+    """
+    if at >= size:
+        return size
+    with open(path, "rb") as handle:
+        handle.seek(at)
+        pos = at
+        while pos < size:
+            chunk = handle.read(min(1 << 16, size - pos))
+            if not chunk:
+                return size
+            newline = chunk.find(b"\n")
+            if newline >= 0:
+                return pos + newline + 1
+            pos += len(chunk)
+    return size

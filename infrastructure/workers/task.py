@@ -1,0 +1,87 @@
+"""The worker side: the compiled routing, set once per process, and routing one span with it.
+
+A span is read with the same line splitter as the file source, so over-long lines, a last line
+without newline and blank lines come out exactly as they would in one process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import final
+
+from domain.events import EventMeta
+from domain.ports import Clock, IdFactory
+from domain.router import Router
+from infrastructure.actors.plan import BatchPlan
+from infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
+from infrastructure.fastpath.outcome import run_fields, run_lines
+from infrastructure.fastpath.planner import plan_outcome
+from infrastructure.ids import UlidFactory
+from infrastructure.sources.decode import decode_lines
+from infrastructure.sources.lines import LineSplitter
+from infrastructure.workers.memory import keep_freed_memory
+
+_READ = 1 << 20
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class WorkerState:
+    """What a worker holds for its whole life."""
+
+    snapshot: CompiledSnapshot
+    encode: frozenset[str]
+    max_line_bytes: Mapping[str, int]  # per source
+    clock: Clock
+    ids: IdFactory
+
+
+_STATE: list[WorkerState] = []
+
+
+def init_worker(
+    router: Router, encode: Collection[str], max_line_bytes: Mapping[str, int], clock: Clock
+) -> None:
+    """Compile the routing once in this process (the pool's initializer; arguments are inherited).
+
+    Ids come from a new factory: a forked copy of the parent's would repeat its ids.
+    """
+    keep_freed_memory()
+    state = WorkerState(
+        compile_snapshot(router, encode), frozenset(encode), dict(max_line_bytes), clock, UlidFactory()
+    )
+    _STATE[:] = [state]
+
+
+def route_span(source: str, path: str, start: int, end: int) -> BatchPlan:
+    """Read bytes ``[start, end)`` of ``path`` (whole lines) and plan them as one batch."""
+    state = _STATE[0]
+    splitter = LineSplitter(start, state.max_line_bytes[source])
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        left = end - start
+        while left > 0:
+            chunk = handle.read(min(_READ, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            splitter.feed(chunk)
+    splitter.finish()
+    lines, rejected, _ = splitter.take(splitter.ready)
+    at = state.clock.now()
+    meta = EventMeta(source, at)
+    limit = state.max_line_bytes[source]
+    if lines and max(map(len, lines)) > limit:  # rare: decode, as the file source does then
+        events, bad = decode_lines(lines, "ndjson", source, state.ids, state.clock, limit)
+        outcome = run_fields(state.snapshot, [e.fields for e in events], meta, state.ids)
+        plan = plan_outcome(outcome, source, at, meta, state.ids, state.encode)
+        plan.events_in, plan.rejected = len(events), [*rejected, *bad]
+        return plan
+    outcome = run_lines(state.snapshot, lines, meta, state.ids)
+    plan = plan_outcome(outcome, source, at, meta, state.ids, state.encode)
+    plan.events_in, plan.rejected = outcome.events_in, [*rejected, *outcome.rejected]
+    return plan
+
+
+__all__ = ["WorkerState", "init_worker", "route_span"]
