@@ -50,6 +50,10 @@ class SqliteSink:
         """
         if self._db is not None:
             return
+        if self._path.is_dir():
+            # Refused here: aiosqlite's worker thread can outlive a failed connect and then report
+            # into an event loop that is gone.
+            raise SinkError(self.name, f"cannot open {self._path}: it is a directory")
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             db = await aiosqlite.connect(self._path, timeout=self._timeout_s)
