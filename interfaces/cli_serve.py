@@ -11,10 +11,8 @@ import ipaddress
 
 import click
 
-from interfaces.api_ingest import IngestLimits
 from interfaces.bootstrap import App, bootstrap
 from interfaces.cli_common import EXIT_CONFIG, EXIT_RUNTIME, load_or_exit
-from interfaces.serve import ServeError, ServeOptions, serve_sync
 
 
 def is_loopback(host: str) -> bool:
@@ -81,6 +79,10 @@ def serve(
         raise SystemExit(EXIT_CONFIG)
     app = ctx.obj if isinstance(ctx.obj, App) else bootstrap()
     loaded = load_or_exit(app, config) if config is not None else None
+    # Imported here: the API stack (FastAPI, uvicorn) costs ~0.4 s that other commands must not pay.
+    from interfaces.api_ingest import IngestLimits
+    from interfaces.serve import ServeError, ServeOptions, serve_sync
+
     options = ServeOptions(
         host=host,
         port=port,

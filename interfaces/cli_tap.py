@@ -12,10 +12,12 @@ import contextlib
 import json
 import sys
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import httpx
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["render_line", "tap"]
 
@@ -50,6 +52,8 @@ def _message(response: httpx.Response) -> str:
 
 
 def _stream(url: str, params: dict[str, str], token: str | None) -> Generator[str, None, None]:
+    import httpx  # here, not at the top: other commands should not pay for importing it
+
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     timeout = httpx.Timeout(10.0, read=None)  # events may be rare: wait for them as long as it takes
     try:
