@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import sys
@@ -11,10 +10,7 @@ from typing import Any, BinaryIO, final
 
 import anyio
 
-from domain.engine import CompiledPipeline
-from domain.filter.guard import Guarded
-from domain.pipeline import PipelineId
-from domain.ports import Clock, IdFactory, Stateful
+from domain.ports import Clock, IdFactory
 from infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
 from infrastructure.actors.retry import RetryPolicy
 from infrastructure.actors.routing import RouterCell
@@ -27,6 +23,7 @@ from infrastructure.sqlite.checkpoints import SqliteCheckpointStore
 from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
 from infrastructure.sqlite.function_state import SqliteFunctionState
 from infrastructure.sqlite.state_db import open_state_db
+from infrastructure.stateful import restore_state, save_state, stateful_functions
 from infrastructure.workers import WorkerPool, fork_available, make_pool_planner
 from interfaces.adapters import RAW_BATCH_LINES, build_sink, build_source
 from interfaces.config import models as m
@@ -108,7 +105,7 @@ async def run_topology(
         function_state = SqliteFunctionState(db)
         for store in (checkpoints, dead_table, function_state):
             await store.ensure()
-        await _restore(loaded.compiled, function_state)
+        await restore_state(loaded.compiled, function_state)
         stats = RunStats()
         dead_letters, sinks = build_actors(config, dead_table, stats, clock=clock, stdout=stdout)
         # Raw batches are large, but never larger than a sink's buffer (its backpressure bound).
@@ -157,7 +154,7 @@ async def run_topology(
             save = getattr(source, "save_checkpoints", None)
             if save is not None:
                 await save()
-        await _save(loaded.compiled, function_state)
+        await save_state(loaded.compiled, function_state)
     finally:
         with anyio.CancelScope(shield=True):  # a cancelled run still closes its database
             await db.close()
@@ -192,7 +189,7 @@ def _single_process_reason(loaded: LoadedConfig) -> str | None:
             return f"source {name!r} follows its files"
         if sc.format != "ndjson":
             return f"source {name!r} reads {sc.format} (workers read ndjson)"
-    for pid, _, fn in _stateful(loaded.compiled):
+    for pid, _, fn in stateful_functions(loaded.compiled):
         return f"pipeline {pid!r} keeps state in {type(fn).__name__} (it must see every event)"
     if not fork_available():
         return "worker processes need fork()"
@@ -203,29 +200,6 @@ def _where(source: Any) -> str:
     address = getattr(source, "address", None)
     path = getattr(source, "path", None)
     return f" ({source.type} on {address})" if address else (f" ({source.type} {path})" if path else "")
-
-
-def _stateful(compiled: dict[PipelineId, CompiledPipeline]) -> list[tuple[str, int, Stateful]]:
-    found: list[tuple[str, int, Stateful]] = []
-    for pid, pipeline in compiled.items():
-        for step in pipeline.steps:
-            fn = step.fn.fn if isinstance(step.fn, Guarded) else step.fn  # a filter wraps the function
-            if isinstance(fn, Stateful):
-                found.append((str(pid), step.index, fn))
-    return found
-
-
-async def _restore(compiled: dict[PipelineId, CompiledPipeline], store: SqliteFunctionState) -> None:
-    for pid, index, fn in _stateful(compiled):
-        snapshot = await store.load(pid, index)
-        if snapshot is not None:
-            with contextlib.suppress(ValueError):  # a snapshot of another shape: start empty
-                fn.restore(snapshot)
-
-
-async def _save(compiled: dict[PipelineId, CompiledPipeline], store: SqliteFunctionState) -> None:
-    for pid, index, fn in _stateful(compiled):
-        await store.save(pid, index, fn.snapshot())
 
 
 __all__ = ["STATE_DB", "RunOutcome", "build_actors", "retry_policy", "run_topology", "state_db_path"]

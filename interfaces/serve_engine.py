@@ -9,7 +9,6 @@ metering decorators that feed ``Metrics`` (the planner also offers what it plann
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,9 +18,8 @@ import aiosqlite
 import anyio
 
 from domain.engine import CompiledPipeline
-from domain.filter.guard import Guarded
 from domain.pipeline import PipelineId
-from domain.ports import EventSource, Stateful
+from domain.ports import EventSource
 from infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
 from infrastructure.actors.retry import RetryPolicy
 from infrastructure.actors.routing import RouterCell
@@ -36,6 +34,7 @@ from infrastructure.sqlite.checkpoints import SqliteCheckpointStore
 from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
 from infrastructure.sqlite.function_state import SqliteFunctionState
 from infrastructure.sqlite.state_db import open_state_db
+from infrastructure.stateful import restore_state, save_state
 from infrastructure.tap import Tap
 from interfaces.adapters import build_sink, build_source
 from interfaces.bootstrap import App
@@ -68,8 +67,7 @@ class Engine:
                 save = getattr(source, "save_checkpoints", None)
                 if save is not None:
                     await save()
-            for pid, index, fn in _stateful(compiled()):
-                await self.function_state.save(pid, index, fn.snapshot())
+            await save_state(compiled(), self.function_state)
             return stats
         finally:
             await self.aclose()
@@ -141,23 +139,4 @@ async def build_engine(
     return Engine(topology, sinks, ingest, db, function_state)
 
 
-def _stateful(compiled: Mapping[PipelineId, CompiledPipeline]) -> list[tuple[str, int, Stateful]]:
-    found: list[tuple[str, int, Stateful]] = []
-    for pid, pipeline in compiled.items():
-        for step in pipeline.steps:
-            fn = step.fn.fn if isinstance(step.fn, Guarded) else step.fn  # a filter wraps the function
-            if isinstance(fn, Stateful):
-                found.append((str(pid), step.index, fn))
-    return found
-
-
-async def restore_state(compiled: Mapping[PipelineId, CompiledPipeline], store: SqliteFunctionState) -> None:
-    """Load each stateful function's saved snapshot (a snapshot of another shape: start empty)."""
-    for pid, index, fn in _stateful(compiled):
-        snapshot = await store.load(pid, index)
-        if snapshot is not None:
-            with contextlib.suppress(ValueError):
-                fn.restore(snapshot)
-
-
-__all__ = ["Engine", "build_engine", "restore_state"]
+__all__ = ["Engine", "build_engine"]
