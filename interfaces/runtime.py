@@ -202,4 +202,12 @@ def _where(source: Any) -> str:
     return f" ({source.type} on {address})" if address else (f" ({source.type} {path})" if path else "")
 
 
-__all__ = ["SPAN_BYTES", "STATE_DB", "RunOutcome", "build_actors", "retry_policy", "run_topology", "state_db_path"]
+__all__ = [
+    "SPAN_BYTES",
+    "STATE_DB",
+    "RunOutcome",
+    "build_actors",
+    "retry_policy",
+    "run_topology",
+    "state_db_path",
+]
