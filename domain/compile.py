@@ -37,11 +37,11 @@ def compile_pipeline(
             continue
         fn: PipelineFn = built
         if spec.filter is not None:
-            guarded = _guard(fn, spec.filter)
-            if isinstance(guarded, ValidationError):
-                found.extend(Problem(f"{where}.filter", p.message) for p in guarded.problems)
+            wrapped = guarded(fn, spec.filter)
+            if isinstance(wrapped, ValidationError):
+                found.extend(Problem(f"{where}.filter", p.message) for p in wrapped.problems)
                 continue
-            fn = guarded
+            fn = wrapped
         if not spec.disabled:
             steps.append(Step(index, spec.type, fn))
     if found:
@@ -51,10 +51,6 @@ def compile_pipeline(
 
 def _located(where: str, items: Sequence[tuple[str, str]]) -> list[Problem]:
     return [Problem(f"{where}.{w}" if w else where, m) for w, m in items]
-
-
-def _guard(fn: PipelineFn, text: str) -> PipelineFn | ValidationError:
-    return guarded(fn, text)
 
 
 __all__ = ["compile_pipeline"]
