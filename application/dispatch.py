@@ -48,13 +48,4 @@ def publisher(handlers: Handlers) -> Publish:
     return publish
 
 
-def merge(*maps: Handlers) -> dict[EventType, list[Handler]]:
-    """Join handler maps; handlers of the same event class keep the order of the maps."""
-    out: dict[EventType, list[Handler]] = {}
-    for m in maps:
-        for kind, hs in m.items():
-            out.setdefault(kind, []).extend(hs)
-    return out
-
-
-__all__ = ["EventType", "Handler", "Handlers", "Publish", "dispatch", "merge", "publisher"]
+__all__ = ["EventType", "Handler", "Handlers", "Publish", "dispatch", "publisher"]
