@@ -41,11 +41,6 @@ class LoadedConfig:
     router: Router
     document: YamlDocument | None = field(default=None, compare=False)
 
-    @property
-    def base_dir(self) -> str:
-        """The folder relative paths in the config are relative to."""
-        return os.path.dirname(os.path.abspath(self.path))
-
 
 def load_config(
     path: str,
