@@ -14,17 +14,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, final
 
-import orjson
 import psycopg
 
-from application.codecs import pipeline_from_json, route_table_from_json
-from domain.errors import ConcurrencyConflict, NotFound, ValidationError
+from domain.errors import ConcurrencyConflict, NotFound
 from domain.pipeline import Pipeline, PipelineId
 from domain.repositories import InProgress, StoredAnswer
 from domain.routes import RouteTable
 from infrastructure.postgres.changes import Change
 from infrastructure.postgres.db import PostgresDb
-from infrastructure.sqlite.repositories import ABANDONED_AFTER_S, StoredDocumentInvalid
+from infrastructure.sqlite.repositories import ABANDONED_AFTER_S
+from infrastructure.stored_documents import dump_document, load_pipeline, load_route_table
 
 __all__ = ["PostgresIdempotencyStore", "PostgresPipelineRepository", "PostgresRouteTableRepository"]
 
@@ -43,7 +42,7 @@ class PostgresPipelineRepository:
         rows = await self._db.fetch(
             "SELECT doc FROM pipeflow_pipelines WHERE id = %s AND current AND NOT deleted", (pipeline_id,)
         )
-        return _pipeline(rows[0][0]) if rows else NotFound("pipeline", pipeline_id)
+        return load_pipeline(rows[0][0]) if rows else NotFound("pipeline", pipeline_id)
 
     async def get_version(self, pipeline_id: PipelineId, version: int) -> Pipeline | NotFound:
         """One stored version (tombstones are not versions)."""
@@ -51,7 +50,7 @@ class PostgresPipelineRepository:
             "SELECT doc FROM pipeflow_pipelines WHERE id = %s AND version = %s AND NOT deleted",
             (pipeline_id, version),
         )
-        return _pipeline(rows[0][0]) if rows else NotFound("pipeline version", f"{pipeline_id}@{version}")
+        return load_pipeline(rows[0][0]) if rows else NotFound("pipeline version", f"{pipeline_id}@{version}")
 
     async def history(self, pipeline_id: PipelineId) -> Sequence[Pipeline]:
         """Every stored version, oldest first."""
@@ -59,7 +58,7 @@ class PostgresPipelineRepository:
             "SELECT doc FROM pipeflow_pipelines WHERE id = %s AND NOT deleted ORDER BY version",
             (pipeline_id,),
         )
-        return [_pipeline(r[0]) for r in rows]
+        return [load_pipeline(r[0]) for r in rows]
 
     async def list_page(self, after: PipelineId | None, limit: int) -> Sequence[Pipeline]:
         """Up to ``limit`` live pipelines with ids greater than ``after``, by id (byte order)."""
@@ -68,7 +67,7 @@ class PostgresPipelineRepository:
             'ORDER BY id COLLATE "C" LIMIT %s',
             (after or "", limit),
         )
-        return [_pipeline(r[0]) for r in rows]
+        return [load_pipeline(r[0]) for r in rows]
 
     async def add(self, pipeline: Pipeline) -> Pipeline | ConcurrencyConflict:
         """Store version 1, or the next version after a tombstone; a live id is a conflict."""
@@ -84,7 +83,7 @@ class PostgresPipelineRepository:
                 )
                 version = head[0] + 1
             stored = replace(pipeline, version=version)
-            await _insert(cur, stored.id, version, _dump(stored.to_json()), deleted=False)
+            await _insert(cur, stored.id, version, dump_document(stored.to_json()), deleted=False)
             await self._db.notify(cur, Change("pipeline", stored.id, version))
             return stored
 
@@ -95,7 +94,7 @@ class PostgresPipelineRepository:
             if lost is not None:
                 return lost
             stored = replace(pipeline, version=expected + 1)
-            await _insert(cur, stored.id, stored.version, _dump(stored.to_json()), deleted=False)
+            await _insert(cur, stored.id, stored.version, dump_document(stored.to_json()), deleted=False)
             await self._db.notify(cur, Change("pipeline", stored.id, stored.version))
             return stored
 
@@ -114,7 +113,7 @@ class PostgresPipelineRepository:
             assert last is not None  # the compare-and-set just matched this row
             await _insert(cur, pipeline_id, expected + 1, str(last[0]), deleted=True)
             await self._db.notify(cur, Change("pipeline", pipeline_id, expected + 1))
-            return _pipeline(last[0])
+            return load_pipeline(last[0])
 
 
 def _lock(pipeline_id: str) -> str:
@@ -160,17 +159,17 @@ class PostgresRouteTableRepository:
     async def get(self) -> RouteTable:
         """The current table (empty at version 0 before the first write)."""
         rows = await self._db.fetch("SELECT doc FROM pipeflow_route_tables WHERE current")
-        return _table(rows[0][0]) if rows else RouteTable((), 0)
+        return load_route_table(rows[0][0]) if rows else RouteTable((), 0)
 
     async def get_version(self, version: int) -> RouteTable | NotFound:
         """One stored version."""
         rows = await self._db.fetch("SELECT doc FROM pipeflow_route_tables WHERE version = %s", (version,))
-        return _table(rows[0][0]) if rows else NotFound("routes version", str(version))
+        return load_route_table(rows[0][0]) if rows else NotFound("routes version", str(version))
 
     async def history(self) -> Sequence[RouteTable]:
         """Every stored version, oldest first."""
         rows = await self._db.fetch("SELECT doc FROM pipeflow_route_tables ORDER BY version")
-        return [_table(r[0]) for r in rows]
+        return [load_route_table(r[0]) for r in rows]
 
     async def put(self, table: RouteTable, expected: int) -> RouteTable | ConcurrencyConflict:
         """Compare-and-set: store version ``expected + 1`` if the head is at ``expected``."""
@@ -193,7 +192,7 @@ class PostgresRouteTableRepository:
             stored = replace(table, version=expected + 1)
             await cur.execute(
                 "INSERT INTO pipeflow_route_tables (version, doc, current) VALUES (%s, %s, true)",
-                (stored.version, _dump(stored.to_json())),
+                (stored.version, dump_document(stored.to_json())),
             )
             await self._db.notify(cur, Change("routes", "routes", stored.version))
             return stored
@@ -243,21 +242,3 @@ class PostgresIdempotencyStore:
         async with self._db.transaction() as cur:
             await cur.execute("DELETE FROM pipeflow_idempotency WHERE created_at < %s", (before,))
             return int(cur.rowcount)
-
-
-def _dump(doc: object) -> str:
-    return orjson.dumps(doc).decode()
-
-
-def _pipeline(text: str) -> Pipeline:
-    decoded = pipeline_from_json(orjson.loads(text))
-    if isinstance(decoded, ValidationError):
-        raise StoredDocumentInvalid(f"stored pipeline: {decoded}")
-    return decoded
-
-
-def _table(text: str) -> RouteTable:
-    decoded = route_table_from_json(orjson.loads(text))
-    if isinstance(decoded, ValidationError):
-        raise StoredDocumentInvalid(f"stored route table: {decoded}")
-    return decoded

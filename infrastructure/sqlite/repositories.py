@@ -1,7 +1,7 @@
 """SQLite adapters of the repository ports: ``SqlitePipelineRepository``, ``SqliteRouteTableRepository``,
 ``SqliteIdempotencyStore``, all on one ``ManagementDb``.
 
-Documents are stored as the aggregates' ``to_json()`` and read back through ``application.codecs``.
+Documents are stored and read back through ``infrastructure.stored_documents``.
 
 :raises sqlite3.Error: from every method, when the database fails.
 :raises StoredDocumentInvalid: a stored document no longer decodes (the file was edited by hand).
@@ -14,21 +14,16 @@ from dataclasses import replace
 from typing import final
 
 import aiosqlite
-import orjson
 
-from application.codecs import pipeline_from_json, route_table_from_json
-from domain.errors import ConcurrencyConflict, NotFound, ValidationError
+from domain.errors import ConcurrencyConflict, NotFound
 from domain.pipeline import Pipeline, PipelineId
 from domain.repositories import InProgress, StoredAnswer
 from domain.routes import RouteTable
 from infrastructure.sqlite.management_db import ManagementDb, one
+from infrastructure.stored_documents import dump_document, load_pipeline, load_route_table
 
 ABANDONED_AFTER_S = 60.0
 """A claimed idempotency key with no answer after this long is taken over (its request died)."""
-
-
-class StoredDocumentInvalid(ValueError):
-    """A stored pipeline or route table document does not decode any more."""
 
 
 @final
@@ -43,21 +38,21 @@ class SqlitePipelineRepository:
         rows = await self._db.fetch(
             "SELECT doc FROM pipelines WHERE id = ? AND current = 1 AND deleted = 0", (pipeline_id,)
         )
-        return _pipeline(rows[0][0]) if rows else NotFound("pipeline", pipeline_id)
+        return load_pipeline(rows[0][0]) if rows else NotFound("pipeline", pipeline_id)
 
     async def get_version(self, pipeline_id: PipelineId, version: int) -> Pipeline | NotFound:
         """One stored version (tombstones are not versions)."""
         rows = await self._db.fetch(
             "SELECT doc FROM pipelines WHERE id = ? AND version = ? AND deleted = 0", (pipeline_id, version)
         )
-        return _pipeline(rows[0][0]) if rows else NotFound("pipeline version", f"{pipeline_id}@{version}")
+        return load_pipeline(rows[0][0]) if rows else NotFound("pipeline version", f"{pipeline_id}@{version}")
 
     async def history(self, pipeline_id: PipelineId) -> Sequence[Pipeline]:
         """Every stored version, oldest first."""
         rows = await self._db.fetch(
             "SELECT doc FROM pipelines WHERE id = ? AND deleted = 0 ORDER BY version", (pipeline_id,)
         )
-        return [_pipeline(r[0]) for r in rows]
+        return [load_pipeline(r[0]) for r in rows]
 
     async def list_page(self, after: PipelineId | None, limit: int) -> Sequence[Pipeline]:
         """Up to ``limit`` live pipelines with ids greater than ``after``, by id."""
@@ -65,7 +60,7 @@ class SqlitePipelineRepository:
             "SELECT doc FROM pipelines WHERE current = 1 AND deleted = 0 AND id > ? ORDER BY id LIMIT ?",
             (after or "", limit),
         )
-        return [_pipeline(r[0]) for r in rows]
+        return [load_pipeline(r[0]) for r in rows]
 
     async def add(self, pipeline: Pipeline) -> Pipeline | ConcurrencyConflict:
         """Store version 1, or the next version after a tombstone; a live id is a conflict."""
@@ -85,7 +80,7 @@ class SqlitePipelineRepository:
             stored = replace(pipeline, version=version)
             await conn.execute(
                 "INSERT INTO pipelines (id, version, doc, deleted, current) VALUES (?, ?, ?, 0, 1)",
-                (stored.id, version, _dump(stored.to_json())),
+                (stored.id, version, dump_document(stored.to_json())),
             )
             return stored
 
@@ -98,7 +93,7 @@ class SqlitePipelineRepository:
             stored = replace(pipeline, version=expected + 1)
             await conn.execute(
                 "INSERT INTO pipelines (id, version, doc, deleted, current) VALUES (?, ?, ?, 0, 1)",
-                (stored.id, stored.version, _dump(stored.to_json())),
+                (stored.id, stored.version, dump_document(stored.to_json())),
             )
             return stored
 
@@ -118,7 +113,7 @@ class SqlitePipelineRepository:
                 "INSERT INTO pipelines (id, version, doc, deleted, current) VALUES (?, ?, ?, 1, 1)",
                 (pipeline_id, expected + 1, last[0]),
             )
-            return _pipeline(last[0])
+            return load_pipeline(last[0])
 
 
 async def _supersede(
@@ -148,16 +143,17 @@ class SqliteRouteTableRepository:
     async def get(self) -> RouteTable:
         """The current table (empty at version 0 before the first write)."""
         rows = await self._db.fetch("SELECT doc FROM route_tables WHERE current = 1")
-        return _table(rows[0][0]) if rows else RouteTable((), 0)
+        return load_route_table(rows[0][0]) if rows else RouteTable((), 0)
 
     async def get_version(self, version: int) -> RouteTable | NotFound:
         """One stored version."""
         rows = await self._db.fetch("SELECT doc FROM route_tables WHERE version = ?", (version,))
-        return _table(rows[0][0]) if rows else NotFound("routes version", str(version))
+        return load_route_table(rows[0][0]) if rows else NotFound("routes version", str(version))
 
     async def history(self) -> Sequence[RouteTable]:
         """Every stored version, oldest first."""
-        return [_table(r[0]) for r in await self._db.fetch("SELECT doc FROM route_tables ORDER BY version")]
+        rows = await self._db.fetch("SELECT doc FROM route_tables ORDER BY version")
+        return [load_route_table(r[0]) for r in rows]
 
     async def put(self, table: RouteTable, expected: int) -> RouteTable | ConcurrencyConflict:
         """Compare-and-set: store version ``expected + 1`` if the head is at ``expected``."""
@@ -177,7 +173,7 @@ class SqliteRouteTableRepository:
             stored = replace(table, version=expected + 1)
             await conn.execute(
                 "INSERT INTO route_tables (version, doc, current) VALUES (?, ?, 1)",
-                (stored.version, _dump(stored.to_json())),
+                (stored.version, dump_document(stored.to_json())),
             )
             return stored
 
@@ -224,28 +220,9 @@ class SqliteIdempotencyStore:
             return int(cur.rowcount)
 
 
-def _dump(doc: object) -> str:
-    return orjson.dumps(doc).decode()
-
-
-def _pipeline(text: str) -> Pipeline:
-    decoded = pipeline_from_json(orjson.loads(text))
-    if isinstance(decoded, ValidationError):
-        raise StoredDocumentInvalid(f"stored pipeline: {decoded}")
-    return decoded
-
-
-def _table(text: str) -> RouteTable:
-    decoded = route_table_from_json(orjson.loads(text))
-    if isinstance(decoded, ValidationError):
-        raise StoredDocumentInvalid(f"stored route table: {decoded}")
-    return decoded
-
-
 __all__ = [
     "ABANDONED_AFTER_S",
     "SqliteIdempotencyStore",
     "SqlitePipelineRepository",
     "SqliteRouteTableRepository",
-    "StoredDocumentInvalid",
 ]

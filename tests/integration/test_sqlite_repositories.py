@@ -18,9 +18,9 @@ from infrastructure.sqlite.repositories import (
     SqliteIdempotencyStore,
     SqlitePipelineRepository,
     SqliteRouteTableRepository,
-    StoredDocumentInvalid,
 )
 from infrastructure.sqlite.state_db import applied_migrations, open_state_db
+from infrastructure.stored_documents import StoredDocumentInvalid
 from tests.fakes import FAKE_FACTORIES, CountingIds, FakeClock, fake_filter_check
 
 UPPER = PipelineDraft((FunctionSpec("upper", {"field": "msg"}),), "shout")
