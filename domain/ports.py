@@ -88,6 +88,8 @@ class SourceBatch:
     lines as read (without their newline, blank ones included, over-long ones already in
     ``rejected``), for the runtime to decode with the routing in one pass. ``span`` is a raw batch
     not even read: ``(path, start, end)``, bytes of a file cut at line ends, for worker processes.
+    ``line_ids`` (raw batches read from a file) gives the id of ``lines[k]``: derived from the
+    line's place in its file, the same each time the line is read, and made only when asked for.
     """
 
     source: str
@@ -96,6 +98,7 @@ class SourceBatch:
     ack: Callable[[], None] | None = None
     lines: list[bytes] | None = None
     span: tuple[str, int, int] | None = None
+    line_ids: Callable[[int], EventId] | None = None
 
 
 class EventSource(Protocol):

@@ -31,15 +31,18 @@ Batch = Callable[
     [
         Sequence[object],
         list[list[JsonObject]],
+        list[list[int]],
         list[list[bytes]],
-        list[list[JsonObject]],
+        list[list[tuple[int, JsonObject]]],
         list[object],
         list[object],
     ],
     tuple[int, int, int],
 ]
-"""``(items, outs, encs, tails, failed, rejected) -> (dropped, unmatched, blank)``: the generated
-function; ``encs`` gets, per route encoded in the loop, its NDJSON lines."""
+"""``(items, outs, pos, encs, tails, failed, rejected) -> (dropped, unmatched, blank)``: the
+generated function; ``pos`` gets, beside each of ``outs``, the index of the item it came from
+(its id is made from that, when it is needed); ``encs`` gets, per route encoded in the loop, its
+NDJSON lines; ``tails`` and ``failed`` hold item indexes too."""
 
 
 @final
@@ -75,7 +78,7 @@ def _compile(router: Router, encode: frozenset[str], *, inline: bool) -> Compile
     for raw in (True, False):
         w = Writer(inline_filters=inline)
         tails = _body(w, router.routes, wanted, raw=raw)
-        built.append(w.build("_batch", "items, outs, encs, tails, failed, rejected"))  # type: ignore[arg-type]
+        built.append(w.build("_batch", "items, outs, pos, encs, tails, failed, rejected"))  # type: ignore[arg-type]
         text = text or w.source()
     encodes = tuple(e and t is None for e, t in zip(wanted, tails, strict=True))
     return CompiledSnapshot(router, built[0], built[1], tuple(tails), text, encodes)
@@ -91,12 +94,13 @@ def _body(
     fans = any(not r.route.final for r in routes)
     for i in range(len(routes)):
         w.emit(0, f"_fout{i} = outs[{i}].append")
+        w.emit(0, f"_fpos{i} = pos[{i}].append")
         w.emit(0, f"_fenc{i} = encs[{i}].append")
         w.emit(0, f"_ftail{i} = tails[{i}].append")
     if raw:
         _decode(w)
     else:
-        w.emit(0, "for _fi in items:")
+        w.emit(0, f"for _n, _fi in {w.bind(enumerate, 'enumerate')}(items):")
         w.emit(1, f"f = {w.bind(dict, 'dict')}(_fi)")
     if fans:
         w.emit(1, "_hit = False")
@@ -110,7 +114,7 @@ def _body(
 
 def _decode(w: Writer) -> None:
     jde, typ, dct = w.bind(orjson.JSONDecodeError, "jde"), w.bind(type, "type"), w.bind(dict, "dictt")
-    w.emit(0, "for _line in items:")
+    w.emit(0, f"for _n, _line in {w.bind(enumerate, 'enumerate')}(items):")
     w.emit(1, "try:")
     w.emit(2, f"f = {w.bind(orjson.loads, 'loads')}(_line)")
     w.emit(1, f"except {jde} as _exc:")
@@ -150,7 +154,7 @@ def _route(w: Writer, i: int, r: CompiledRoute, *, encode: bool) -> CompiledPipe
             break
         w.emit(indent, "except _E as _exc:")
         typ = w.bind(step.type, "c")
-        w.emit(indent + 1, f"_fail(({i}, {step.index}, {typ}, f, _exc))")
+        w.emit(indent + 1, f"_fail(({i}, {step.index}, {typ}, f, _exc, _n))")
         w.emit(indent + 1, leave)
         fused += 1
     tail = None
@@ -168,15 +172,17 @@ def _route(w: Writer, i: int, r: CompiledRoute, *, encode: bool) -> CompiledPipe
 def _deliver(w: Writer, indent: int, i: int, *, tail: bool, encode: bool) -> None:
     """Hand ``f`` on: to the reference tail, as an NDJSON line, or as fields."""
     if tail:
-        w.emit(indent, f"_ftail{i}(f)")
+        w.emit(indent, f"_ftail{i}((_n, f))")
     elif encode:
         dumps, opt = w.bind(orjson.dumps, "dumps"), w.bind(orjson.OPT_APPEND_NEWLINE, "opt")
         w.emit(indent, "try:")
         w.emit(indent + 1, f"_fenc{i}({dumps}(f, option={opt}))")
         w.emit(indent, f"except {w.bind(orjson.JSONEncodeError, 'jee')}:")
         w.emit(indent + 1, f"_fout{i}(f)")
+        w.emit(indent + 1, f"_fpos{i}(_n)")
     else:
         w.emit(indent, f"_fout{i}(f)")
+        w.emit(indent, f"_fpos{i}(_n)")
 
 
 __all__ = ["Batch", "CompiledSnapshot", "compile_snapshot"]

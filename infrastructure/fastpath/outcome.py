@@ -1,26 +1,31 @@
 """Running a compiled snapshot over a batch, and what comes out: fields per route, counts, failures.
 
 Event ids are made lazily: an event that only passes through fused code to a sink that does not
-need ids (file, stdout) never gets one; ``ids`` is asked only for the events that become an
-``Event`` (the reference-engine tail, dead letters, sinks that key by id).
+need ids (file, stdout) never gets one. Ids are made only for the events that become an ``Event``
+(the reference-engine tail, dead letters, sinks that key by id), from the index of the item each
+came from: ``item_ids(k)`` (a file line's id, or the id a decoded event already has), or a fresh
+id from ``ids`` when the batch has no ids of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import final
 
 import orjson
 
 from domain.dead_letters import DeadLetter
-from domain.events import Event, EventMeta
+from domain.events import Event, EventId, EventMeta
 from domain.json import JsonObject
 from domain.ports import IdFactory, Rejected
 from domain.routes import SinkName
 from infrastructure.fastpath.compiler import Batch, CompiledSnapshot
 
 _OPT = orjson.OPT_APPEND_NEWLINE
+
+ItemIds = Callable[[int], EventId]
+"""The id of the batch's item ``k`` (``SourceBatch.line_ids``, or the ids of decoded events)."""
 
 
 @final
@@ -33,6 +38,7 @@ class Failure:
     reason: str
     fields: JsonObject
     event: Event | None = None  # when it failed in the reference-engine tail (it has an id)
+    item: int = -1  # else: the index of the item it came from
 
 
 @final
@@ -42,7 +48,8 @@ class FastOutcome:
 
     Routes the snapshot encodes deliver NDJSON ``lines`` instead of ``delivered`` fields (an event
     that could not be encoded stays in ``delivered``). ``total`` items came in, ``blank`` of them
-    blank lines.
+    blank lines. Ids: ``origins`` holds, beside each of ``delivered``, the index of its item; a
+    route whose events went through the reference engine has their ids in ``tail_ids`` instead.
     """
 
     snapshot: CompiledSnapshot
@@ -54,6 +61,26 @@ class FastOutcome:
     lines: list[list[bytes]] = field(default_factory=list)
     total: int = 0
     blank: int = 0
+    origins: list[list[int]] = field(default_factory=list)
+    tail_ids: dict[int, list[EventId]] = field(default_factory=dict)
+    item_ids: ItemIds | None = None
+
+    def ids_of(self, route: int, ids: IdFactory) -> list[EventId]:
+        """The ids of the events route ``route`` delivers as fields (made now, from their items)."""
+        made = self.tail_ids.get(route)
+        if made is not None:
+            return made
+        item_id = self.item_ids
+        if item_id is None:
+            return [ids.new_id() for _ in self.delivered[route]]
+        return [item_id(k) for k in self.origins[route]]
+
+    def as_events(self, route: int, meta: EventMeta, ids: IdFactory) -> list[Event]:
+        """The events route ``route`` delivers as fields, with their ids (for sinks that need them)."""
+        return [
+            Event(event_id, meta, f)
+            for event_id, f in zip(self.ids_of(route, ids), self.delivered[route], strict=True)
+        ]
 
     @property
     def events_in(self) -> int:
@@ -92,9 +119,10 @@ class FastOutcome:
     def dead_letters(self, source: str, at: float, ids: IdFactory) -> list[DeadLetter]:
         """The failures as dead-letter records (ids made now for events that had none)."""
         routes = self.snapshot.router.routes
+        item_id = self.item_ids or (lambda _: ids.new_id())
         return [
             DeadLetter(
-                id=f.event.id if f.event is not None else ids.new_id(),
+                id=f.event.id if f.event is not None else item_id(f.item),
                 at=at,
                 source=source,
                 reason=f.reason,
@@ -108,44 +136,65 @@ class FastOutcome:
 
 
 def run_lines(
-    snapshot: CompiledSnapshot, lines: Sequence[bytes], meta: EventMeta, ids: IdFactory
+    snapshot: CompiledSnapshot,
+    lines: Sequence[bytes],
+    meta: EventMeta,
+    ids: IdFactory,
+    item_ids: ItemIds | None = None,
 ) -> FastOutcome:
-    """Decode and route raw lines (without their newline); bad lines become ``Rejected``."""
-    return _run(snapshot, snapshot.from_lines, lines, meta, ids)
+    """Decode and route raw lines (without their newline); bad lines become ``Rejected``.
+
+    ``item_ids`` gives the id of ``lines[k]`` (file lines); without it ids are fresh.
+    """
+    return _run(snapshot, snapshot.from_lines, lines, meta, ids, item_ids)
 
 
 def run_fields(
-    snapshot: CompiledSnapshot, fields: Sequence[JsonObject], meta: EventMeta, ids: IdFactory
+    snapshot: CompiledSnapshot,
+    fields: Sequence[JsonObject],
+    meta: EventMeta,
+    ids: IdFactory,
+    item_ids: ItemIds | None = None,
 ) -> FastOutcome:
-    """Route already-decoded fields (each is copied before it is changed)."""
-    return _run(snapshot, snapshot.from_fields, fields, meta, ids)
+    """Route already-decoded fields (each is copied before it is changed); ``item_ids`` as above."""
+    return _run(snapshot, snapshot.from_fields, fields, meta, ids, item_ids)
 
 
 def _run(
-    snapshot: CompiledSnapshot, batch: Batch, items: Sequence[object], meta: EventMeta, ids: IdFactory
+    snapshot: CompiledSnapshot,
+    batch: Batch,
+    items: Sequence[object],
+    meta: EventMeta,
+    ids: IdFactory,
+    item_ids: ItemIds | None,
 ) -> FastOutcome:
     n = len(snapshot.router.routes)
     outs: list[list[JsonObject]] = [[] for _ in range(n)]
+    pos: list[list[int]] = [[] for _ in range(n)]
     encs: list[list[bytes]] = [[] for _ in range(n)]
-    tails: list[list[JsonObject]] = [[] for _ in range(n)]
-    raw_failed: list[tuple[int, int, str, JsonObject, Exception]] = []
+    tails: list[list[tuple[int, JsonObject]]] = [[] for _ in range(n)]
+    raw_failed: list[tuple[int, int, str, JsonObject, Exception, int]] = []
     raw_rejected: list[tuple[bytes, str]] = []
-    dropped, unmatched, blank = batch(items, outs, encs, tails, raw_failed, raw_rejected)  # type: ignore[arg-type]
+    dropped, unmatched, blank = batch(items, outs, pos, encs, tails, raw_failed, raw_rejected)  # type: ignore[arg-type]
     outcome = FastOutcome(
         snapshot,
         outs,
         dropped,
         unmatched,
-        [Failure(r, stage, f"{typ}: {_describe(exc)}", f) for r, stage, typ, f, exc in raw_failed],
+        [Failure(r, stage, f"{typ}: {_describe(exc)}", f, item=k) for r, stage, typ, f, exc, k in raw_failed],
         [Rejected(line, reason) for line, reason in raw_rejected],
         encs,
         len(items),
         blank,
+        pos,
+        item_ids=item_ids,
     )
+    item_id = item_ids or (lambda _: ids.new_id())
     for i, tail in enumerate(snapshot.tails):
         if tail is not None and tails[i]:
-            result = tail.process_batch(Event(ids.new_id(), meta, f) for f in tails[i])
+            result = tail.process_batch(Event(item_id(k), meta, f) for k, f in tails[i])
             outs[i] = [e.fields for e in result.outputs]
+            outcome.tail_ids[i] = [e.id for e in result.outputs]
             outcome.dropped += len(result.dropped)
             outcome.failed.extend(
                 Failure(i, x.stage, x.reason, x.event.fields, x.event) for x in result.failed
@@ -164,4 +213,4 @@ def as_events(fields: Iterable[JsonObject], meta: EventMeta, ids: IdFactory) -> 
     return [Event(new_id(), meta, f) for f in fields]
 
 
-__all__ = ["Failure", "FastOutcome", "as_events", "run_fields", "run_lines"]
+__all__ = ["Failure", "FastOutcome", "ItemIds", "as_events", "run_fields", "run_lines"]

@@ -3,9 +3,11 @@
 ``make_fast_planner`` is a drop-in for ``make_planner``: it reads the ``RouterCell`` once per
 batch, compiles each router version once (cached by identity, so a hot reload recompiles), and
 plans the batch with the compiled snapshot: from its raw ``lines`` when the source sent them,
-else from its events. Events leave with ids made at delivery (lazily), not the ids they were read
-with; sinks named in ``encoded_sinks`` (they have ``write_encoded``) get NDJSON bytes and no ids
-at all. Nothing else differs from the reference plan.
+else from its events. Ids are made at delivery (lazily), only for events that need one, and they
+are the ids the events were read with: a decoded event's own id, a file line's id from the
+batch's ``line_ids`` (the same each time the line is read); sinks named in ``encoded_sinks``
+(they have ``write_encoded``) get NDJSON bytes and no ids at all. Nothing else differs from the
+reference plan.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from infrastructure.actors.plan import BatchPlan, Encoded, SinkPart
 from infrastructure.actors.routing import RouterCell
 from infrastructure.actors.topology import Planner
 from infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
-from infrastructure.fastpath.outcome import FastOutcome, as_events, run_fields, run_lines
+from infrastructure.fastpath.outcome import FastOutcome, run_fields, run_lines
 
 _OPT = orjson.OPT_APPEND_NEWLINE
 
@@ -46,13 +48,14 @@ def make_fast_planner(
         compiled = snapshot(cell.router)
         if batch.lines is not None:
             meta = EventMeta(batch.source, at)
-            outcome = run_lines(compiled, batch.lines, meta, ids)
+            outcome = run_lines(compiled, batch.lines, meta, ids, batch.line_ids)
             planned = plan_outcome(outcome, batch.source, at, meta, ids, encode)
             planned.events_in = outcome.events_in
             planned.rejected = outcome.rejected
             return planned
         meta = batch.events[0].meta if batch.events else EventMeta(batch.source, at)
-        outcome = run_fields(compiled, [e.fields for e in batch.events], meta, ids)
+        events = batch.events
+        outcome = run_fields(compiled, [e.fields for e in events], meta, ids, lambda k: events[k].id)
         return plan_outcome(outcome, batch.source, at, meta, ids, encode)
 
     return plan
@@ -69,7 +72,8 @@ def plan_outcome(
     """A fast outcome in the runtime's terms: one part per route and sink, as ``plan_routed``."""
     plan = BatchPlan(dropped=outcome.dropped, unmatched=outcome.unmatched)
     lines = outcome.lines or [[] for _ in outcome.delivered]
-    for r, fields, encoded in zip(outcome.snapshot.router.routes, outcome.delivered, lines, strict=True):
+    routes = outcome.snapshot.router.routes
+    for i, (r, fields, encoded) in enumerate(zip(routes, outcome.delivered, lines, strict=True)):
         route, pipeline = r.route.name, r.route.pipeline
         if encoded:
             part = Encoded(b"".join(encoded), len(encoded), meta)
@@ -81,7 +85,7 @@ def plan_outcome(
             part = Encoded(data, len(fields), meta)
             plan.parts.extend(SinkPart(sink, [], route, pipeline, part) for sink in r.route.sinks)
         else:
-            events = as_events(fields, meta, ids)
+            events = outcome.as_events(i, meta, ids)
             plan.parts.extend(SinkPart(sink, events, route, pipeline) for sink in r.route.sinks)
     plan.dead.extend(outcome.dead_letters(source, at, ids))
     return plan

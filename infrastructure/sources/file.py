@@ -12,17 +12,22 @@ import anyio
 import anyio.to_thread
 
 from domain.ports import Clock, IdFactory, SourceBatch
+from infrastructure.ids import LineIds
 from infrastructure.sources.acks import AckLedger
 from infrastructure.sources.checkpoints import CheckpointStore, MemoryCheckpointStore
-from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
+from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format
+from infrastructure.sources.identified import decode_identified
 from infrastructure.sources.tail import FileTail, PathChange, open_file, read_head
 
-__all__ = ["FileSource", "StartAt", "cut_after_newline"]
+__all__ = ["EPOCH_PATH", "FileSource", "StartAt", "cut_after_newline"]
 
 StartAt: TypeAlias = Literal["beginning", "end"]
 """Where a file without checkpoint is read from (``end``: only files present at start)."""
 
 _BATCHES_PER_ROUND = 16  # while following, a busy file yields to the others after this many batches
+
+EPOCH_PATH = "pipeflow:line-id-epoch"
+"""The checkpoint entry (never an absolute path) whose ``inode`` holds the source's id epoch (ms)."""
 
 
 def _glob(pattern: str) -> list[str]:
@@ -37,6 +42,11 @@ class FileSource:
     last line without newline is still an event). With ``follow`` it tails them: files that appear
     are read from the start, a file rotated by rename is read to its end through the open handle
     before the new file at its path is opened, and a truncated file is read again from offset 0.
+
+    Every line's event id comes from its place in its file and the source's epoch, the time the
+    checkpoint store first saw the source (``infrastructure.ids.LineKey``; the epoch is kept as
+    the checkpoint of ``EPOCH_PATH``), so a line read again gets the id it had: sinks that key by
+    id store it once. A new checkpoint store (state lost) is a new epoch: new ids.
 
     Guarantees: at least once, in file order. Each batch's ``ack`` acknowledges its lines; the
     checkpoint ``(path, inode, offset)`` only moves over acknowledged batches, in reading order, and
@@ -89,6 +99,7 @@ class FileSource:
         self._stopping = False
         self._sleep_scope: anyio.CancelScope | None = None
         self._last_save = float("-inf")
+        self._epoch = 0  # set from the checkpoint store when reading starts
 
     def stop(self) -> None:
         """Finish the batch in hand and end (checkpoints acknowledged so far are saved)."""
@@ -105,6 +116,7 @@ class FileSource:
     async def batches(self) -> AsyncIterator[SourceBatch]:
         """Yield batches until every file is read (or, with ``follow``, until ``stop``)."""
         try:
+            self._epoch = await self._line_epoch()
             await self._discover(initial=True)
             if self._follow:
                 async with aclosing(self._follow_files()) as followed:
@@ -131,7 +143,7 @@ class FileSource:
                     if self._stopping:
                         return
                     await tail.fill(self._batch_size, self._chunk)
-                    batch = self._take(tail)
+                    batch = await self._take(tail)
                     if batch is not None:
                         progressed = True
                         yield batch
@@ -165,7 +177,7 @@ class FileSource:
             await tail.fill(self._batch_size, self._chunk)
             if tail.at_eof:
                 tail.splitter.finish()
-            batch = self._take(tail)
+            batch = await self._take(tail)
             if batch is not None:
                 yield batch
             if tail.at_eof and not tail.splitter.ready:
@@ -183,22 +195,25 @@ class FileSource:
                     cut_after_newline, tail.path, start + self._span_bytes, size
                 )
                 ack = self._ledger.issue(tail.path, tail.inode, end)
-                yield SourceBatch(self.name, [], ack=ack, span=(tail.path, start, end))
+                ids = LineIds(await tail.line_key(self._epoch, self.name), start, [])
+                yield SourceBatch(self.name, [], ack=ack, span=(tail.path, start, end), line_ids=ids)
                 start = end
 
-    def _take(self, tail: FileTail) -> SourceBatch | None:
+    async def _take(self, tail: FileTail) -> SourceBatch | None:
         if not tail.splitter.ready:
             return None
-        lines, rejected, offset = tail.splitter.take(self._batch_size)
+        key = await tail.line_key(self._epoch, self.name)  # a line is complete: its head is fixed
+        lines, rejected, offset, starts = tail.splitter.take_with_starts(self._batch_size)
+        line_ids = LineIds(key, starts, lines)
         # Raw unless a line is over-long (rare): decoding then keeps the rejects in line order.
         if self._raw and not (lines and max(map(len, lines)) > self._max_line_bytes):
             ack = self._ledger.issue(tail.path, tail.inode, offset)
             if not lines and not rejected:
                 ack()
                 return None
-            return SourceBatch(self.name, [], rejected, ack, lines=lines)
-        events, bad = decode_lines(
-            lines, self._format, self.name, self._ids, self._clock, self._max_line_bytes
+            return SourceBatch(self.name, [], rejected, ack, lines=lines, line_ids=line_ids)
+        events, bad = decode_identified(
+            lines, line_ids, self._format, self.name, self._clock, self._max_line_bytes
         )
         rejected.extend(bad)
         ack = self._ledger.issue(tail.path, tail.inode, offset)
@@ -206,6 +221,15 @@ class FileSource:
             ack()
             return None
         return SourceBatch(self.name, events, rejected, ack)
+
+    async def _line_epoch(self) -> int:
+        """The source's id epoch: the one saved, or now (saved before any line gets an id)."""
+        saved = await self._store.load(self.name, EPOCH_PATH)
+        if saved is not None:
+            return saved[0]
+        epoch = int(self._clock.now() * 1000)
+        await self._store.save(self.name, EPOCH_PATH, epoch, 0)
+        return epoch
 
     async def _retire(self, tail: FileTail) -> None:
         """Close a file rotated away or deleted (read to its end) and open what is now at its path."""

@@ -12,10 +12,13 @@ from typing import final
 
 from domain.ports import Rejected
 
-__all__ = ["LineSplitter", "Taken"]
+__all__ = ["LineSplitter", "Taken", "TakenAt"]
 
 Taken = tuple[list[bytes], list[Rejected], int]
 """What ``take`` returns: the lines (without newline), the overlong rejects, the offset after them."""
+
+TakenAt = tuple[list[bytes], list[Rejected], int, int | list[int]]
+"""What ``take_with_starts`` returns: ``Taken`` and the lines' start (one offset) or starts (each)."""
 
 
 @final
@@ -95,27 +98,44 @@ class LineSplitter:
 
     def take(self, n: int) -> Taken:
         """Up to ``n`` lines in stream order, the overlong ones as ``Rejected``, and the new offset."""
+        lines, rejected, offset, _ = self.take_with_starts(n)
+        return lines, rejected, offset
+
+    def take_with_starts(self, n: int) -> TakenAt:
+        """As ``take``, plus where the lines start: one offset when they lie back to back, else each.
+
+        >>> s = LineSplitter(offset=4, max_line_bytes=2)
+        >>> s.feed(b'a\\nbbb\\nc\\n')
+        >>> s.take_with_starts(10)
+        ([b'a', b'bbb', b'c'], [], 12, 4)
+        >>> s.feed(b'dddd')
+        >>> s.feed(b'dd\\ne\\n')
+        >>> s.take_with_starts(10)
+        ([b'e'], [Rejected(raw=b'dd', reason='line over max_line_bytes (6 bytes)')], 21, [19])
+        """
         lines = self._ready[:n]
         del self._ready[:n]
-        start = self._seq
+        first = self._seq
         self._seq += len(lines)
+        start = self._offset
         self._offset += sum(map(len, lines)) + len(lines)
         if not self._adjust:
-            return lines, [], self._offset
+            return lines, [], self._offset, start
         rejected: list[Rejected] = []
         kept: list[bytes] = []
-        for i, line in enumerate(lines, start):
+        starts: list[int] = []
+        at = start
+        for i, line in enumerate(lines, first):
             adjust = self._adjust.pop(i, None)
-            if adjust is None:
-                kept.append(line)
-                continue
-            correction, length = adjust
-            self._offset += correction
+            correction, length = (0, -1) if adjust is None else adjust
             if length >= 0:
                 rejected.append(Rejected(line, f"line over max_line_bytes ({length} bytes)"))
             else:
                 kept.append(line)
-        return kept, rejected, self._offset
+                starts.append(at)
+            at += len(line) + 1 + correction
+        self._offset = at
+        return kept, rejected, self._offset, starts
 
     def _push_overlong(self, length: int, *, newline: bool) -> None:
         """Queue the overlong line of ``length`` bytes (plus its newline, when it has one)."""

@@ -11,6 +11,7 @@ from typing import BinaryIO, final
 
 import anyio.to_thread
 
+from infrastructure.ids import LineKey, read_line_key
 from infrastructure.sources.lines import LineSplitter
 
 __all__ = ["HEAD_BYTES", "FileTail", "PathChange", "open_file", "read_head"]
@@ -49,9 +50,9 @@ def read_head(path: str, size: int = HEAD_BYTES) -> bytes:
 
 @final
 class FileTail:
-    """An open file read from an offset; lines come out of ``splitter``."""
+    """An open file read from an offset; lines come out of ``splitter``, their ids from ``line_key``."""
 
-    __slots__ = ("_handle", "at_eof", "inode", "path", "read_pos", "splitter")
+    __slots__ = ("_handle", "_key", "at_eof", "inode", "path", "read_pos", "splitter")
 
     def __init__(self, path: str, handle: BinaryIO, inode: int, offset: int, max_line_bytes: int) -> None:
         handle.seek(offset)
@@ -61,6 +62,14 @@ class FileTail:
         self.read_pos = offset  # where the next read starts
         self.splitter = LineSplitter(offset, max_line_bytes)
         self.at_eof = False
+        self._key: LineKey | None = None
+
+    async def line_key(self, epoch_ms: int, source: str) -> LineKey:
+        """The key of this file's line ids (read once a line is complete: its head is fixed then)."""
+        if self._key is None:
+            fd = self._handle.fileno()
+            self._key = await anyio.to_thread.run_sync(read_line_key, epoch_ms, source, fd)
+        return self._key
 
     async def fill(self, lines: int, chunk_bytes: int) -> None:
         """Read chunks until ``lines`` complete lines are ready or the end of the file (``at_eof``)."""
@@ -93,6 +102,7 @@ class FileTail:
         self._handle.seek(0)
         self.read_pos = 0
         self.splitter = LineSplitter(0, self.splitter.max_line_bytes)
+        self._key = None  # new content: its head, read again, tells it from what was there
 
     async def close(self) -> bytes:
         """Close the file; return its first bytes (to recognize it if it turns up at another path)."""

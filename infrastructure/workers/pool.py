@@ -13,6 +13,7 @@ from domain.ports import Clock, SourceBatch
 from domain.router import Router
 from infrastructure.actors.plan import BatchPlan
 from infrastructure.actors.topology import AheadPlanner, PendingPlan, Planner
+from infrastructure.ids import LineIds, LineKey
 from infrastructure.workers.task import init_worker, route_span
 
 
@@ -66,11 +67,11 @@ class WorkerPool:
             initargs=(router, frozenset(encode), dict(max_line_bytes), clock),
         )
 
-    def submit(self, source: str, path: str, start: int, end: int) -> PendingSpan:
-        """Route ``[start, end)`` of ``path`` in a worker."""
+    def submit(self, source: str, path: str, start: int, end: int, key: LineKey | None = None) -> PendingSpan:
+        """Route ``[start, end)`` of ``path`` in a worker; ``key`` makes its lines' ids."""
         if self._pool is None:
             raise RuntimeError("worker pool used before start()")
-        return PendingSpan(self._pool.submit(route_span, source, path, start, end))
+        return PendingSpan(self._pool.submit(route_span, source, path, start, end, key))
 
     async def close(self) -> None:
         """Stop the processes (spans not started are dropped: their batches were not acked)."""
@@ -85,7 +86,8 @@ def make_pool_planner(pool: WorkerPool, local: Planner) -> AheadPlanner:
     def plan(batch: SourceBatch) -> BatchPlan | PendingPlan:
         if batch.span is None:
             return local(batch)
-        return pool.submit(batch.source, *batch.span)
+        ids = batch.line_ids
+        return pool.submit(batch.source, *batch.span, ids.key if isinstance(ids, LineIds) else None)
 
     return plan
 

@@ -1,7 +1,9 @@
 """The worker side: the compiled routing, set once per process, and routing one span with it.
 
 A span is read with the same line splitter as the file source, so over-long lines, a last line
-without newline and blank lines come out exactly as they would in one process.
+without newline and blank lines come out exactly as they would in one process, and each line's
+id is the one the file source would give it (``infrastructure.ids.LineKey``: from the file and
+the line's offset, so it does not matter which process reads the line, nor how often).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from infrastructure.actors.plan import BatchPlan
 from infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
 from infrastructure.fastpath.outcome import run_fields, run_lines
 from infrastructure.fastpath.planner import plan_outcome
-from infrastructure.ids import UlidFactory
-from infrastructure.sources.decode import decode_lines
+from infrastructure.ids import LineIds, LineKey, UlidFactory, read_line_key
+from infrastructure.sources.identified import decode_identified
 from infrastructure.sources.lines import LineSplitter
 from infrastructure.workers.memory import keep_freed_memory
 
@@ -54,11 +56,15 @@ def init_worker(
     _STATE[:] = [state]
 
 
-def route_span(source: str, path: str, start: int, end: int) -> BatchPlan:
-    """Read bytes ``[start, end)`` of ``path`` (whole lines) and plan them as one batch."""
+def route_span(source: str, path: str, start: int, end: int, key: LineKey | None = None) -> BatchPlan:
+    """Read bytes ``[start, end)`` of ``path`` (whole lines) and plan them as one batch.
+
+    ``key`` (the file source's) makes the lines' ids; without one it is read here, epoch 0.
+    """
     state = _STATE[0]
     splitter = LineSplitter(start, state.max_line_bytes[source])
     with open(path, "rb") as handle:
+        key = key or read_line_key(0, source, handle.fileno())
         handle.seek(start)
         left = end - start
         while left > 0:
@@ -68,17 +74,19 @@ def route_span(source: str, path: str, start: int, end: int) -> BatchPlan:
             left -= len(chunk)
             splitter.feed(chunk)
     splitter.finish()
-    lines, rejected, _ = splitter.take(splitter.ready)
+    lines, rejected, _, starts = splitter.take_with_starts(splitter.ready)
+    line_ids = LineIds(key, starts, lines)
     at = state.clock.now()
     meta = EventMeta(source, at)
     limit = state.max_line_bytes[source]
     if lines and max(map(len, lines)) > limit:  # rare: decode, as the file source does then
-        events, bad = decode_lines(lines, "ndjson", source, state.ids, state.clock, limit)
-        outcome = run_fields(state.snapshot, [e.fields for e in events], meta, state.ids)
+        events, bad = decode_identified(lines, line_ids, "ndjson", source, state.clock, limit)
+        fields = [e.fields for e in events]
+        outcome = run_fields(state.snapshot, fields, meta, state.ids, lambda k: events[k].id)
         plan = plan_outcome(outcome, source, at, meta, state.ids, state.encode)
         plan.events_in, plan.rejected = len(events), [*rejected, *bad]
         return plan
-    outcome = run_lines(state.snapshot, lines, meta, state.ids)
+    outcome = run_lines(state.snapshot, lines, meta, state.ids, line_ids)
     plan = plan_outcome(outcome, source, at, meta, state.ids, state.encode)
     plan.events_in, plan.rejected = outcome.events_in, [*rejected, *outcome.rejected]
     return plan
