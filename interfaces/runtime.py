@@ -5,12 +5,13 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, final
 
 import anyio
 
-from domain.ports import Clock, IdFactory
+from domain.ports import Clock, EventSink, IdFactory
 from infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
 from infrastructure.actors.retry import RetryPolicy
 from infrastructure.actors.routing import RouterCell
@@ -60,19 +61,30 @@ def state_db_path(state_dir: str) -> str:
 
 
 def build_actors(
-    config: Config, dead_table: DeadLetterStore, stats: RunStats, *, clock: Clock, stdout: BinaryIO | None
+    config: Config,
+    dead_table: DeadLetterStore,
+    stats: RunStats,
+    *,
+    clock: Clock,
+    stdout: BinaryIO | None,
+    wrap_sink: Callable[[EventSink], EventSink] = lambda sink: sink,
+    wrap_dead_letters: Callable[[DeadLetterStore], DeadLetterStore] = lambda store: store,
 ) -> tuple[DeadLetterActor, dict[str, SinkActor]]:
-    """The dead-letter actor and one sink actor per configured sink, as ``run_topology`` builds them."""
+    """The dead-letter actor and one sink actor per configured sink, each writing through its ``wrap_``.
+
+    ``serve`` wraps them in metering decorators; taking the wrappers as arguments keeps
+    ``prometheus_client`` out of ``run``'s start-up.
+    """
     dead_store: DeadLetterStore = dead_table
     if config.dead_letter is not None:
         dead_store = SinkDeadLetterStore(
             build_sink("dead_letter", config.dead_letter, clock=clock, stdout=stdout)
         )
-    dead_letters = DeadLetterActor(dead_store, stats, RetryPolicy())
+    dead_letters = DeadLetterActor(wrap_dead_letters(dead_store), stats, RetryPolicy())
     sinks = {
         name: SinkActor(
             name,
-            build_sink(name, sc, clock=clock, stdout=stdout),
+            wrap_sink(build_sink(name, sc, clock=clock, stdout=stdout)),
             max_events=sc.buffer.max_events,
             when_full=sc.buffer.when_full,
             retry=retry_policy(sc.retry),

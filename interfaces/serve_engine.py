@@ -20,15 +20,12 @@ import anyio
 from domain.engine import CompiledPipeline
 from domain.pipeline import PipelineId
 from domain.ports import EventSource
-from infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
-from infrastructure.actors.retry import RetryPolicy
 from infrastructure.actors.routing import RouterCell
 from infrastructure.actors.sink_actor import SinkActor
 from infrastructure.actors.stats import RunStats
 from infrastructure.actors.topology import Topology
 from infrastructure.metering import MeteredDeadLetterStore, MeteredSink, metered_planner
 from infrastructure.metrics import Metrics
-from infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
 from infrastructure.sources.ingest import IngestSource
 from infrastructure.sqlite.checkpoints import SqliteCheckpointStore
 from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
@@ -36,11 +33,11 @@ from infrastructure.sqlite.function_state import SqliteFunctionState
 from infrastructure.sqlite.state_db import open_state_db
 from infrastructure.stateful import restore_state, save_state
 from infrastructure.tap import Tap
-from interfaces.adapters import build_sink, build_source
+from interfaces.adapters import build_source
 from interfaces.bootstrap import App
 from interfaces.config import models as m
 from interfaces.config.loader import LoadedConfig
-from interfaces.runtime import retry_policy, state_db_path
+from interfaces.runtime import build_actors, state_db_path
 
 
 @final
@@ -103,25 +100,15 @@ async def build_engine(
     for store in (checkpoints, dead_table, function_state):
         await store.ensure()
     clock, stats = app.clock, RunStats()
-    dead_store: DeadLetterStore = dead_table
-    if config.dead_letter is not None:
-        dead_store = SinkDeadLetterStore(
-            build_sink("dead_letter", config.dead_letter, clock=clock, stdout=app.stdout)
-        )
-    dead_letters = DeadLetterActor(MeteredDeadLetterStore(dead_store, metrics), stats, RetryPolicy())
-    sinks = {
-        name: SinkActor(
-            name,
-            MeteredSink(build_sink(name, sc, clock=clock, stdout=app.stdout), metrics),
-            max_events=sc.buffer.max_events,
-            when_full=sc.buffer.when_full,
-            retry=retry_policy(sc.retry),
-            dead_letters=dead_letters,
-            stats=stats,
-            clock=clock.now,
-        )
-        for name, sc in config.sinks.items()
-    }
+    dead_letters, sinks = build_actors(
+        config,
+        dead_table,
+        stats,
+        clock=clock,
+        stdout=app.stdout,
+        wrap_sink=lambda sink: MeteredSink(sink, metrics),
+        wrap_dead_letters=lambda store: MeteredDeadLetterStore(store, metrics),
+    )
     ingest: dict[str, IngestSource] = {}
     sources: dict[str, EventSource] = {}
     for name, sc in config.sources.items():
