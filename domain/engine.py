@@ -79,7 +79,7 @@ class CompiledPipeline:
                 try:
                     out = step.fn(ev)
                 except Exception as exc:  # noqa: BLE001 - any bug in a function becomes a value
-                    result.failed.append(Failed(ev, step.index, f"{step.type}: {_describe(exc)}"))
+                    result.failed.append(Failed(ev, step.index, f"{step.type}: {describe_exception(exc)}"))
                     continue
                 match out:
                     case Pass(e):
@@ -99,9 +99,14 @@ class CompiledPipeline:
         return result
 
 
-def _describe(exc: Exception) -> str:
+def describe_exception(exc: Exception) -> str:
+    """How a failure reads in dead letters and traces: ``Type: message``.
+
+    >>> describe_exception(ValueError("bad value"))
+    'ValueError: bad value'
+    """
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-__all__ = ["BatchResult", "CompiledPipeline", "Dropped", "Failed", "Step"]
+__all__ = ["BatchResult", "CompiledPipeline", "Dropped", "Failed", "Step", "describe_exception"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, final
 
-from domain.engine import CompiledPipeline
+from domain.engine import CompiledPipeline, describe_exception
 from domain.events import Event
 from domain.json import Json, JsonObject
 from domain.results import Drop, Pass, Split
@@ -96,7 +96,9 @@ def trace_pipeline(
             try:
                 out = step.fn(ev)
             except Exception as exc:  # noqa: BLE001 - as the engine does: a failure, not a crash
-                steps.append(StepTrace(step.index, step.type, "fail", (), f"{step.type}: {exc!r}"))
+                steps.append(
+                    StepTrace(step.index, step.type, "fail", (), f"{step.type}: {describe_exception(exc)}")
+                )
                 continue
             match out:
                 case Pass(e):
