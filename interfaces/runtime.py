@@ -140,11 +140,12 @@ async def run_topology(
         local = make_fast_planner(RouterCell(loaded.router), clock, ids, encoded)
         planner: AheadPlanner = local
         if pool is not None:
-            # Workers encode for every sink: one without ``write_encoded`` decodes (rare, correct).
+            # Workers encode for sinks that write bytes; the others (sqlite, http, nats, kafka) get
+            # events carrying their lines' ids, so a re-read line is still stored once.
             limits = {
                 n: sc.max_line_bytes for n, sc in config.sources.items() if isinstance(sc, m.FileSource)
             }
-            pool.start(loaded.router, list(config.sinks), limits, clock)
+            pool.start(loaded.router, encoded, limits, clock)
             planner = make_pool_planner(pool, local)
         ahead = 2 * workers if pool is not None else 0
         topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, ids, plan_ahead=ahead)
