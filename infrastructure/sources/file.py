@@ -129,6 +129,12 @@ class FileSource:
                     async with aclosing(drain) as rest:
                         async for batch in rest:
                             yield batch
+                            # A long file keeps its progress too: a crash re-reads seconds, not all.
+                            if (
+                                self._ledger.has_changes
+                                and anyio.current_time() - self._last_save >= self._save_every
+                            ):
+                                await self.save_checkpoints()
             await self.save_checkpoints()
         finally:
             for tail in self._tails.values():
