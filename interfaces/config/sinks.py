@@ -1,0 +1,128 @@
+"""Sink configs: the buffer and retry blocks every sink takes, one model per ``type``, the union."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, TypeAlias
+
+from pydantic import Field, field_validator
+
+from domain.errors import ValidationError
+from domain.filter import compile_expression
+from interfaces.config.base import Strict
+
+
+class BufferConfig(Strict):
+    """A sink's bounded buffer and what happens when it is full."""
+
+    max_events: int = Field(10_000, ge=1, description="Events the buffer holds before `when_full` applies.")
+    when_full: Literal["block", "drop_newest", "dead_letter"] = Field(
+        "block",
+        description="What a full buffer does: `block` (backpressure), `drop_newest` or `dead_letter`.",
+    )
+
+
+class RetryConfig(Strict):
+    """Retries of a failed sink write: exponential backoff with jitter, then dead letter."""
+
+    attempts: int = Field(
+        5, ge=1, description="Write attempts before the events are dead-lettered (1: no retry)."
+    )
+    backoff_ms: int = Field(
+        100, ge=0, description="Delay before the first retry; it doubles on each attempt, with jitter."
+    )
+    max_backoff_ms: int = Field(10_000, ge=0, description="Upper bound of the delay between retries.")
+
+
+class SinkBase(Strict):
+    """Fields every sink takes."""
+
+    buffer: BufferConfig = Field(BufferConfig(), description="The sink's own bounded buffer.")
+    retry: RetryConfig = Field(RetryConfig(), description="Retries of a failed write.")
+
+
+class FileSink(SinkBase):
+    """``file``: append NDJSON to a file."""
+
+    type: Literal["file"] = Field(description="Selects this sink.")
+    path: str = Field(description="The file to append to (never truncated).")
+    format: Literal["ndjson"] = Field("ndjson", description="One JSON object per line.")
+    fsync: bool = Field(True, description="fsync each batch before its events are acknowledged.")
+
+
+class StdoutSink(SinkBase):
+    """``stdout``: NDJSON on standard output."""
+
+    type: Literal["stdout"] = Field(description="Selects this sink.")
+    format: Literal["ndjson"] = Field("ndjson", description="One JSON object per line.")
+
+
+class HttpSink(SinkBase):
+    """``http``: POST NDJSON batches."""
+
+    type: Literal["http"] = Field(description="Selects this sink.")
+    url: str = Field(description="Where NDJSON batches are POSTed.")
+    headers: dict[str, str] = Field({}, description="Extra request headers.")
+    batch_size: int = Field(500, ge=1, description="Most events in one request.")
+    timeout_s: float = Field(
+        10.0, gt=0, description="Seconds before a request counts as failed (and is retried)."
+    )
+
+
+class SqliteSink(SinkBase):
+    """``sqlite``: one row per event, keyed by its id."""
+
+    type: Literal["sqlite"] = Field(description="Selects this sink.")
+    path: str = Field(description="The SQLite database file.")
+    table: str = Field(
+        "events",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="The table (created when missing); one row per event id.",
+    )
+
+
+class NatsSink(SinkBase):
+    """``nats``: JetStream publish, one event per message, message id = event id (de-duplicated)."""
+
+    type: Literal["nats"] = Field(description="Selects this sink.")
+    url: str = Field("nats://127.0.0.1:4222", description="The NATS server URL.")
+    subject: str = Field(description="The subject to publish to.")
+    stream: str | None = Field(None, description="A stream to create for the subject if none exists.")
+    timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for the stream to confirm a batch.")
+
+
+class KafkaSink(SinkBase):
+    """``kafka``: one event per record (acks=all), the event id in the ``pipeflow-event-id`` header."""
+
+    type: Literal["kafka"] = Field(description="Selects this sink.")
+    bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Comma-separated `host:port` of the brokers to bootstrap from."
+    )
+    topic: str = Field(description="The topic to produce to.")
+    key: str | None = Field(None, description="An expression over the event's fields giving the record key.")
+    timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for the broker to confirm a batch.")
+
+    @field_validator("key")
+    @classmethod
+    def _key_compiles(cls, key: str | None) -> str | None:
+        if key is not None and isinstance(compiled := compile_expression(key), ValidationError):
+            raise ValueError(str(compiled))
+        return key
+
+
+SinkConfig: TypeAlias = Annotated[
+    FileSink | StdoutSink | HttpSink | SqliteSink | NatsSink | KafkaSink, Field(discriminator="type")
+]
+
+
+__all__ = [
+    "BufferConfig",
+    "FileSink",
+    "HttpSink",
+    "KafkaSink",
+    "NatsSink",
+    "RetryConfig",
+    "SinkBase",
+    "SinkConfig",
+    "SqliteSink",
+    "StdoutSink",
+]

@@ -1,0 +1,108 @@
+"""Source configs: one model per ``type``, and their discriminated union."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, TypeAlias
+
+from pydantic import Field
+
+from interfaces.config.base import ADDRESS, Format, Strict
+
+
+class FileSource(Strict):
+    """``file``: read files (a glob is allowed), optionally following them."""
+
+    type: Literal["file"] = Field(description="Selects this source.")
+    path: str = Field(description="The file to read; a glob reads every match.")
+    format: Format = Field(
+        "ndjson",
+        description='`ndjson`: a JSON object per line; `lines`: each line becomes `{"message": line}`.',
+    )
+    follow: bool = Field(
+        False, description="Keep reading as files grow, survive rotation, resume from the checkpoint."
+    )
+    start_at: Literal["beginning", "end"] = Field(
+        "beginning", description="Where a file without a checkpoint is read from."
+    )
+    max_line_bytes: int = Field(1 << 20, ge=1, description="Longer lines are dead-lettered (as `raw`).")
+
+
+class StdinSource(Strict):
+    """``stdin``: read standard input until EOF."""
+
+    type: Literal["stdin"] = Field(description="Selects this source.")
+    format: Format = Field("ndjson", description="`ndjson` or `lines`, as for `file`.")
+    max_line_bytes: int = Field(1 << 20, ge=1, description="Longer lines are dead-lettered (as `raw`).")
+
+
+class HttpSource(Strict):
+    """``http``: an HTTP ingest endpoint (standalone under ``run``)."""
+
+    type: Literal["http"] = Field(description="Selects this source.")
+    address: str = Field(
+        "127.0.0.1:8080",
+        pattern=ADDRESS,
+        description="`host:port` to listen on under `run` (`serve` feeds it from `POST /ingest`).",
+    )
+    format: Format = Field("ndjson", description="`ndjson` or `lines`, as for `file`.")
+
+
+class SyslogSource(Strict):
+    """``syslog``: RFC 5424 / RFC 3164 over UDP or TCP."""
+
+    type: Literal["syslog"] = Field(description="Selects this source.")
+    address: str = Field("127.0.0.1:5514", pattern=ADDRESS, description="`host:port` to listen on.")
+    protocol: Literal["udp", "tcp"] = Field("udp", description="Transport to listen on.")
+
+
+class StatsdSource(Strict):
+    """``statsd``: statsd metric lines over UDP."""
+
+    type: Literal["statsd"] = Field(description="Selects this source.")
+    address: str = Field("127.0.0.1:8125", pattern=ADDRESS, description="`host:port` to listen on (UDP).")
+
+
+class NatsSource(Strict):
+    """``nats``: a JetStream pull consumer; workers with the same ``durable`` share the work."""
+
+    type: Literal["nats"] = Field(description="Selects this source.")
+    url: str = Field("nats://127.0.0.1:4222", description="The NATS server URL.")
+    stream: str = Field(description="The JetStream stream (created if missing).")
+    subject: str = Field(description="The subject to consume.")
+    durable: str = Field(description="The durable consumer name; workers sharing it share the messages.")
+    ack_wait_s: float = Field(
+        30.0, gt=0, description="Seconds before an unacknowledged message is redelivered."
+    )
+    format: Format = Field("ndjson", description="How each message's lines become events.")
+    batch_size: int = Field(512, ge=1, description="Messages fetched per batch.")
+
+
+class KafkaSource(Strict):
+    """``kafka``: a consumer-group member; workers with the same ``group_id`` share the partitions."""
+
+    type: Literal["kafka"] = Field(description="Selects this source.")
+    bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Comma-separated `host:port` of the brokers to bootstrap from."
+    )
+    topic: str = Field(description="The topic to consume.")
+    group_id: str = Field(description="The consumer group; workers sharing it share the partitions.")
+    format: Format = Field("ndjson", description="How each record's lines become events.")
+    batch_size: int = Field(512, ge=1, description="Records fetched per batch.")
+
+
+SourceConfig: TypeAlias = Annotated[
+    FileSource | StdinSource | HttpSource | SyslogSource | StatsdSource | NatsSource | KafkaSource,
+    Field(discriminator="type"),
+]
+
+
+__all__ = [
+    "FileSource",
+    "HttpSource",
+    "KafkaSource",
+    "NatsSource",
+    "SourceConfig",
+    "StatsdSource",
+    "StdinSource",
+    "SyslogSource",
+]
