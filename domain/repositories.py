@@ -92,6 +92,10 @@ class InProgress:
     key: str
 
 
+ABANDONED_AFTER_S = 60.0
+"""A claimed idempotency key with no answer after this long is taken over (its request died)."""
+
+
 class IdempotencyStore(Protocol):
     """Idempotency keys with the first answer given for each."""
 
@@ -109,6 +113,7 @@ class IdempotencyStore(Protocol):
 
 
 __all__ = [
+    "ABANDONED_AFTER_S",
     "IdempotencyStore",
     "InProgress",
     "PipelineRepository",

@@ -18,11 +18,10 @@ import psycopg
 
 from domain.errors import ConcurrencyConflict, NotFound
 from domain.pipeline import Pipeline, PipelineId
-from domain.repositories import InProgress, StoredAnswer
+from domain.repositories import ABANDONED_AFTER_S, InProgress, StoredAnswer
 from domain.routes import RouteTable
 from infrastructure.postgres.changes import Change
 from infrastructure.postgres.db import PostgresDb
-from infrastructure.sqlite.repositories import ABANDONED_AFTER_S
 from infrastructure.stored_documents import dump_document, load_pipeline, load_route_table
 
 __all__ = ["PostgresIdempotencyStore", "PostgresPipelineRepository", "PostgresRouteTableRepository"]

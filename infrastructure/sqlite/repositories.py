@@ -17,13 +17,10 @@ import aiosqlite
 
 from domain.errors import ConcurrencyConflict, NotFound
 from domain.pipeline import Pipeline, PipelineId
-from domain.repositories import InProgress, StoredAnswer
+from domain.repositories import ABANDONED_AFTER_S, InProgress, StoredAnswer
 from domain.routes import RouteTable
 from infrastructure.sqlite.management_db import ManagementDb, one
 from infrastructure.stored_documents import dump_document, load_pipeline, load_route_table
-
-ABANDONED_AFTER_S = 60.0
-"""A claimed idempotency key with no answer after this long is taken over (its request died)."""
 
 
 @final
@@ -221,7 +218,6 @@ class SqliteIdempotencyStore:
 
 
 __all__ = [
-    "ABANDONED_AFTER_S",
     "SqliteIdempotencyStore",
     "SqlitePipelineRepository",
     "SqliteRouteTableRepository",
