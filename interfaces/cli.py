@@ -7,8 +7,10 @@ reported as a message naming what is wrong and where, never as a traceback.
 from __future__ import annotations
 
 import functools
+import glob
 import json
 import logging
+import os
 import sys
 
 import anyio
@@ -19,6 +21,8 @@ from interfaces.cli_common import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, load_or_ex
 from interfaces.cli_dlq import dlq
 from interfaces.cli_serve import serve
 from interfaces.cli_tap import tap
+from interfaces.config.loader import LoadedConfig
+from interfaces.config.sources import FileSource
 from interfaces.explain_text import render_trace
 from interfaces.summary import render_summary, write_summary_file
 
@@ -72,12 +76,24 @@ def run(
     summary = outcome.summary()
     if not quiet:
         click.echo(render_summary(summary), err=True)
+        for name, pattern in unmatched_file_sources(loaded):
+            click.echo(f"note: source {name!r} matched no file ({pattern})", err=True)
     if summary_file:
         write_summary_file(summary_file, summary)
     if outcome.failures:
         for failure in outcome.failures:
             click.echo(f"error: {failure}", err=True)
         raise SystemExit(EXIT_RUNTIME)
+
+
+def unmatched_file_sources(loaded: LoadedConfig) -> list[tuple[str, str]]:
+    """File sources whose path (a glob) matches no file: a likely typo worth a note."""
+    return [
+        (name, sc.path)
+        for name, sc in loaded.config.sources.items()
+        if isinstance(sc, FileSource)
+        and not any(os.path.isfile(p) for p in glob.iglob(sc.path, recursive=True))
+    ]
 
 
 @main.command("test")
@@ -176,5 +192,6 @@ __all__ = [
     "plugins",
     "run",
     "test_config",
+    "unmatched_file_sources",
     "validate",
 ]
