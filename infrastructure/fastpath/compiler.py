@@ -17,22 +17,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from io import BytesIO
 from typing import final
 
 import orjson
 
 from domain.engine import CompiledPipeline
+from domain.filter.codegen import Codegen
+from domain.filter.errors import FilterSyntaxError
+from domain.filter.fold import fold
+from domain.filter.guard import Guarded
+from domain.filter.parser import parse_filter
 from domain.json import JsonObject
+from domain.ports import PipelineFn
 from domain.router import CompiledRoute, Router
 from infrastructure.fastpath.kernels import fuse
 from infrastructure.fastpath.writer import Writer
+from infrastructure.functions.drop import DropEvents
 
 Batch = Callable[
     [
         Sequence[object],
         list[list[JsonObject]],
         list[list[int]],
-        list[list[bytes]],
+        list[BytesIO],
         list[list[tuple[int, JsonObject]]],
         list[object],
         list[object],
@@ -42,7 +50,8 @@ Batch = Callable[
 """``(items, outs, pos, encs, tails, failed, rejected) -> (dropped, unmatched, blank)``: the
 generated function; ``pos`` gets, beside each of ``outs``, the index of the item it came from
 (its id is made from that, when it is needed); ``encs`` gets, per route encoded in the loop, its
-NDJSON lines; ``tails`` and ``failed`` hold item indexes too."""
+NDJSON lines (written into a buffer: each is freed at once, none pile up in memory); ``tails``
+and ``failed`` hold item indexes too."""
 
 
 @final
@@ -76,7 +85,7 @@ def _compile(router: Router, encode: frozenset[str], *, inline: bool) -> Compile
     text = ""
     wanted = [bool(r.route.sinks) and set(r.route.sinks) <= encode for r in router.routes]
     for raw in (True, False):
-        w = Writer(inline_filters=inline)
+        w = Writer(inline_filters=inline, exact_str=raw)
         tails = _body(w, router.routes, wanted, raw=raw)
         built.append(w.build("_batch", "items, outs, pos, encs, tails, failed, rejected"))  # type: ignore[arg-type]
         text = text or w.source()
@@ -95,16 +104,24 @@ def _body(
     for i in range(len(routes)):
         w.emit(0, f"_fout{i} = outs[{i}].append")
         w.emit(0, f"_fpos{i} = pos[{i}].append")
-        w.emit(0, f"_fenc{i} = encs[{i}].append")
+        w.emit(0, f"_fenc{i} = encs[{i}].write")
         w.emit(0, f"_ftail{i} = tails[{i}].append")
     if raw:
         _decode(w)
     else:
         w.emit(0, f"for _n, _fi in {w.bind(enumerate, 'enumerate')}(items):")
         w.emit(1, f"f = {w.bind(dict, 'dict')}(_fi)")
+    hoisted = _common_drop(routes)
+    if hoisted is not None:  # every event reaches one route, and each route starts by this drop
+        w.emit(1, "try:")
+        fuse(w, 2, hoisted, ["dropped += 1", "continue"])
+        w.emit(1, "except _E as _exc:")
+        w.emit(2, f"_fail((0, 0, {w.bind(routes[0].pipeline.steps[0].type, 'c')}, f, _exc, _n))")  # type: ignore[union-attr]
+        w.emit(2, "continue")
     if fans:
         w.emit(1, "_hit = False")
-    tails = [_route(w, i, r, encode=encode[i]) for i, r in enumerate(routes)]
+    skip = 0 if hoisted is None else 1
+    tails = [_route(w, i, r, encode=encode[i], skip=skip) for i, r in enumerate(routes)]
     if fans:
         w.emit(1, "if not _hit:")
     w.emit(2 if fans else 1, "unmatched += 1")
@@ -128,8 +145,40 @@ def _decode(w: Writer) -> None:
     w.emit(2, "continue")
 
 
-def _route(w: Writer, i: int, r: CompiledRoute, *, encode: bool) -> CompiledPipeline | None:
-    """Emit route ``i``; returns the part of its pipeline the reference engine runs (or None)."""
+def _common_drop(routes: Sequence[CompiledRoute]) -> PipelineFn | None:
+    """A filtered ``drop`` every route's pipeline starts with, when it can run before the routes.
+
+    It can when every route is final, every event matches one of them (a route's filter is
+    constant ``true``) and each pipeline's first step is the same filtered ``drop``: whichever
+    route an event takes, that drop decides first (filters only read; a filter never raises).
+    """
+    firsts: list[PipelineFn] = []
+    for r in routes:
+        steps = r.pipeline.steps if r.pipeline is not None else ()
+        if not r.route.final or not steps:
+            return None
+        firsts.append(steps[0].fn)
+    texts = {f.text for f in firsts if isinstance(f, Guarded) and isinstance(f.fn, DropEvents)}
+    if len(texts) != 1 or len(firsts) != sum(isinstance(f, Guarded) for f in firsts):
+        return None
+    if not any(_always_true(r.route.filter) for r in routes):
+        return None
+    return firsts[0]
+
+
+def _always_true(text: str) -> bool:
+    """Whether the filter ``text`` folds to the constant ``true``."""
+    parsed = parse_filter(text)
+    if isinstance(parsed, FilterSyntaxError):
+        return False
+    code = fold(parsed, Codegen())
+    return code.is_const and code.const is True
+
+
+def _route(w: Writer, i: int, r: CompiledRoute, *, encode: bool, skip: int) -> CompiledPipeline | None:
+    """Emit route ``i`` (its first ``skip`` steps ran before the routes); returns the part of its
+    pipeline the reference engine runs (or None)."""
+    w.known.clear()
     indent = 1
     cond = w.test(indent, r.route.filter, r.matches)
     if cond == "False":
@@ -145,8 +194,8 @@ def _route(w: Writer, i: int, r: CompiledRoute, *, encode: bool) -> CompiledPipe
         indent += 1
     leave = "continue" if final else "break"
     steps = r.pipeline.steps if r.pipeline is not None else ()
-    fused = 0
-    for step in steps:
+    fused = skip
+    for step in steps[skip:]:
         mark = len(w.lines)
         w.emit(indent, "try:")
         if not fuse(w, indent + 1, step.fn, ["dropped += 1", leave]):
@@ -161,6 +210,7 @@ def _route(w: Writer, i: int, r: CompiledRoute, *, encode: bool) -> CompiledPipe
     if r.pipeline is not None and fused < len(steps):
         tail = CompiledPipeline(r.pipeline.id, r.pipeline.version, steps[fused:])
     _deliver(w, indent, i, tail=tail is not None, encode=encode)
+    w.known.clear()
     if final:
         w.emit(indent, "continue")
     else:

@@ -13,6 +13,7 @@ every other function runs through the reference engine on an ``Event`` (``compil
 
 from __future__ import annotations
 
+import dis
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
@@ -54,10 +55,12 @@ def fuse(w: Writer, indent: int, fn: PipelineFn, drop: list[str]) -> bool:
         cond = w.test(indent, fn.text, fn.predicate)
         if cond == "False":
             return True
-        if cond != "True":
-            w.emit(indent, f"if {cond}:")
-            indent += 1
-        return fuse(w, indent, fn.fn, drop)
+        if cond == "True":
+            return fuse(w, indent, fn.fn, drop)
+        w.emit(indent, f"if {cond}:")
+        fuse(w, indent + 1, fn.fn, drop)
+        w.known.clear()  # what was read or written under the condition is not known after it
+        return True
     if isinstance(fn, DropEvents):
         for line in drop:
             w.emit(indent, line)
@@ -67,8 +70,10 @@ def fuse(w: Writer, indent: int, fn: PipelineFn, drop: list[str]) -> bool:
         _extract(w, indent, fn)
     elif isinstance(fn, Eval):
         for path, value in fn.assignments:
-            _write(w, indent, path, f"{w.bind(value, 'e')}(f)")
+            const = constant_of(value)
+            _write(w, indent, path, f"{w.bind(value, 'e')}(f)" if const is None else w.bind(const[0], "k"))
     elif isinstance(fn, Fusable):
+        w.known.clear()
         w.emit(indent, f"if not {w.bind(fn.fuse(), 'k')}(f):")
         for line in drop:
             w.emit(indent + 1, line)
@@ -81,13 +86,51 @@ def _fusable(fn: PipelineFn) -> bool:
     return isinstance(fn, DropEvents | Mask | RegexExtract | Eval | Fusable)
 
 
-def _read(w: Writer, path: Path) -> str:
+_SCALARS = (str, int, float, bool, type(None))
+_PLAIN_OPS = frozenset({"RESUME", "NOP", "COPY_FREE_VARS", "LOAD_DEREF", "RETURN_VALUE"})
+
+
+def constant_of(value: Callable[[JsonObject], object]) -> tuple[object] | None:
+    """``(v,)`` when the compiled expression ``value`` only returns the immutable constant ``v``.
+
+    The expression compiler folds a constant expression to one bound name: its function then
+    does nothing but return that closure variable, whatever the fields (checked on its bytecode
+    up to the first return: loading a closure variable cannot raise, so the handler never runs).
+    """
+    code = getattr(value, "__code__", None)
+    cells = getattr(value, "__closure__", None)
+    if code is None or not cells:
+        return None
+    body: list[tuple[str, object]] = []
+    for ins in dis.get_instructions(code):  # the try body: up to its first return
+        body.append((ins.opname, ins.argval))
+        if ins.opname == "RETURN_VALUE":
+            break
+    loads = [arg for op, arg in body if op == "LOAD_DEREF"]
+    if len(loads) != 1 or not {op for op, _ in body} <= _PLAIN_OPS or body[-1][0] != "RETURN_VALUE":
+        return None
+    held = cells[code.co_freevars.index(loads[0])].cell_contents
+    return (held,) if type(held) in _SCALARS else None
+
+
+def _load(w: Writer, indent: int, path: Path) -> str:
+    """A local holding the value at ``path`` (``None`` when absent): emitted, or already known."""
     if len(path) == 1 and isinstance(path[0], str):
-        return f"f.get({w.bind(path[0], 'k')})"
-    return f"_read(f, {w.bind(path, 'p')})"
+        known = w.known.get(path[0])
+        if known is not None:
+            return known
+        v = w.local()
+        w.emit(indent, f"{v} = f.get({w.bind(path[0], 'k')})")
+        w.known[path[0]] = v
+        return v
+    v = w.local()
+    w.emit(indent, f"{v} = _read(f, {w.bind(path, 'p')})")
+    return v
 
 
 def _write(w: Writer, indent: int, path: Path, value: str) -> None:
+    if isinstance(path[0], str):
+        w.known.pop(path[0], None)
     if len(path) == 1 and isinstance(path[0], str):
         w.emit(indent, f"f[{w.bind(path[0], 'k')}] = {value}")
         return
@@ -99,23 +142,27 @@ def _write(w: Writer, indent: int, path: Path, value: str) -> None:
 
 
 def _string_test(w: Writer, value: str, literal: str | None) -> str:
-    test = f"{w.bind(isinstance, 'is')}({value}, _str)"
+    exact = f"{value}.__class__ is _str"
+    test = exact if w.exact_str else f"{w.bind(isinstance, 'is')}({value}, _str)"
     return test if literal is None else f"{test} and {w.bind(literal, 'l')} in {value}"
 
 
 def _mask(w: Writer, indent: int, fn: Mask) -> None:
-    v = w.local()
-    w.emit(indent, f"{v} = {_read(w, fn.path)}")
+    v = _load(w, indent, fn.path)
     w.emit(indent, f"if {_string_test(w, v, required_literal(fn.regex))}:")
     masked = w.local("m")
     w.emit(indent + 1, f"{masked} = {w.bind(fn.regex.sub, 'sub')}({w.bind(fn.replacement, 'c')}, {v})")
     w.emit(indent + 1, f"if {masked} != {v}:")
     _write(w, indent + 2, fn.path, masked)
+    if len(fn.path) == 1 and isinstance(fn.path[0], str):
+        w.emit(indent + 2, f"{v} = {masked}")  # whether masked or not, ``v`` holds the field now
+        w.known[fn.path[0]] = v
 
 
 def _extract(w: Writer, indent: int, fn: RegexExtract) -> None:
-    v, m = w.local(), w.local("m")
-    w.emit(indent, f"{v} = {_read(w, fn.path)}")
+    v, m = _load(w, indent, fn.path), w.local("m")
+    for name in fn.regex.groupindex:
+        w.known.pop(name, None)
     w.emit(indent, f"if {_string_test(w, v, required_literal(fn.regex))}:")
     w.emit(indent + 1, f"{m} = {w.bind(fn.regex.search, 'search')}({v})")
     w.emit(indent + 1, f"if {m} is not None:")
@@ -132,4 +179,4 @@ def _extract(w: Writer, indent: int, fn: RegexExtract) -> None:
     w.emit(indent + 4, f"f[{k}] = {g}")
 
 
-__all__ = ["Fusable", "fuse"]
+__all__ = ["Fusable", "constant_of", "fuse"]

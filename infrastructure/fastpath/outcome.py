@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from io import BytesIO
 from typing import final
 
 import orjson
@@ -46,8 +47,9 @@ class Failure:
 class FastOutcome:
     """What a batch became: the fields each route delivers, counts, failures and rejected lines.
 
-    Routes the snapshot encodes deliver NDJSON ``lines`` instead of ``delivered`` fields (an event
-    that could not be encoded stays in ``delivered``). ``total`` items came in, ``blank`` of them
+    Routes the snapshot encodes deliver NDJSON ``lines`` (one ``bytes`` per route, one event a
+    line) instead of ``delivered`` fields (an event that could not be encoded stays in
+    ``delivered``). ``total`` items came in, ``blank`` of them
     blank lines. Ids: ``origins`` holds, beside each of ``delivered``, the index of its item; a
     route whose events went through the reference engine has their ids in ``tail_ids`` instead.
     """
@@ -58,7 +60,7 @@ class FastOutcome:
     unmatched: int = 0
     failed: list[Failure] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
-    lines: list[list[bytes]] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)
     total: int = 0
     blank: int = 0
     origins: list[list[int]] = field(default_factory=list)
@@ -93,9 +95,9 @@ class FastOutcome:
         Lines encoded in the loop are decoded back (for tests and rare paths).
         """
         out: dict[SinkName, list[JsonObject]] = {}
-        lines = self.lines or [[] for _ in self.delivered]
+        lines = self.lines or [b"" for _ in self.delivered]
         for r, fields, encoded in zip(self.snapshot.router.routes, self.delivered, lines, strict=True):
-            decoded = [orjson.loads(line) for line in encoded]
+            decoded = [orjson.loads(line) for line in encoded.splitlines()]
             for sink in r.route.sinks:
                 out.setdefault(sink, []).extend(decoded)
                 out[sink].extend(fields)
@@ -106,14 +108,14 @@ class FastOutcome:
         out: dict[SinkName, list[bytes]] = {}
         counts: dict[SinkName, int] = {}
         dumps = orjson.dumps
-        lines = self.lines or [[] for _ in self.delivered]
+        lines = self.lines or [b"" for _ in self.delivered]
         for r, fields, encoded in zip(self.snapshot.router.routes, self.delivered, lines, strict=True):
             if not fields and not encoded:
                 continue
-            data = b"".join(encoded) + b"".join([dumps(f, option=_OPT) for f in fields])
+            data = encoded + b"".join([dumps(f, option=_OPT) for f in fields])
             for sink in r.route.sinks:
                 out.setdefault(sink, []).append(data)
-                counts[sink] = counts.get(sink, 0) + len(fields) + len(encoded)
+                counts[sink] = counts.get(sink, 0) + len(fields) + line_count(encoded)
         return {sink: (b"".join(parts), counts[sink]) for sink, parts in out.items()}
 
     def dead_letters(self, source: str, at: float, ids: IdFactory) -> list[DeadLetter]:
@@ -171,7 +173,7 @@ def _run(
     n = len(snapshot.router.routes)
     outs: list[list[JsonObject]] = [[] for _ in range(n)]
     pos: list[list[int]] = [[] for _ in range(n)]
-    encs: list[list[bytes]] = [[] for _ in range(n)]
+    encs = [BytesIO() for _ in range(n)]
     tails: list[list[tuple[int, JsonObject]]] = [[] for _ in range(n)]
     raw_failed: list[tuple[int, int, str, JsonObject, Exception, int]] = []
     raw_rejected: list[tuple[bytes, str]] = []
@@ -183,7 +185,7 @@ def _run(
         unmatched,
         [Failure(r, stage, f"{typ}: {_describe(exc)}", f, item=k) for r, stage, typ, f, exc, k in raw_failed],
         [Rejected(line, reason) for line, reason in raw_rejected],
-        encs,
+        [e.getvalue() for e in encs],
         len(items),
         blank,
         pos,
@@ -202,6 +204,11 @@ def _run(
     return outcome
 
 
+def line_count(ndjson: bytes) -> int:
+    """How many events NDJSON bytes encoded by orjson hold: JSON text never holds a raw newline."""
+    return ndjson.count(b"\n")
+
+
 def _describe(exc: Exception) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -213,4 +220,4 @@ def as_events(fields: Iterable[JsonObject], meta: EventMeta, ids: IdFactory) -> 
     return [Event(new_id(), meta, f) for f in fields]
 
 
-__all__ = ["Failure", "FastOutcome", "ItemIds", "as_events", "run_fields", "run_lines"]
+__all__ = ["Failure", "FastOutcome", "ItemIds", "as_events", "line_count", "run_fields", "run_lines"]

@@ -23,10 +23,15 @@ from domain.json import JsonObject
 class Writer:
     """Collects lines of source and the names they refer to; one per compiled batch function."""
 
-    def __init__(self, *, inline_filters: bool = True) -> None:
+    def __init__(self, *, inline_filters: bool = True, exact_str: bool = False) -> None:
         self.lines: list[str] = []
         self.env: dict[str, object] = {}
         self.inline_filters = inline_filters
+        # Fields decoded by orjson hold exact ``str`` (no subclass): a class test is enough.
+        self.exact_str = exact_str
+        # Top-level field -> the local that holds its current value, where that is known (read
+        # once by a kernel and not written since); kernels forget what they may change.
+        self.known: dict[str, str] = {}
         self._gen = Codegen()  # shared, so every inlined filter gets distinct names
         self._n = 0
 

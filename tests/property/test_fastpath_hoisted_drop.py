@@ -1,0 +1,104 @@
+"""The fast path runs a ``drop`` that every route's pipeline starts with before the routes; the
+outcome still equals the reference engine's (counts, fields per sink, failures), and an
+expression that folds to a constant is inlined without changing any value.
+"""
+
+from __future__ import annotations
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain.compile import compile_pipeline
+from domain.engine import CompiledPipeline
+from domain.events import EventMeta
+from domain.filter import compile_expression
+from domain.json import JsonObject
+from domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from domain.router import Router, build_router
+from domain.routes import Route, RouteId, RouteTable, SinkName
+from infrastructure.fastpath import compile_snapshot, run_fields, run_lines
+from infrastructure.fastpath.kernels import constant_of
+from tests.property.test_fastpath_equals_reference import (
+    FACTORIES,
+    FILTERS,
+    Counter,
+    fast,
+    field_sets,
+    reference,
+    specs,
+)
+
+
+@st.composite
+def shared_drop_routers(draw: st.DrawFn) -> Router:
+    first = FunctionSpec("drop", {}, filter=draw(st.sampled_from(FILTERS)))
+    pipelines: dict[PipelineId, CompiledPipeline] = {}
+    routes: list[Route] = []
+    n = draw(st.integers(1, 3))
+    for i in range(n):
+        pid = PipelineId(f"p{i}")
+        built = compile_pipeline(Pipeline(pid, (first, *draw(st.lists(specs, max_size=4)))), FACTORIES)
+        assert isinstance(built, CompiledPipeline), built
+        pipelines[pid] = built
+        last = i == n - 1
+        text = draw(st.sampled_from(["true", "1 == 1"])) if last else draw(st.sampled_from(FILTERS))
+        routes.append(Route(RouteId(f"r{i}"), text, (SinkName(f"s{i % 2}"),), pid))
+    router = build_router(RouteTable(tuple(routes)), pipelines)
+    assert isinstance(router, Router), router
+    return router
+
+
+@settings(max_examples=100, deadline=None)
+@given(shared_drop_routers(), st.lists(field_sets, max_size=6))
+def test_a_drop_every_route_starts_with_runs_first_and_changes_nothing(
+    router: Router, batch: list[JsonObject]
+) -> None:
+    snapshot = compile_snapshot(router, {"s0", "s1"})
+    expected = reference(router, batch)
+    expected["sinks"] = {s: es for s, es in expected["sinks"].items() if es}
+    meta = EventMeta("src", 0.0)
+    assert fast(run_fields(snapshot, batch, meta, Counter())) == expected, snapshot.source
+    lines = [orjson.dumps(f) for f in batch]
+    assert fast(run_lines(snapshot, lines, meta, Counter())) == expected, snapshot.source
+
+
+def test_the_shared_drop_is_tested_once_before_the_routes() -> None:
+    router = shared_drop_router_of('level == "debug"', ["status >= 500", "true"])
+    source = compile_snapshot(router).source
+    assert source.count("dropped += 1") == 1
+    assert source.index("dropped += 1") < source.index("_fout0(f)")
+
+
+def test_no_hoisting_without_a_route_every_event_takes() -> None:
+    router = shared_drop_router_of('level == "debug"', ["status >= 500", 'level == "x"'])
+    assert compile_snapshot(router).source.count("dropped += 1") == 2
+
+
+@given(st.sampled_from(['"c"', "1 + 2", "2.5", '"a" + "b"']))
+def test_a_constant_expression_is_known_by_its_value(text: str) -> None:
+    compiled = compile_expression(text)
+    assert callable(compiled)
+    assert constant_of(compiled) == (compiled({}),)
+
+
+@given(st.sampled_from(["status", "status + 1", "[1]", "level", 'msg contains "@"']))
+def test_an_expression_of_the_fields_or_a_container_is_not_constant(text: str) -> None:
+    compiled = compile_expression(text)
+    assert callable(compiled)
+    assert constant_of(compiled) is None
+
+
+def shared_drop_router_of(drop: str, filters: list[str]) -> Router:
+    pipelines: dict[PipelineId, CompiledPipeline] = {}
+    routes = []
+    for i, text in enumerate(filters):
+        pid = PipelineId(f"p{i}")
+        spec = FunctionSpec("eval", {"field": "x", "expression": "1"})
+        built = compile_pipeline(Pipeline(pid, (FunctionSpec("drop", {}, filter=drop), spec)), FACTORIES)
+        assert isinstance(built, CompiledPipeline)
+        pipelines[pid] = built
+        routes.append(Route(RouteId(f"r{i}"), text, (SinkName("s"),), pid))
+    router = build_router(RouteTable(tuple(routes)), pipelines)
+    assert isinstance(router, Router)
+    return router
