@@ -7,7 +7,7 @@ wiring; ``cli.py`` and ``http.py`` call it once and only translate.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, final
 
@@ -20,7 +20,7 @@ from domain.ports import Clock, FunctionFactory, IdFactory
 from infrastructure.actors.stats import RunStats
 from infrastructure.functions.base import FunctionPlugin
 from infrastructure.ids import SystemClock, UlidFactory
-from infrastructure.plugins import PluginLoadError, load_function_plugins, plugin_distributions
+from infrastructure.plugins import PluginLoadError, lazy_function_plugins, plugin_distributions
 from interfaces.config.loader import LoadedConfig, load_config
 from interfaces.config.problems import ConfigProblem
 from interfaces.runtime import RunOutcome, run_topology
@@ -45,9 +45,9 @@ class App:
         return self.plugins
 
     @property
-    def path_fields(self) -> dict[str, tuple[str, ...]]:
+    def path_fields(self) -> Mapping[str, tuple[str, ...]]:
         """Per function type, the config fields that are file paths (made relative to the config)."""
-        return {name: tuple(getattr(p.model, "path_fields", ())) for name, p in self.plugins.items()}
+        return _PathFields(self.plugins)
 
     def load(self, path: str) -> LoadedConfig | list[ConfigProblem]:
         """Load and validate a config file; plugins that failed to load are reported if named."""
@@ -118,6 +118,26 @@ class App:
         )
 
 
+@final
+class _PathFields(Mapping[str, tuple[str, ...]]):
+    """Path fields per function type, read from a plugin only when its type is looked up."""
+
+    def __init__(self, plugins: Mapping[str, FunctionPlugin[Any]]) -> None:
+        self._plugins = plugins
+
+    def __getitem__(self, name: str) -> tuple[str, ...]:
+        return tuple(getattr(self._plugins[name].model, "path_fields", ()))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._plugins)
+
+    def __len__(self) -> int:
+        return len(self._plugins)
+
+    def __bool__(self) -> bool:
+        return True  # ``len`` would import every plugin; an empty one reads like ``{}`` anyway
+
+
 def _unknown_type(message: str) -> str | None:
     prefix = "unknown function type "
     return message[len(prefix) :].strip("'\"") if message.startswith(prefix) else None
@@ -131,10 +151,15 @@ def bootstrap(
     stdout: BinaryIO | None = None,
     plugins: Mapping[str, FunctionPlugin[Any]] | None = None,
 ) -> App:
-    """Build the app with real adapters, or with the fakes given."""
+    """Build the app with real adapters, or with the fakes given.
+
+    Installed plugins are imported when a config first names their type (``LazyPlugins``); their
+    load errors are listed as they happen (listing every plugin loads them all).
+    """
     errors: list[PluginLoadError] = []
     if plugins is None:
-        plugins, errors = load_function_plugins()
+        lazy = lazy_function_plugins()
+        plugins, errors = lazy, lazy.errors
     return App(plugins, errors, clock or SystemClock(), ids or UlidFactory(), stdin, stdout)
 
 
