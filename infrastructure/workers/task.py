@@ -8,6 +8,7 @@ the line's offset, so it does not matter which process reads the line, nor how o
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import final
@@ -25,6 +26,7 @@ from infrastructure.sources.lines import LineSplitter
 from infrastructure.workers.memory import keep_freed_memory
 
 _READ = 1 << 20
+_SPANS_PER_COLLECTION = 16
 
 
 @final
@@ -40,6 +42,7 @@ class WorkerState:
 
 
 _STATE: list[WorkerState] = []
+_SPANS = [0]  # spans routed by this process
 
 
 def init_worker(
@@ -50,6 +53,7 @@ def init_worker(
     Ids come from a new factory: a forked copy of the parent's would repeat its ids.
     """
     keep_freed_memory()
+    gc.disable()  # events are freed by reference counting; cycles are collected every few spans
     state = WorkerState(
         compile_snapshot(router, encode), frozenset(encode), dict(max_line_bytes), clock, UlidFactory()
     )
@@ -62,6 +66,9 @@ def route_span(source: str, path: str, start: int, end: int, key: LineKey | None
     ``key`` (the file source's) makes the lines' ids; without one it is read here, epoch 0.
     """
     state = _STATE[0]
+    _SPANS[0] += 1
+    if _SPANS[0] % _SPANS_PER_COLLECTION == 0:
+        gc.collect()
     splitter = LineSplitter(start, state.max_line_bytes[source])
     with open(path, "rb") as handle:
         key = key or read_line_key(0, source, handle.fileno())

@@ -1,0 +1,66 @@
+"""Plugins are imported when first named: a lookup imports that plugin only; failures are errors."""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import EntryPoint
+
+from infrastructure.functions import drop
+from infrastructure.plugins import LazyPlugins, PluginLoadError, load_function_plugins
+
+GROUP = "pipeflow.functions"
+
+
+def _point(name: str, value: str) -> EntryPoint:
+    return EntryPoint(name, value, GROUP)
+
+
+def test_a_lookup_imports_only_the_plugin_named() -> None:
+    sys.modules.pop("tests.unit.fake_plugin_never_imported", None)
+    plugins = LazyPlugins(
+        {
+            "drop": [_point("drop", "infrastructure.functions.drop:plugin")],
+            "other": [_point("other", "tests.unit.fake_plugin_never_imported:plugin")],
+        }
+    )
+    assert plugins.get("drop") is drop.plugin
+    assert "tests.unit.fake_plugin_never_imported" not in sys.modules
+    assert plugins.errors == []
+
+
+def test_a_broken_plugin_is_absent_and_its_reason_recorded_when_named() -> None:
+    plugins = LazyPlugins(
+        {
+            "gone": [_point("gone", "tests.unit.no_such_module_here:plugin")],
+            "odd": [_point("odd", "infrastructure.functions.drop:DropEvents")],
+        }
+    )
+    assert plugins.get("gone") is None
+    assert [e.name for e in plugins.errors] == ["gone"]
+    assert "odd" not in plugins
+    assert plugins.errors[1] == PluginLoadError(
+        "odd", "infrastructure.functions.drop:DropEvents is not a FunctionPlugin"
+    )
+    assert plugins.get("gone") is None
+    assert len(plugins.errors) == 2  # tried once
+
+
+def test_iterating_loads_every_plugin_and_the_last_that_loads_wins() -> None:
+    plugins = LazyPlugins(
+        {
+            "drop": [
+                _point("drop", "infrastructure.functions.drop:plugin"),
+                _point("drop", "tests.unit.no_such_module_here:plugin"),
+            ],
+            "broken": [_point("broken", "tests.unit.no_such_module_here:plugin")],
+        }
+    )
+    assert dict(plugins) == {"drop": drop.plugin}
+    assert len(plugins) == 1
+    assert sorted(e.name for e in plugins.errors) == ["broken", "drop"]
+
+
+def test_the_installed_builtins_load_eagerly_as_before() -> None:
+    plugins, errors = load_function_plugins()
+    assert plugins["drop"] is drop.plugin
+    assert not [e for e in errors if e.name in {"drop", "mask", "eval", "regex_extract"}]
