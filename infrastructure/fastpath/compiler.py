@@ -45,13 +45,13 @@ Batch = Callable[
         list[object],
         list[object],
     ],
-    tuple[int, int, int],
+    tuple[int, int, int, tuple[int, ...]],
 ]
-"""``(items, outs, pos, encs, tails, failed, rejected) -> (dropped, unmatched, blank)``: the
+"""``(items, outs, pos, encs, tails, failed, rejected) -> (dropped, unmatched, blank, lines)``: the
 generated function; ``pos`` gets, beside each of ``outs``, the index of the item it came from
 (its id is made from that, when it is needed); ``encs`` gets, per route encoded in the loop, its
-NDJSON lines (written into a buffer: each is freed at once, none pile up in memory); ``tails``
-and ``failed`` hold item indexes too."""
+NDJSON lines (written into a buffer: each is freed at once, none pile up in memory), and ``lines``
+says how many per route; ``tails`` and ``failed`` hold item indexes too."""
 
 
 @final
@@ -105,6 +105,7 @@ def _body(
         w.emit(0, f"_fout{i} = outs[{i}].append")
         w.emit(0, f"_fpos{i} = pos[{i}].append")
         w.emit(0, f"_fenc{i} = encs[{i}].write")
+        w.emit(0, f"_fcount{i} = 0")
         w.emit(0, f"_ftail{i} = tails[{i}].append")
     if raw:
         _decode(w)
@@ -125,7 +126,8 @@ def _body(
     if fans:
         w.emit(1, "if not _hit:")
     w.emit(2 if fans else 1, "unmatched += 1")
-    w.emit(0, "return dropped, unmatched, blank")
+    counts = "".join(f"_fcount{i}, " for i in range(len(routes)))
+    w.emit(0, f"return dropped, unmatched, blank, ({counts})")
     return tails
 
 
@@ -227,6 +229,7 @@ def _deliver(w: Writer, indent: int, i: int, *, tail: bool, encode: bool) -> Non
         dumps, opt = w.bind(orjson.dumps, "dumps"), w.bind(orjson.OPT_APPEND_NEWLINE, "opt")
         w.emit(indent, "try:")
         w.emit(indent + 1, f"_fenc{i}({dumps}(f, option={opt}))")
+        w.emit(indent + 1, f"_fcount{i} += 1")
         w.emit(indent, f"except {w.bind(orjson.JSONEncodeError, 'jee')}:")
         w.emit(indent + 1, f"_fout{i}(f)")
         w.emit(indent + 1, f"_fpos{i}(_n)")

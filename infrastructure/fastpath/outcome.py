@@ -66,6 +66,7 @@ class FastOutcome:
     origins: list[list[int]] = field(default_factory=list)
     tail_ids: dict[int, list[EventId]] = field(default_factory=dict)
     item_ids: ItemIds | None = None
+    line_counts: list[int] = field(default_factory=list)  # per route: how many events ``lines`` holds
 
     def ids_of(self, route: int, ids: IdFactory) -> list[EventId]:
         """The ids of the events route ``route`` delivers as fields (made now, from their items)."""
@@ -108,15 +109,23 @@ class FastOutcome:
         out: dict[SinkName, list[bytes]] = {}
         counts: dict[SinkName, int] = {}
         dumps = orjson.dumps
-        lines = self.lines or [b"" for _ in self.delivered]
-        for r, fields, encoded in zip(self.snapshot.router.routes, self.delivered, lines, strict=True):
+        routes = self.snapshot.router.routes
+        for i, (r, fields) in enumerate(zip(routes, self.delivered, strict=True)):
+            encoded, n = self.encoded_lines(i)
             if not fields and not encoded:
                 continue
             data = encoded + b"".join([dumps(f, option=_OPT) for f in fields])
             for sink in r.route.sinks:
                 out.setdefault(sink, []).append(data)
-                counts[sink] = counts.get(sink, 0) + len(fields) + line_count(encoded)
+                counts[sink] = counts.get(sink, 0) + len(fields) + n
         return {sink: (b"".join(parts), counts[sink]) for sink, parts in out.items()}
+
+    def encoded_lines(self, route: int) -> tuple[bytes, int]:
+        """The NDJSON lines route ``route`` delivers, and how many there are."""
+        if not self.lines:
+            return b"", 0
+        data = self.lines[route]
+        return data, self.line_counts[route] if self.line_counts else line_count(data)
 
     def dead_letters(self, source: str, at: float, ids: IdFactory) -> list[DeadLetter]:
         """The failures as dead-letter records (ids made now for events that had none)."""
@@ -177,7 +186,7 @@ def _run(
     tails: list[list[tuple[int, JsonObject]]] = [[] for _ in range(n)]
     raw_failed: list[tuple[int, int, str, JsonObject, Exception, int]] = []
     raw_rejected: list[tuple[bytes, str]] = []
-    dropped, unmatched, blank = batch(items, outs, pos, encs, tails, raw_failed, raw_rejected)  # type: ignore[arg-type]
+    dropped, unmatched, blank, counts = batch(items, outs, pos, encs, tails, raw_failed, raw_rejected)  # type: ignore[arg-type]
     outcome = FastOutcome(
         snapshot,
         outs,
@@ -190,6 +199,7 @@ def _run(
         blank,
         pos,
         item_ids=item_ids,
+        line_counts=list(counts),
     )
     item_id = item_ids or (lambda _: ids.new_id())
     for i, tail in enumerate(snapshot.tails):

@@ -24,7 +24,7 @@ from infrastructure.actors.plan import BatchPlan, Encoded, SinkPart
 from infrastructure.actors.routing import RouterCell
 from infrastructure.actors.topology import Planner
 from infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
-from infrastructure.fastpath.outcome import FastOutcome, line_count, run_fields, run_lines
+from infrastructure.fastpath.outcome import FastOutcome, run_fields, run_lines
 
 _OPT = orjson.OPT_APPEND_NEWLINE
 
@@ -71,12 +71,12 @@ def plan_outcome(
 ) -> BatchPlan:
     """A fast outcome in the runtime's terms: one part per route and sink, as ``plan_routed``."""
     plan = BatchPlan(dropped=outcome.dropped, unmatched=outcome.unmatched)
-    lines = outcome.lines or [b"" for _ in outcome.delivered]
     routes = outcome.snapshot.router.routes
-    for i, (r, fields, encoded) in enumerate(zip(routes, outcome.delivered, lines, strict=True)):
+    for i, (r, fields) in enumerate(zip(routes, outcome.delivered, strict=True)):
         route, pipeline = r.route.name, r.route.pipeline
+        encoded, n = outcome.encoded_lines(i)
         if encoded:
-            part = Encoded(encoded, line_count(encoded), meta)
+            part = Encoded(encoded, n, meta)
             plan.parts.extend(SinkPart(sink, [], route, pipeline, part) for sink in r.route.sinks)
         if not fields:
             continue
