@@ -25,7 +25,7 @@ from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
 from infrastructure.sqlite.function_state import SqliteFunctionState
 from infrastructure.sqlite.state_db import open_state_db
 from infrastructure.stateful import restore_state, save_state, stateful_functions
-from infrastructure.workers import WorkerPool, fork_available, keep_freed_memory, make_pool_planner
+from infrastructure.workers import WorkerPool, fork_available, make_pool_planner
 from interfaces.adapters import RAW_BATCH_LINES, build_sink, build_source
 from interfaces.config import models as m
 from interfaces.config.loader import LoadedConfig
@@ -155,9 +155,6 @@ async def run_topology(
         # collector found nothing in them and cost ~9 % of a W1 run, so cycles (the runtime's own)
         # are collected on a timer instead.
         gc.freeze()
-        # Each batch allocates and frees a few MiB: keep them for the next batch instead of
-        # trimming the heap and faulting the pages in again (as workers do; the peak is the same).
-        keep_freed_memory()
         collecting = gc.isenabled()
         gc.disable()
         try:
