@@ -74,6 +74,7 @@ def fuse(w: Writer, indent: int, fn: PipelineFn, drop: list[str]) -> bool:
             _write(w, indent, path, f"{w.bind(value, 'e')}(f)" if const is None else w.bind(const[0], "k"))
     elif isinstance(fn, Fusable):
         w.known.clear()
+        w.exact_str = False  # a plugin's kernel may store any ``str`` (a subclass): test as usual
         w.emit(indent, f"if not {w.bind(fn.fuse(), 'k')}(f):")
         for line in drop:
             w.emit(indent + 1, line)

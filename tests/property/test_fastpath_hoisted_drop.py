@@ -5,16 +5,21 @@ expression that folds to a constant is inlined without changing any value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import final
+
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.compile import compile_pipeline
 from domain.engine import CompiledPipeline
-from domain.events import EventMeta
+from domain.events import Event, EventMeta
 from domain.filter import compile_expression
 from domain.json import JsonObject
 from domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from domain.results import FnResult, Pass
 from domain.router import Router, build_router
 from domain.routes import Route, RouteId, RouteTable, SinkName
 from infrastructure.fastpath import compile_snapshot, run_fields, run_lines
@@ -102,3 +107,43 @@ def shared_drop_router_of(drop: str, filters: list[str]) -> Router:
     router = build_router(RouteTable(tuple(routes)), pipelines)
     assert isinstance(router, Router)
     return router
+
+
+class _Tagged(str):
+    """A ``str`` subclass, as a plugin might store."""
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class _Wrap:
+    """A ``Fusable`` plugin that stores ``msg`` as a ``str`` subclass."""
+
+    def __call__(self, event: Event, /) -> FnResult:
+        value = event.get("msg")
+        return Pass(event.with_field("msg", _Tagged(value)) if isinstance(value, str) else event)
+
+    def fuse(self) -> Callable[[JsonObject], bool]:
+        def kernel(f: JsonObject) -> bool:
+            value = f.get("msg")
+            if isinstance(value, str):
+                f["msg"] = _Tagged(value)
+            return True
+
+        return kernel
+
+
+def test_after_a_plugin_kernel_strings_are_tested_as_the_reference_tests_them() -> None:
+    factories = {**FACTORIES, "wrap": lambda config: _Wrap()}
+    mask = FunctionSpec("mask", {"field": "msg", "pattern": "a", "replacement": "b"})
+    built = compile_pipeline(Pipeline(PipelineId("p"), (FunctionSpec("wrap"), mask)), factories)
+    assert isinstance(built, CompiledPipeline)
+    route = Route(RouteId("r"), "true", (SinkName("s"),), PipelineId("p"))
+    router = build_router(RouteTable((route,)), {PipelineId("p"): built})
+    assert isinstance(router, Router)
+    batch: list[JsonObject] = [{"msg": "banana"}]
+    expected = reference(router, batch)
+    got = fast(
+        run_lines(compile_snapshot(router), [orjson.dumps(f) for f in batch], EventMeta("s", 0.0), Counter())
+    )
+    assert got == expected
+    assert got["sinks"] == {"s": [b'{"msg":"bbnbnb"}']}
