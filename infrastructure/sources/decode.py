@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Literal, TypeAlias
 
 import orjson
 
-from domain.events import Event, EventMeta
+from domain.events import Event, EventId, EventMeta
 from domain.json import JsonObject
 from domain.ports import Clock, IdFactory, Rejected
 
@@ -30,11 +30,27 @@ def decode_lines(
     Empty lines are skipped. ``ndjson`` lines must be JSON objects; ``lines`` become
     ``{"message": line}`` and must be valid UTF-8.
     """
+    new_id = ids.new_id
+    return decode_identified(list(lines), lambda _: new_id(), fmt, source, clock, max_line_bytes)
+
+
+def decode_identified(
+    lines: Sequence[bytes],
+    line_ids: Callable[[int], EventId],
+    fmt: Format,
+    source: str,
+    clock: Clock,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> tuple[list[Event], list[Rejected]]:
+    """As ``decode_lines``, but the event of ``lines[k]`` gets the id ``line_ids(k)``.
+
+    A file source passes the ids of its lines (``infrastructure.ids.LineIds``), so a line read
+    again after a crash is the same event to a sink that keys by id.
+    """
     meta = EventMeta(source, clock.now())
     events: list[Event] = []
     rejected: list[Rejected] = []
-    new_id = ids.new_id
-    for raw in lines:
+    for k, raw in enumerate(lines):
         if not raw.strip():
             continue
         if len(raw) > max_line_bytes:
@@ -44,7 +60,7 @@ def decode_lines(
         if isinstance(fields, str):
             rejected.append(Rejected(raw, fields))
         else:
-            events.append(Event(new_id(), meta, fields))
+            events.append(Event(line_ids(k), meta, fields))
     return events, rejected
 
 
@@ -64,4 +80,4 @@ def decode_one(raw: bytes, fmt: Format) -> JsonObject | str:
     return value
 
 
-__all__ = ["DEFAULT_MAX_LINE_BYTES", "Format", "decode_lines", "decode_one"]
+__all__ = ["DEFAULT_MAX_LINE_BYTES", "Format", "decode_identified", "decode_lines", "decode_one"]

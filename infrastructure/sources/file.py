@@ -15,8 +15,7 @@ from domain.ports import Clock, IdFactory, SourceBatch
 from infrastructure.ids import LineIds
 from infrastructure.sources.acks import AckLedger
 from infrastructure.sources.checkpoints import CheckpointStore, MemoryCheckpointStore
-from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format
-from infrastructure.sources.identified import decode_identified
+from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_identified
 from infrastructure.sources.tail import FileTail, PathChange, open_file, read_head
 
 __all__ = ["EPOCH_PATH", "FileSource", "StartAt", "cut_after_newline"]

@@ -21,7 +21,7 @@ from infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
 from infrastructure.fastpath.outcome import run_fields, run_lines
 from infrastructure.fastpath.planner import plan_outcome
 from infrastructure.ids import LineIds, LineKey, UlidFactory, read_line_key
-from infrastructure.sources.identified import decode_identified
+from infrastructure.sources.decode import decode_identified
 from infrastructure.sources.lines import LineSplitter
 from infrastructure.workers.memory import keep_freed_memory
 
