@@ -54,6 +54,9 @@ class BatchResult:
     outputs: list[Event] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
     failed: list[Failed] = field(default_factory=list)
+    # Per step that passed or split anything: (function index, events passed, events split).
+    # Counts for metrics, not part of what the batch *is*, so left out of equality.
+    steps: list[tuple[int, int, int]] = field(default_factory=list, compare=False)
 
 
 @final
@@ -75,6 +78,7 @@ class CompiledPipeline:
         current = list(events)
         for step in self.steps:
             nxt: list[Event] = []
+            passed = split = 0
             for ev in current:
                 try:
                     out = step.fn(ev)
@@ -84,8 +88,10 @@ class CompiledPipeline:
                 match out:
                     case Pass(e):
                         nxt.append(e)
+                        passed += 1
                     case Split(es):
                         nxt.extend(es)
+                        split += 1
                     case Drop(reason):
                         result.dropped.append(Dropped(ev, step.index, reason))
                     case _:
@@ -94,6 +100,8 @@ class CompiledPipeline:
                                 ev, step.index, f"{step.type}: returned {type(out).__name__}, not FnResult"
                             )
                         )
+            if passed or split:
+                result.steps.append((step.index, passed, split))
             current = nxt
         result.outputs = current
         return result

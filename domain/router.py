@@ -10,7 +10,7 @@ step by step (``domain.trace``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import final
 
 from domain.engine import CompiledPipeline, Dropped, Failed
@@ -34,6 +34,8 @@ class RouteOutcome:
     delivered: tuple[Event, ...]
     dropped: tuple[Dropped, ...] = ()
     failed: tuple[Failed, ...] = ()
+    # (function index, events passed, events split) per step, for metrics; not part of equality.
+    steps: tuple[tuple[int, int, int], ...] = field(default=(), compare=False)
 
 
 @final
@@ -120,6 +122,7 @@ def _run(r: CompiledRoute, batch: list[Event]) -> RouteOutcome:
         tuple(result.outputs),
         tuple(result.dropped),
         tuple(result.failed),
+        tuple(result.steps),
     )
 
 

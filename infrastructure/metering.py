@@ -10,12 +10,9 @@ The actors stay as they are; ``serve`` wraps what it hands them:
   ``Tap`` when someone listens;
 - ``observe_buffers`` before each scrape: the events waiting in each sink's buffer.
 
-``pipeflow_function_events_total`` has the ``drop`` and ``failed`` outcomes only. ``pass`` and
-``split`` per step cannot be derived from what the router returns: a route's outcome holds the
-events delivered, dropped and failed, not how many each step handled, and a split step changes
-the count in a way the totals cannot attribute. Counting them needs the engine to report, per
-step, the events handled and the ones split (``len(current)`` per step and one increment in the
-``Split`` arm: no cost per passing event); until then they are not reported rather than guessed.
+``pipeflow_function_events_total`` counts every outcome of every function, per pipeline and
+function type: ``drop`` and ``failed`` from the route's drops and failures, ``pass`` and ``split``
+from the per-step counts the reference engine reports (``RouteOutcome.steps``).
 """
 
 from __future__ import annotations
@@ -135,9 +132,14 @@ def _count(metrics: Metrics, routed: Routed, router: Router) -> None:
         pipeline = outcome.pipeline or ""
         if outcome.dropped:
             metrics.events_dropped(outcome.route, pipeline, len(outcome.dropped))
-        if not (outcome.dropped or outcome.failed):
+        if not (outcome.dropped or outcome.failed or outcome.steps):
             continue
         compiled = next((r.pipeline for r in router.routes if r.route.name == outcome.route), None)
+        for stage, passed, split in outcome.steps:
+            if passed:
+                metrics.function_handled(pipeline, _function_type(compiled, stage), "pass", passed)
+            if split:
+                metrics.function_handled(pipeline, _function_type(compiled, stage), "split", split)
         for stage, n in Counter(d.stage for d in outcome.dropped).items():
             metrics.function_handled(pipeline, _function_type(compiled, stage), "drop", n)
         for stage, n in Counter(f.stage for f in outcome.failed).items():

@@ -116,3 +116,41 @@ async def test_a_failed_open_retried_counts_and_a_batch_given_up_does_not() -> N
     assert stats.retries == 3
     assert metrics.value("pipeflow_sink_retries_total", sink="out") == 3.0
     assert metrics.value("pipeflow_events_out_total", sink="out") == 1.0
+
+
+def test_every_function_outcome_is_counted_per_step() -> None:
+    from domain.engine import CompiledPipeline, Step
+    from domain.pipeline import PipelineId
+    from domain.ports import SourceBatch
+    from domain.results import Drop, FnResult, Pass, Split
+    from domain.router import Router, build_router
+    from domain.routes import Route, RouteId, RouteTable, SinkName
+    from infrastructure.actors.routing import RouterCell
+    from infrastructure.ids import SystemClock
+    from infrastructure.metering import metered_planner
+
+    def twice(e: Event) -> FnResult:
+        return Split((e, e))
+
+    def odd_only(e: Event) -> FnResult:
+        return Pass(e) if int(e.fields["n"]) % 2 else Drop("even")  # type: ignore[arg-type]
+
+    pipeline = CompiledPipeline(PipelineId("p"), 1, (Step(0, "twice", twice), Step(1, "odd", odd_only)))
+    router = build_router(
+        RouteTable((Route(RouteId("all"), "true", (SinkName("out"),), PipelineId("p")),)),
+        {PipelineId("p"): pipeline},
+    )
+    assert isinstance(router, Router)
+    metrics = Metrics()
+    plan = metered_planner(RouterCell(router), SystemClock(), metrics)
+    events = [Event(EventId(f"e{n}"), EventMeta("s", 0.0), {"n": n}) for n in range(3)]
+    plan(SourceBatch("s", events))
+
+    def count(function: str, outcome: str) -> float | None:
+        return metrics.value(
+            "pipeflow_function_events_total", pipeline="p", function=function, outcome=outcome
+        )
+
+    assert count("twice", "split") == 3
+    assert count("odd", "pass") == 2  # the two pieces of event 1
+    assert count("odd", "drop") == 4
