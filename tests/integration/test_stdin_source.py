@@ -30,21 +30,32 @@ def values(batches: list[SourceBatch], key: str = "n") -> list[Json]:
 
 
 class Reads:
-    """A pipe's read end that says when a read has returned."""
+    """A pipe's read end that counts the reads that have returned.
+
+    A count, not an event: the source starts its next read at once, so an event cleared at the
+    start of each read could be cleared again before a waiting test sees it set.
+    """
 
     def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
-        self.returned = threading.Event()
+        self._returned = 0
+        self._changed = threading.Condition()
 
     def read(self, size: int = -1) -> bytes:
         raise AssertionError("the source reads with read1 when the stream has it")
 
     def read1(self, size: int) -> bytes:
-        self.returned.clear()
         data = self.stream.read1(size)  # type: ignore[attr-defined]
-        self.returned.set()
+        with self._changed:
+            self._returned += 1
+            self._changed.notify_all()
         assert isinstance(data, bytes)
         return data
+
+    def wait_returned(self, count: int, timeout: float) -> bool:
+        """Wait until ``count`` reads have returned (False on timeout)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._returned >= count, timeout)
 
 
 @contextmanager
@@ -97,9 +108,9 @@ async def test_stop_abandons_a_blocked_read_and_yields_what_was_read() -> None:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(consume)
                 writer.write(b'{"n": 1}\n{"n": 2}')
-                await anyio.to_thread.run_sync(reads.returned.wait, 5)  # the read of that write
+                await anyio.to_thread.run_sync(reads.wait_returned, 1, 5)  # the read of that write
                 await anyio.sleep(0.05)  # the source is blocked in its next read
                 source.stop()
         writer.close()  # lets the abandoned read return before the pipe is closed
-        await anyio.to_thread.run_sync(reads.returned.wait, 5)
+        await anyio.to_thread.run_sync(reads.wait_returned, 2, 5)
     assert values(got) == [1, 2]
