@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -28,6 +28,7 @@ import anyio
 
 from interfaces.bootstrap import bootstrap
 from interfaces.runtime import RunOutcome
+from tests.http_server import serving
 
 PIPEFLOW = str(Path(sys.executable).parent / "pipeflow")
 """The console script installed next to the interpreter running the tests."""
@@ -200,17 +201,9 @@ def receiver(delay_s: float = 0.0) -> Iterator[Receiver]:
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: the tests read what was stored."""
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/ingest"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler, join_timeout_s=RUN_TIMEOUT_S) as port:
+        state.url = f"http://127.0.0.1:{port}/ingest"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=RUN_TIMEOUT_S)
 
 
 __all__ = [

@@ -18,12 +18,13 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.http_server import serving
 from tests.scaleout.workers_support import (
     WAIT_S,
     new_topic,
@@ -89,18 +90,12 @@ def collector(victim: str, hold_after: int) -> Iterator[Collector]:
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet."""
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/bulk"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        state.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=WAIT_S)
+    with serving(Handler, join_timeout_s=WAIT_S) as port:
+        state.url = f"http://127.0.0.1:{port}/bulk"
+        try:
+            yield state
+        finally:
+            state.release.set()  # a held answer must not keep the server from shutting down
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(tmp_path: Path, nats_url: str) -> None:
