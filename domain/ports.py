@@ -12,6 +12,7 @@ from typing import Protocol, final, runtime_checkable
 
 from domain.events import Event, EventId
 from domain.json import Json
+from domain.line_block import LineBlock
 from domain.results import FnResult
 
 
@@ -86,7 +87,8 @@ class SourceBatch:
 
     A source in raw mode leaves ``events`` empty and hands over ``lines`` instead: the NDJSON
     lines as read (without their newline, blank ones included, over-long ones already in
-    ``rejected``), for the runtime to decode with the routing in one pass. ``span`` is a raw batch
+    ``rejected``), for the runtime to decode with the routing in one pass; a ``LineBlock`` holds them
+    back to back in one ``bytes`` (none over-long). ``span`` is a raw batch
     not even read: ``(path, start, end)``, bytes of a file cut at line ends, for worker processes.
     ``line_ids`` (raw batches read from a file) gives the id of ``lines[k]``: derived from the
     line's place in its file, the same each time the line is read, and made only when asked for.
@@ -96,7 +98,7 @@ class SourceBatch:
     events: list[Event]
     rejected: list[Rejected] = field(default_factory=list)
     ack: Callable[[], None] | None = None
-    lines: list[bytes] | None = None
+    lines: list[bytes] | LineBlock | None = None
     span: tuple[str, int, int] | None = None
     line_ids: Callable[[int], EventId] | None = None
 

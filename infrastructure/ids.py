@@ -14,6 +14,7 @@ from itertools import accumulate
 from typing import final
 
 from domain.events import EventId
+from domain.line_block import LineBlock
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]  # every 10-bit value as two digits
@@ -153,7 +154,7 @@ class LineIds:
 
     __slots__ = ("_lines", "_starts", "key")
 
-    def __init__(self, key: LineKey, starts: int | list[int], lines: Sequence[bytes]) -> None:
+    def __init__(self, key: LineKey, starts: int | list[int], lines: Sequence[bytes] | LineBlock) -> None:
         self.key = key
         self._starts = starts
         self._lines = lines
@@ -162,7 +163,8 @@ class LineIds:
         """The id of line ``k`` of the batch."""
         starts = self._starts
         if isinstance(starts, int):
-            lengths = [len(line) + 1 for line in self._lines[:-1]]
+            lines = self._lines.lines() if isinstance(self._lines, LineBlock) else self._lines
+            lengths = [len(line) + 1 for line in lines[:-1]]
             starts = self._starts = list(accumulate(lengths, initial=starts))
         return self.key.id_at(starts[k])
 

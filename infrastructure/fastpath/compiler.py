@@ -15,7 +15,7 @@ sink to fail on as usual.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from typing import final
@@ -37,7 +37,7 @@ from infrastructure.functions.drop import DropEvents
 
 Batch = Callable[
     [
-        Sequence[object],
+        Iterable[object],
         list[list[JsonObject]],
         list[list[int]],
         list[BytesIO],
@@ -138,13 +138,24 @@ def _decode(w: Writer) -> None:
     w.emit(2, f"f = {w.bind(orjson.loads, 'loads')}(_line)")
     w.emit(1, f"except {jde} as _exc:")
     w.emit(2, "if _line.strip():  # blank lines are skipped, as decode_lines does")
-    w.emit(3, 'rejected.append((_line, f"invalid JSON: {_exc}"))')
+    w.emit(3, f"rejected.append({w.bind(invalid_line, 'invalid')}(_line))")
     w.emit(2, "else:")
     w.emit(3, "blank += 1")
     w.emit(2, "continue")
     w.emit(1, f"if f.__class__ is not {dct}:")
-    w.emit(2, f'rejected.append((_line, f"not a JSON object: {{{typ}(f).__name__}}"))')
+    w.emit(2, f'rejected.append((_line.removesuffix(b"\\n"), f"not a JSON object: {{{typ}(f).__name__}}"))')
     w.emit(2, "continue")
+
+
+def invalid_line(line: bytes) -> tuple[bytes, str]:
+    """A line orjson refused, without its newline, and why (said of the line without it, so the
+    reason is the same whether the line came alone or from a ``LineBlock``)."""
+    raw = line.removesuffix(b"\n")
+    try:
+        orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return raw, f"invalid JSON: {exc}"
+    return raw, "invalid JSON"  # not reached: a trailing newline cannot make JSON invalid
 
 
 def _common_drop(routes: Sequence[CompiledRoute]) -> PipelineFn | None:
@@ -238,4 +249,4 @@ def _deliver(w: Writer, indent: int, i: int, *, tail: bool, encode: bool) -> Non
         w.emit(indent, f"_fpos{i}(_n)")
 
 
-__all__ = ["Batch", "CompiledSnapshot", "compile_snapshot"]
+__all__ = ["Batch", "CompiledSnapshot", "compile_snapshot", "invalid_line"]

@@ -19,6 +19,7 @@ import orjson
 from domain.dead_letters import DeadLetter
 from domain.events import Event, EventId, EventMeta
 from domain.json import JsonObject
+from domain.line_block import LineBlock
 from domain.ports import IdFactory, Rejected
 from domain.routes import SinkName
 from infrastructure.fastpath.compiler import Batch, CompiledSnapshot
@@ -148,15 +149,18 @@ class FastOutcome:
 
 def run_lines(
     snapshot: CompiledSnapshot,
-    lines: Sequence[bytes],
+    lines: Sequence[bytes] | LineBlock,
     meta: EventMeta,
     ids: IdFactory,
     item_ids: ItemIds | None = None,
 ) -> FastOutcome:
-    """Decode and route raw lines (without their newline); bad lines become ``Rejected``.
+    """Decode and route raw lines (without their newline, or a block of them iterated line by
+    line, each with its newline); bad lines become ``Rejected``.
 
     ``item_ids`` gives the id of ``lines[k]`` (file lines); without it ids are fresh.
     """
+    if isinstance(lines, LineBlock):
+        return _run(snapshot, snapshot.from_lines, BytesIO(lines.data), meta, ids, item_ids, lines.count)
     return _run(snapshot, snapshot.from_lines, lines, meta, ids, item_ids)
 
 
@@ -174,10 +178,11 @@ def run_fields(
 def _run(
     snapshot: CompiledSnapshot,
     batch: Batch,
-    items: Sequence[object],
+    items: Iterable[object],
     meta: EventMeta,
     ids: IdFactory,
     item_ids: ItemIds | None,
+    count: int | None = None,
 ) -> FastOutcome:
     n = len(snapshot.router.routes)
     outs: list[list[JsonObject]] = [[] for _ in range(n)]
@@ -195,7 +200,7 @@ def _run(
         [Failure(r, stage, f"{typ}: {_describe(exc)}", f, item=k) for r, stage, typ, f, exc, k in raw_failed],
         [Rejected(line, reason) for line, reason in raw_rejected],
         [e.getvalue() for e in encs],
-        len(items),
+        len(items) if count is None else count,  # type: ignore[arg-type]
         blank,
         pos,
         item_ids=item_ids,

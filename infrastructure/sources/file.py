@@ -147,7 +147,7 @@ class FileSource:
                 for _ in range(_BATCHES_PER_ROUND):
                     if self._stopping:
                         return
-                    await tail.fill(self._batch_size, self._chunk)
+                    await tail.fill(self._batch_size, self._chunk, blocks=self._raw)
                     batch = await self._take(tail)
                     if batch is not None:
                         progressed = True
@@ -179,7 +179,7 @@ class FileSource:
     async def _drain(self, tail: FileTail) -> AsyncGenerator[SourceBatch, None]:
         """Read ``tail`` to its end; its last line counts even without a newline."""
         while not self._stopping:
-            await tail.fill(self._batch_size, self._chunk)
+            await tail.fill(self._batch_size, self._chunk, blocks=self._raw)
             if tail.at_eof:
                 tail.splitter.finish()
             batch = await self._take(tail)
@@ -208,6 +208,12 @@ class FileSource:
         if not tail.splitter.ready:
             return None
         key = await tail.line_key(self._epoch, self.name)  # a line is complete: its head is fixed
+        if self._raw:  # whole lines as read, when none is over-long: never cut into a list here
+            taken = tail.splitter.take_block(self._batch_size)
+            if taken is not None:
+                block, start, end = taken
+                ack = self._ledger.issue(tail.path, tail.inode, end)
+                return SourceBatch(self.name, [], [], ack, lines=block, line_ids=LineIds(key, start, block))
         lines, rejected, offset, starts = tail.splitter.take_with_starts(self._batch_size)
         line_ids = LineIds(key, starts, lines)
         # Raw unless a line is over-long (rare): decoding then keeps the rejects in line order.

@@ -4,21 +4,29 @@ Sources read 1 MiB at a time and split the lines themselves: the bytes after the
 chunk wait for the next chunk. A line that grows past ``max_line_bytes`` without a newline is not
 buffered: its first ``max_line_bytes`` are kept for the reject, the rest is skipped up to the next
 newline, so memory stays bounded whatever the input.
+
+Complete lines are kept as they were read, back to back in one block (``LineBlock``), as long as
+none of them can be over-long (cheap to know: see ``feed``); ``take_block`` hands such a block out
+without ever cutting it into lines, and ``take`` cuts it when it is asked for lines.
 """
 
 from __future__ import annotations
 
 from typing import final
 
+from domain.line_block import LineBlock
 from domain.ports import Rejected
 
-__all__ = ["LineSplitter", "Taken", "TakenAt"]
+__all__ = ["LineSplitter", "Taken", "TakenAt", "TakenBlock"]
 
 Taken = tuple[list[bytes], list[Rejected], int]
 """What ``take`` returns: the lines (without newline), the overlong rejects, the offset after them."""
 
 TakenAt = tuple[list[bytes], list[Rejected], int, int | list[int]]
 """What ``take_with_starts`` returns: ``Taken`` and the lines' start (one offset) or starts (each)."""
+
+TakenBlock = tuple[LineBlock, int, int]
+"""What ``take_block`` returns: the block, the offset where it starts and the offset after it."""
 
 
 @final
@@ -34,7 +42,19 @@ class LineSplitter:
     ([b'c'], [], 6)
     """
 
-    __slots__ = ("_adjust", "_max", "_offset", "_pending", "_ready", "_seq", "_skip_prefix", "_skipped")
+    __slots__ = (
+        "_adjust",
+        "_block",
+        "_block_n",
+        "_block_open",
+        "_max",
+        "_offset",
+        "_pending",
+        "_ready",
+        "_seq",
+        "_skip_prefix",
+        "_skipped",
+    )
 
     def __init__(self, offset: int, max_line_bytes: int) -> None:
         self._offset = offset  # stream offset after the last line taken
@@ -48,6 +68,11 @@ class LineSplitter:
         # correction, length of an overlong line or -1). Overlong lines (stored truncated) and a
         # last line without newline are rare, so the common case pays one ``if`` per take.
         self._adjust: dict[int, tuple[int, int]] = {}
+        # Complete lines after ``_ready``, not yet cut: none over-long, each with its newline but
+        # the last when ``_block_open`` (a last line without newline, at the end of the input).
+        self._block = b""
+        self._block_n = 0
+        self._block_open = False
 
     @property
     def offset(self) -> int:
@@ -62,7 +87,12 @@ class LineSplitter:
     @property
     def ready(self) -> int:
         """How many complete lines wait to be taken."""
-        return len(self._ready)
+        return len(self._ready) + self._block_n
+
+    @property
+    def block_ready(self) -> bool:
+        """Whether ``take_block`` has lines to hand out."""
+        return not self._ready and self._block_n > 0
 
     @property
     def has_partial(self) -> bool:
@@ -71,6 +101,8 @@ class LineSplitter:
 
     def feed(self, chunk: bytes) -> None:
         """Add the next bytes of the stream."""
+        if self._block_open:  # lines after a last line: it becomes a line like the others
+            self._materialize()
         if self._skip_prefix is not None:
             newline = chunk.find(b"\n")
             if newline < 0:
@@ -78,10 +110,22 @@ class LineSplitter:
                 return
             self._push_overlong(self._skipped + newline, newline=True)
             chunk = chunk[newline + 1 :]
-        data = self._pending + chunk if self._pending else chunk
-        parts = data.split(b"\n")
-        self._pending = parts.pop()
-        self._ready.extend(parts)
+        last = chunk.rfind(b"\n")
+        first = chunk.find(b"\n")
+        # Whole lines can stay one block when none can be over-long: the first is the pending
+        # bytes and the chunk's head, and the others all lie between the first and last newline.
+        if last >= 0 and len(self._pending) + first <= self._max and last - first - 1 <= self._max:
+            whole = chunk[: last + 1]
+            whole = self._pending + whole if self._pending else whole
+            self._block = self._block + whole if self._block else whole
+            self._block_n += chunk.count(b"\n", first, last + 1)
+            self._pending = chunk[last + 1 :]
+        else:
+            self._materialize()
+            data = self._pending + chunk if self._pending else chunk
+            parts = data.split(b"\n")
+            self._pending = parts.pop()
+            self._ready.extend(parts)
         if len(self._pending) > self._max:
             self._skip_prefix = self._pending[: self._max]
             self._skipped = len(self._pending)
@@ -92,9 +136,37 @@ class LineSplitter:
         if self._skip_prefix is not None:
             self._push_overlong(self._skipped, newline=False)
         elif self._pending:
-            self._adjust[self._seq + len(self._ready)] = (-1, -1)
-            self._ready.append(self._pending)
+            self._block += self._pending
+            self._block_n += 1
+            self._block_open = True
             self._pending = b""
+
+    def take_block(self, n: int) -> TakenBlock | None:
+        """Up to ``n`` (at least one) lines as one block, or ``None`` when the next lines are not
+        a block (nothing ready, or lines already cut or rejected: ``take`` them)."""
+        if self._ready or not self._block_n:
+            return None
+        data, count = self._block, self._block_n
+        cut, k = len(data), count
+        if count > n:  # cut at a newline, estimating where the n-th line ends from the mean length
+            pos = len(data) * n // count
+            while True:
+                cut = data.rfind(b"\n", 0, pos) + 1
+                if not cut:
+                    cut, k = data.find(b"\n") + 1, 1
+                    break
+                k = data.count(b"\n", 0, cut)
+                if k <= n:
+                    break
+                pos = cut * n // k
+        head = data if cut == len(data) else data[:cut]
+        self._block = b"" if cut == len(data) else data[cut:]
+        self._block_n -= k
+        self._block_open = self._block_open and self._block_n > 0
+        start = self._offset
+        self._offset += len(head)
+        self._seq += k
+        return LineBlock(head, k), start, self._offset
 
     def take(self, n: int) -> Taken:
         """Up to ``n`` lines in stream order, the overlong ones as ``Rejected``, and the new offset."""
@@ -113,6 +185,7 @@ class LineSplitter:
         >>> s.take_with_starts(10)
         ([b'e'], [Rejected(raw=b'dd', reason='line over max_line_bytes (6 bytes)')], 21, [19])
         """
+        self._materialize()
         lines = self._ready[:n]
         del self._ready[:n]
         first = self._seq
@@ -137,8 +210,21 @@ class LineSplitter:
         self._offset = at
         return kept, rejected, self._offset, starts
 
+    def _materialize(self) -> None:
+        """Cut the block into ``_ready`` lines (a last line without newline gets its correction)."""
+        if not self._block_n:
+            return
+        parts = self._block.split(b"\n")
+        if self._block_open:
+            self._adjust[self._seq + len(self._ready) + len(parts) - 1] = (-1, -1)
+        else:
+            parts.pop()
+        self._ready.extend(parts)
+        self._block, self._block_n, self._block_open = b"", 0, False
+
     def _push_overlong(self, length: int, *, newline: bool) -> None:
         """Queue the overlong line of ``length`` bytes (plus its newline, when it has one)."""
+        self._materialize()
         prefix = self._skip_prefix or b""
         consumed = length + 1 if newline else length
         self._adjust[self._seq + len(self._ready)] = (consumed - len(prefix) - 1, length)

@@ -71,10 +71,11 @@ class FileTail:
             self._key = await anyio.to_thread.run_sync(read_line_key, epoch_ms, source, fd)
         return self._key
 
-    async def fill(self, lines: int, chunk_bytes: int) -> None:
-        """Read chunks until ``lines`` complete lines are ready or the end of the file (``at_eof``)."""
+    async def fill(self, lines: int, chunk_bytes: int, *, blocks: bool = False) -> None:
+        """Read chunks until ``lines`` complete lines are ready or the end of the file (``at_eof``);
+        with ``blocks``, also until a block of lines is (a chunk's worth, taken as it is)."""
         self.at_eof = False
-        while self.splitter.ready < lines:
+        while self.splitter.ready < lines and not (blocks and self.splitter.block_ready):
             chunk = await anyio.to_thread.run_sync(self._handle.read, chunk_bytes)
             if not chunk:
                 self.at_eof = True

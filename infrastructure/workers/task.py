@@ -1,7 +1,8 @@
 """The worker side: the compiled routing, set once per process, and routing one span with it.
 
-A span is read with the same line splitter as the file source, so over-long lines, a last line
-without newline and blank lines come out exactly as they would in one process, and each line's
+A span is read with the same line splitter as the file source (into one ``LineBlock`` when no line
+is over-long), so over-long lines, a last line without newline and blank lines come out exactly
+as they would in one process, and each line's
 id is the one the file source would give it (``infrastructure.ids.LineKey``: from the file and
 the line's offset, so it does not matter which process reads the line, nor how often).
 """
@@ -81,10 +82,17 @@ def route_span(source: str, path: str, start: int, end: int, key: LineKey | None
             left -= len(chunk)
             splitter.feed(chunk)
     splitter.finish()
-    lines, rejected, _, starts = splitter.take_with_starts(splitter.ready)
-    line_ids = LineIds(key, starts, lines)
     at = state.clock.now()
     meta = EventMeta(source, at)
+    taken = splitter.take_block(splitter.ready) if splitter.block_ready else None
+    if taken is not None:  # the usual case: all whole lines in one block (none over-long)
+        block, first, _ = taken
+        outcome = run_lines(state.snapshot, block, meta, state.ids, LineIds(key, first, block))
+        plan = plan_outcome(outcome, source, at, meta, state.ids, state.encode)
+        plan.events_in, plan.rejected = outcome.events_in, outcome.rejected
+        return plan
+    lines, rejected, _, starts = splitter.take_with_starts(splitter.ready)
+    line_ids = LineIds(key, starts, lines)
     limit = state.max_line_bytes[source]
     if lines and max(map(len, lines)) > limit:  # rare: decode, as the file source does then
         events, bad = decode_identified(lines, line_ids, "ndjson", source, state.clock, limit)

@@ -18,6 +18,7 @@ from domain.compile import compile_pipeline
 from domain.engine import CompiledPipeline
 from domain.events import Event, EventId, EventMeta
 from domain.json import JsonObject
+from domain.line_block import LineBlock
 from domain.pipeline import FunctionSpec, Pipeline, PipelineId
 from domain.ports import FunctionFactory, PipelineFn
 from domain.results import FnResult, Pass
@@ -174,10 +175,15 @@ def test_fast_path_equals_reference_engine(router: Router, batch: list[JsonObjec
     assert fast(from_fields) == expected, snapshot.source
     from_lines = run_lines(snapshot, [orjson.dumps(f) for f in batch], meta, Counter())
     assert fast(from_lines) == expected, snapshot.source
+    block = LineBlock.of(b"".join(orjson.dumps(f) + b"\n" for f in batch))
+    assert fast(run_lines(snapshot, block, meta, Counter())) == expected, snapshot.source
+
+
+BAD_LINES = [b"{", b"[1]", b"  ", b"", b'"x"', b'{"msg": "id=1"}', b"\xff", b'{"a":', b"{}\r"]
 
 
 @settings(max_examples=50, deadline=None)
-@given(routers(), st.lists(st.sampled_from([b"{", b"[1]", b"  ", b"", b'"x"', b'{"msg": "id=1"}', b"\xff"])))
+@given(routers(), st.lists(st.sampled_from(BAD_LINES)))
 def test_bad_lines_are_rejected_as_the_sources_decoder_rejects_them(
     router: Router, lines: list[bytes]
 ) -> None:
@@ -185,6 +191,14 @@ def test_bad_lines_are_rejected_as_the_sources_decoder_rejects_them(
     outcome = run_lines(compile_snapshot(router), lines, EventMeta("src", 0.0), Counter())
     assert outcome.rejected == rejected
     assert fast(outcome) == {**reference(router, [e.fields for e in events]), "sinks": fast(outcome)["sinks"]}
+    # The same lines as one block (each with its newline; the last one without, as at the end
+    # of a file): the same rejects, with the same reasons, and the same counts.
+    for data in (b"".join(line + b"\n" for line in lines), b"\n".join(lines)):
+        block = LineBlock.of(data)
+        from_block = run_lines(compile_snapshot(router), block, EventMeta("src", 0.0), Counter())
+        assert (from_block.rejected, fast(from_block)) == (outcome.rejected, fast(outcome))
+        lost = len(lines) - len(block)  # blank lines: a newline at the very end starts no line
+        assert (from_block.events_in, from_block.blank) == (outcome.events_in, outcome.blank - lost)
 
 
 class _Clock:

@@ -28,8 +28,8 @@ def _true_lines(data: bytes) -> dict[str, tuple[int, bytes]]:
     return out if data else {}
 
 
-def _read(data: bytes, cuts: list[int], batch: int) -> list[tuple[bytes, str]]:
-    """The lines a splitter hands out (cut into chunks at ``cuts``) with their ids."""
+def _read(data: bytes, cuts: list[int], batch: int, *, blocks: bool = False) -> list[tuple[bytes, str]]:
+    """The lines a splitter hands out (cut into chunks at ``cuts``; as blocks where it can) with their ids."""
     splitter = LineSplitter(0, MAX)
     points = sorted({min(c, len(data)) for c in cuts} | {0, len(data)})
     for a, b in itertools.pairwise(points):
@@ -37,6 +37,12 @@ def _read(data: bytes, cuts: list[int], batch: int) -> list[tuple[bytes, str]]:
     splitter.finish()
     out: list[tuple[bytes, str]] = []
     while splitter.ready:
+        taken = splitter.take_block(batch) if blocks else None
+        if taken is not None:
+            block, start, _ = taken
+            block_ids = LineIds(KEY, start, block)
+            out.extend((line, block_ids(k)) for k, line in enumerate(block.lines()))
+            continue
         lines, _, _, starts = splitter.take_with_starts(batch)
         line_ids = LineIds(KEY, starts, lines)
         out.extend((line, line_ids(k)) for k, line in enumerate(lines))
@@ -44,13 +50,13 @@ def _read(data: bytes, cuts: list[int], batch: int) -> list[tuple[bytes, str]]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(lines_st, st.booleans(), st.lists(st.integers(0, 400), max_size=8), st.integers(1, 7))
+@given(lines_st, st.booleans(), st.lists(st.integers(0, 400), max_size=8), st.integers(1, 7), st.booleans())
 def test_each_kept_line_has_the_id_of_its_start_offset(
-    lines: list[bytes], newline_at_end: bool, cuts: list[int], batch: int
+    lines: list[bytes], newline_at_end: bool, cuts: list[int], batch: int, blocks: bool
 ) -> None:
     data = b"\n".join(lines) + (b"\n" if newline_at_end and lines else b"")
     true = _true_lines(data)
-    got = _read(data, cuts, batch)
+    got = _read(data, cuts, batch, blocks=blocks)
     assert all(true[i][1] == line for line, i in got)  # each line has the id of where it starts
     assert [true[i][0] for _, i in got] == sorted({true[i][0] for _, i in got})  # once, in order
     short = [i for i, (_, line) in true.items() if len(line) <= MAX]
@@ -64,5 +70,5 @@ def test_two_reads_cut_differently_give_the_same_ids(
 ) -> None:
     data = b"".join(line + b"\n" for line in lines)
     assert [i for line, i in _read(data, cuts, 3) if len(line) <= MAX] == [
-        i for line, i in _read(data, other, 5) if len(line) <= MAX
+        i for line, i in _read(data, other, 5, blocks=True) if len(line) <= MAX
     ]

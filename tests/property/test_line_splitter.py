@@ -87,3 +87,65 @@ def test_taking_n_at_a_time_ends_at_the_same_offset(content: bytes, n: int) -> N
         assert len(lines) + len(rejected) <= n
     assert one.offset == many.offset == 10 + len(content)
     assert counted == len(reference(content))
+
+
+@settings(max_examples=300)
+@given(chunked(), st.lists(st.sampled_from(["take", "block"]), min_size=1), st.integers(1, 4))
+def test_blocks_and_lines_taken_in_any_mix_give_the_reference(
+    case: tuple[bytes, list[bytes]], ways: list[str], n: int
+) -> None:
+    """``take_block`` hands out whole lines back to back (none over-long, at most ``n``), and mixed
+    with ``take`` in any order the items and offsets are those of the reference."""
+    content, chunks = case
+    splitter = LineSplitter(0, MAX)
+    got: list[tuple[bytes, int]] = []
+    turn = itertools.cycle(ways)
+
+    def drain() -> None:
+        while splitter.ready:
+            if next(turn) == "block" and splitter.block_ready:
+                taken = splitter.take_block(n)
+                assert taken is not None
+                block, start, end = taken
+                assert 1 <= len(block) <= n
+                assert end - start == len(block.data)
+                assert all(len(line) <= MAX for line in block.lines())
+                at = start
+                for line in block.lines():
+                    at = min(at + len(line) + 1, end)
+                    got.append((line, at))
+            else:
+                lines, rejected, offset = splitter.take(1)
+                got.append(((lines or [r.raw for r in rejected])[0], offset))
+
+    for chunk in chunks:
+        splitter.feed(chunk)
+        drain()
+    splitter.finish()
+    drain()
+    want = reference(content)
+    assert [offset for _, offset in got] == [offset for _, offset in want]
+    for (line, _), (expected, _) in zip(got, want, strict=True):
+        assert line == expected or (len(expected) > MAX and line == expected[:MAX])
+    assert splitter.offset == len(content)
+
+
+def test_lines_of_a_chunk_stay_one_block_when_none_can_be_over_long() -> None:
+    splitter = LineSplitter(0, 8)
+    splitter.feed(b"ab\ncd\nef")
+    assert splitter.block_ready
+    assert splitter.ready == 2
+    splitter.feed(b"g\nh")
+    taken = splitter.take_block(10)
+    assert taken is not None
+    assert taken[0].data == b"ab\ncd\nefg\n"
+    assert taken[1:] == (0, 10)
+    splitter.finish()
+    taken = splitter.take_block(10)
+    assert taken is not None
+    assert (taken[0].data, len(taken[0])) == (b"h", 1)
+    assert taken[1:] == (10, 11)
+    big = LineSplitter(0, 4)
+    big.feed(b"a\nbbbbbbbb\nc\n")  # a line over max between the first and last newline: cut
+    assert not big.block_ready
+    assert big.ready == 3
