@@ -25,7 +25,7 @@ from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
 from infrastructure.sqlite.function_state import SqliteFunctionState
 from infrastructure.sqlite.state_db import open_state_db
 from infrastructure.stateful import restore_state, save_state, stateful_functions
-from infrastructure.workers import WorkerPool, fork_available, make_pool_planner
+from infrastructure.workers import WorkerPool, fork_available, keep_freed_memory, make_pool_planner
 from interfaces.adapters import RAW_BATCH_LINES, build_sink, build_source
 from interfaces.config import models as m
 from interfaces.config.loader import LoadedConfig
@@ -153,7 +153,9 @@ async def run_topology(
         # Everything built so far lives as long as the run: keep the collector from scanning it
         # again (``freeze``). Events are acyclic dicts freed by reference counting: the automatic
         # collector found nothing in them and cost ~9 % of a W1 run, so cycles (the runtime's own)
-        # are collected on a timer instead.
+        # are collected on a timer instead. Freed memory is kept for the next batch rather than
+        # handed back to the OS and faulted in again (W1: 30k -> 10k page faults, ~0.3 s).
+        keep_freed_memory()
         gc.freeze()
         collecting = gc.isenabled()
         gc.disable()

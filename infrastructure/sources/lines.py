@@ -115,9 +115,11 @@ class LineSplitter:
         # Whole lines can stay one block when none can be over-long: the first is the pending
         # bytes and the chunk's head, and the others all lie between the first and last newline.
         if last >= 0 and len(self._pending) + first <= self._max and last - first - 1 <= self._max:
-            whole = chunk[: last + 1]
-            whole = self._pending + whole if self._pending else whole
-            self._block = self._block + whole if self._block else whole
+            if self._block or self._pending or last + 1 < len(chunk):  # one copy, not one per part
+                chunk_lines = memoryview(chunk)[: last + 1]
+                self._block = b"".join((self._block, self._pending, chunk_lines))
+            else:
+                self._block = chunk
             self._block_n += chunk.count(b"\n", first, last + 1)
             self._pending = chunk[last + 1 :]
         else:
