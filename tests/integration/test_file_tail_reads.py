@@ -1,0 +1,63 @@
+"""Where a file tail reads: on the event loop while reads of a regular file are quick, in a worker
+thread once one is slow (a network file system) or when the file is not a regular file."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from infrastructure.sources.tail import SLOW_READ_S, FileTail
+
+
+class _SlowReads:
+    """A real file whose reads each take longer than ``SLOW_READ_S``."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("rb")
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def seek(self, offset: int) -> int:
+        return self._file.seek(offset)
+
+    def read(self, size: int) -> bytes:
+        time.sleep(SLOW_READ_S * 2)
+        return self._file.read(size)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+async def test_a_regular_file_is_read_on_the_loop_while_reads_are_quick(tmp_path: Path) -> None:
+    path = tmp_path / "a.log"
+    path.write_bytes(b"".join(b"line %d\n" % i for i in range(100)))
+    with path.open("rb") as handle:
+        tail = FileTail(str(path), handle, os.fstat(handle.fileno()).st_ino, 0, 1 << 20)
+        assert tail.reads_inline
+        await tail.fill(1000, 64)
+        assert tail.at_eof
+        assert tail.reads_inline
+        assert tail.splitter.ready == 100
+
+
+async def test_a_slow_read_sends_later_reads_to_a_worker_thread(tmp_path: Path) -> None:
+    path = tmp_path / "a.log"
+    path.write_bytes(b"".join(b"line %d\n" % i for i in range(100)))
+    handle = _SlowReads(path)
+    try:
+        tail = FileTail(str(path), handle, os.fstat(handle.fileno()).st_ino, 0, 1 << 20)  # type: ignore[arg-type]
+        await tail.fill(1, 64)
+        assert not tail.reads_inline  # the first read was slow
+        await tail.fill(1000, 4096)  # the rest is read all the same, in a thread
+        lines, _, offset = tail.splitter.take(1000)
+        assert (len(lines), offset) == (100, path.stat().st_size)
+    finally:
+        handle.close()
+
+
+def test_a_file_that_is_not_a_regular_file_is_never_read_on_the_loop() -> None:
+    with Path("/dev/zero").open("rb") as handle:  # a device: reads may block however quick they look
+        tail = FileTail("/dev/zero", handle, os.fstat(handle.fileno()).st_ino, 0, 1 << 20)
+        assert not tail.reads_inline
