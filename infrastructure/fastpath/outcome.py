@@ -19,7 +19,7 @@ import orjson
 from domain.dead_letters import DeadLetter
 from domain.events import Event, EventId, EventMeta
 from domain.json import JsonObject
-from domain.line_block import LineBlock
+from domain.line_block import LineBlock, count_newlines
 from domain.ports import IdFactory, Rejected
 from domain.routes import SinkName
 from infrastructure.fastpath.compiler import Batch, CompiledSnapshot
@@ -221,7 +221,7 @@ def _run(
 
 def line_count(ndjson: bytes) -> int:
     """How many events NDJSON bytes encoded by orjson hold: JSON text never holds a raw newline."""
-    return ndjson.count(b"\n")
+    return count_newlines(ndjson)
 
 
 def _describe(exc: Exception) -> str:

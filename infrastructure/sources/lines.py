@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import final
 
-from domain.line_block import LineBlock
+from domain.line_block import LineBlock, count_newlines
 from domain.ports import Rejected
 
 __all__ = ["LineSplitter", "Taken", "TakenAt", "TakenBlock"]
@@ -120,7 +120,7 @@ class LineSplitter:
                 self._block = b"".join((self._block, self._pending, chunk_lines))
             else:
                 self._block = chunk
-            self._block_n += chunk.count(b"\n", first, last + 1)
+            self._block_n += count_newlines(chunk)  # all of them lie in [first, last]
             self._pending = chunk[last + 1 :]
         else:
             self._materialize()
