@@ -16,7 +16,7 @@ def count_newlines(data: bytes) -> int:
     """How many newlines ``data`` holds: ``bytes.count`` compares byte by byte (~0.6 ms per MiB),
     ``bytes.replace`` finds them with ``memchr`` (~0.1 ms per MiB, and one transient copy).
 
-    >>> count_newlines(b"a\nb\n\n")
+    >>> count_newlines(b"a\\nb\\n\\n")
     3
     """
     return len(data) - len(data.replace(b"\n", b""))
