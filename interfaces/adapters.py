@@ -17,8 +17,8 @@ from infrastructure.sources.file import FileSource as FileSourceAdapter
 from infrastructure.sources.stdin import StdinSource as StdinSourceAdapter
 from interfaces.config import models as m
 
-RAW_BATCH_LINES = 4096
-"""Most lines per batch when a source hands raw lines to the fast path (about one 1 MiB read)."""
+RAW_BATCH_LINES = 8192
+"""Most lines per batch when a source hands raw lines to the fast path (about two 1 MiB reads)."""
 
 
 def build_source(
