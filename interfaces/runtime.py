@@ -34,8 +34,8 @@ from interfaces.progress import show_progress
 
 STATE_DB = "state.db"
 GC_EVERY_S = 1.0
-SPAN_BYTES = 2 << 20
-"""Bytes of input per span handed to a worker process (about 7,000 W1 events)."""
+SPAN_BYTES = 4 << 20
+"""Bytes of input per span handed to a worker process (about 14,000 W1 events; 2 MiB was slower)."""
 
 
 @final
