@@ -47,6 +47,7 @@ class Code:
     boolean: bool = False  # always evaluates to True or False
     const: object = _NONE  # the value, when the node is a constant
     path: Path | None = None  # the path, when the node is a field
+    safe: bool = False  # cannot raise, whatever the fields (so it needs no ``try``)
 
     @property
     def is_const(self) -> bool:
@@ -60,6 +61,9 @@ class Codegen:
 
     def __init__(self) -> None:
         self.env: dict[str, object] = {}
+        # Top-level field -> a local of the generated code holding its current value (the fast
+        # path reads a field once for several filters and functions); empty for a lone filter.
+        self.locals: dict[str, str] = {}
 
     def _bind(self, value: object, prefix: str) -> str:
         name = f"{prefix}{len(self.env)}"
@@ -71,8 +75,8 @@ class Codegen:
 
     def _value(self, value: Json) -> Code:
         if value is None or isinstance(value, bool):
-            return Code(repr(value), boolean=isinstance(value, bool), const=value)
-        return Code(self._bind(value, "_c"), const=value)
+            return Code(repr(value), boolean=isinstance(value, bool), const=value, safe=True)
+        return Code(self._bind(value, "_c"), const=value, safe=True)
 
     def const(self, value: bool | int | float | str | None) -> Code:
         """A literal is bound to a name (or written as ``None``/``True``/``False``)."""
@@ -80,8 +84,10 @@ class Codegen:
 
     def field(self, path: Path) -> Code:
         """One key reads with ``dict.get``; a longer path through ``get_in``."""
-        if len(path) == 1 and isinstance(path[0], str):
-            return Code(f"f.get({self._bind(path[0], '_k')})", path=path)
+        if len(path) == 1 and isinstance(path[0], str):  # ``f`` is a dict: ``get`` cannot raise
+            held = self.locals.get(path[0])
+            src = held if held is not None else f"f.get({self._bind(path[0], '_k')})"
+            return Code(src, path=path, safe=True)
         return Code(f"_read(f, {self._bind(path, '_p')})", path=path)
 
     def list_(self, items: tuple[Code, ...]) -> Code:
@@ -95,7 +101,7 @@ class Codegen:
         if x.is_const:
             return self._value(x.const is False if op == "not" else v.neg(x.const))  # type: ignore[arg-type]
         if op == "not":
-            return Code(f"(not {x.src})" if x.boolean else f"({x.src} is False)", boolean=True)
+            return Code(f"(not {x.src})" if x.boolean else f"({x.src} is False)", boolean=True, safe=x.safe)
         return Code(f"_neg({x.src})")
 
     def binary(self, op: BinaryOp, a: Code, b: Code) -> Code:
@@ -104,7 +110,7 @@ class Codegen:
             if a.is_const and b.is_const:
                 both = (a.const is True, b.const is True)
                 return self._value(all(both) if op == "and" else any(both))
-            return Code(f"({self._truth(a)} {op} {self._truth(b)})", boolean=True)
+            return Code(f"({self._truth(a)} {op} {self._truth(b)})", boolean=True, safe=a.safe and b.safe)
         if a.is_const and b.is_const:
             return self._value(v.BINARY[op](a.const, b.const))  # type: ignore[arg-type]
         special = self._compare_const(op, a, b)
@@ -127,6 +133,8 @@ class Codegen:
         # The shapes filters are made of, written out so no helper call is needed.
         if not b.is_const or op not in _FLIP:
             return None
+        # Each shape below compares with a scalar constant, or orders two numbers or two strings:
+        # none can raise, so it is ``safe`` when its operand is.
         c, t = b.const, self._tmp()
         if op in ("==", "!="):
             if c is None or isinstance(c, bool):
@@ -137,11 +145,13 @@ class Codegen:
                 test = f"(({t} := {a.src}) == {b.src} and {t}.__class__ is not _bool)"
             else:
                 return None
-            return Code(test if op == "==" else f"(not {test})", boolean=True)
+            return Code(test if op == "==" else f"(not {test})", boolean=True, safe=a.safe)
         if v.is_number(c):  # type: ignore[arg-type]
-            return Code(f"(({t} := {a.src}).__class__ in _NUM and {t} {op} {b.src})", boolean=True)
+            src = f"(({t} := {a.src}).__class__ in _NUM and {t} {op} {b.src})"
+            return Code(src, boolean=True, safe=a.safe)
         if isinstance(c, str):
-            return Code(f"(({t} := {a.src}).__class__ is _str and {t} {op} {b.src})", boolean=True)
+            src = f"(({t} := {a.src}).__class__ is _str and {t} {op} {b.src})"
+            return Code(src, boolean=True, safe=a.safe)
         return self._value(False)  # null, booleans and lists are never ordered
 
     def call(self, name: FunctionName, args: tuple[Code, ...]) -> Code:
@@ -149,7 +159,7 @@ class Codegen:
         if name == "exists":
             path = args[0].path or ()
             if len(path) == 1 and isinstance(path[0], str):
-                return Code(f"({self._bind(path[0], '_k')} in f)", boolean=True)
+                return Code(f"({self._bind(path[0], '_k')} in f)", boolean=True, safe=True)
             return Code(f"(_get_in(f, {self._bind(path, '_p')}) is not _MISSING)", boolean=True)
         if all(a.is_const for a in args):
             if name == "coalesce":

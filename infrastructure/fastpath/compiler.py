@@ -115,14 +115,17 @@ def _body(
     hoisted = _common_drop(routes)
     if hoisted is not None:  # every event reaches one route, and each route starts by this drop
         w.emit(1, "try:")
-        fuse(w, 2, hoisted, ["dropped += 1", "continue"])
+        fuse(w, 2, hoisted, ["dropped += 1", "continue"], read_ahead=True)
         w.emit(1, "except _E as _exc:")
         w.emit(2, f"_fail((0, 0, {w.bind(routes[0].pipeline.steps[0].type, 'c')}, f, _exc, _n))")  # type: ignore[union-attr]
         w.emit(2, "continue")
     if fans:
         w.emit(1, "_hit = False")
     skip = 0 if hoisted is None else 1
-    tails = [_route(w, i, r, encode=encode[i], skip=skip) for i, r in enumerate(routes)]
+    # Fields read before the routes (by the shared drop) are shared by every route when each is
+    # final: a route that matches never falls through, one that does not changed nothing.
+    before = dict(w.known) if not fans else {}
+    tails = [_route(w, i, r, encode=encode[i], skip=skip, known=before) for i, r in enumerate(routes)]
     if fans:
         w.emit(1, "if not _hit:")
     w.emit(2 if fans else 1, "unmatched += 1")
@@ -188,10 +191,12 @@ def _always_true(text: str) -> bool:
     return code.is_const and code.const is True
 
 
-def _route(w: Writer, i: int, r: CompiledRoute, *, encode: bool, skip: int) -> CompiledPipeline | None:
-    """Emit route ``i`` (its first ``skip`` steps ran before the routes); returns the part of its
-    pipeline the reference engine runs (or None)."""
-    w.known.clear()
+def _route(
+    w: Writer, i: int, r: CompiledRoute, *, encode: bool, skip: int, known: dict[str, str]
+) -> CompiledPipeline | None:
+    """Emit route ``i`` (its first ``skip`` steps ran before the routes; ``known`` fields are held
+    by locals as it starts); returns the part of its pipeline the reference engine runs (or None)."""
+    w.known = dict(known)
     indent = 1
     cond = w.test(indent, r.route.filter, r.matches)
     if cond == "False":

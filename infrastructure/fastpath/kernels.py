@@ -44,22 +44,24 @@ class Fusable(Protocol):
         ...
 
 
-def fuse(w: Writer, indent: int, fn: PipelineFn, drop: list[str]) -> bool:
+def fuse(w: Writer, indent: int, fn: PipelineFn, drop: list[str], *, read_ahead: bool = False) -> bool:
     """Emit the kernel of ``fn`` at ``indent`` (``drop`` are the lines that drop the event).
 
-    Returns ``False``, having emitted nothing, when ``fn`` cannot be fused.
+    Returns ``False``, having emitted nothing, when ``fn`` cannot be fused. With ``read_ahead``
+    a filter's fields are read into locals that later code shares (``Writer.test``).
     """
     if isinstance(fn, Guarded):
         if not _fusable(fn.fn):
             return False
-        cond = w.test(indent, fn.text, fn.predicate)
+        cond = w.test(indent, fn.text, fn.predicate, read_ahead=read_ahead)
         if cond == "False":
             return True
         if cond == "True":
             return fuse(w, indent, fn.fn, drop)
         w.emit(indent, f"if {cond}:")
         fuse(w, indent + 1, fn.fn, drop)
-        w.known.clear()  # what was read or written under the condition is not known after it
+        if not isinstance(fn.fn, DropEvents):  # a drop leaves the loop: nothing after it changed
+            w.known.clear()  # what was read or written under the condition is not known after it
         return True
     if isinstance(fn, DropEvents):
         for line in drop:
@@ -142,15 +144,25 @@ def _write(w: Writer, indent: int, path: Path, value: str) -> None:
     w.emit(indent + 1, f"f.update({new})")
 
 
-def _string_test(w: Writer, value: str, literal: str | None) -> str:
-    exact = f"{value}.__class__ is _str"
-    test = exact if w.exact_str else f"{w.bind(isinstance, 'is')}({value}, _str)"
+def _string_test(w: Writer, indent: int, value: str, literal: str | None) -> str:
+    """The test that ``value`` (a local from ``_load``) is a string holding ``literal``.
+
+    Over raw lines the class is tested once per local, into a flag the next kernels on the same
+    field reuse (a mask keeps it a string; any other write forgets the local).
+    """
+    if w.exact_str:
+        test = w.str_flags.get(value)
+        if test is None:
+            test = w.str_flags[value] = w.local("s")
+            w.emit(indent, f"{test} = {value}.__class__ is _str")
+    else:
+        test = f"{w.bind(isinstance, 'is')}({value}, _str)"
     return test if literal is None else f"{test} and {w.bind(literal, 'l')} in {value}"
 
 
 def _mask(w: Writer, indent: int, fn: Mask) -> None:
     v = _load(w, indent, fn.path)
-    w.emit(indent, f"if {_string_test(w, v, required_literal(fn.regex))}:")
+    w.emit(indent, f"if {_string_test(w, indent, v, required_literal(fn.regex))}:")
     masked = w.local("m")
     w.emit(indent + 1, f"{masked} = {w.bind(fn.regex.sub, 'sub')}({w.bind(fn.replacement, 'c')}, {v})")
     w.emit(indent + 1, f"if {masked} != {v}:")
@@ -164,7 +176,7 @@ def _extract(w: Writer, indent: int, fn: RegexExtract) -> None:
     v, m = _load(w, indent, fn.path), w.local("m")
     for name in fn.regex.groupindex:
         w.known.pop(name, None)
-    w.emit(indent, f"if {_string_test(w, v, required_literal(fn.regex))}:")
+    w.emit(indent, f"if {_string_test(w, indent, v, required_literal(fn.regex))}:")
     w.emit(indent + 1, f"{m} = {w.bind(fn.regex.search, 'search')}({v})")
     w.emit(indent + 1, f"if {m} is not None:")
     names = list(fn.regex.groupindex)

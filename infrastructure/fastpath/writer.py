@@ -12,11 +12,36 @@ import builtins
 from collections.abc import Callable
 from typing import final
 
+from domain.filter.ast import BinaryOp, FunctionName, UnaryOp
 from domain.filter.codegen import HELPERS, Codegen
 from domain.filter.errors import FilterSyntaxError
 from domain.filter.fold import fold
 from domain.filter.parser import parse_filter
 from domain.json import JsonObject
+from domain.paths import Path
+
+
+class _TopFields:
+    """The algebra that collects the top-level field names an expression reads."""
+
+    def const(self, value: bool | int | float | str | None) -> frozenset[str]:
+        return frozenset()
+
+    def field(self, path: Path) -> frozenset[str]:
+        top = path[0]
+        return frozenset({top}) if len(path) == 1 and isinstance(top, str) else frozenset()
+
+    def list_(self, items: tuple[frozenset[str], ...]) -> frozenset[str]:
+        return frozenset().union(*items)
+
+    def unary(self, op: UnaryOp, operand: frozenset[str]) -> frozenset[str]:
+        return operand
+
+    def binary(self, op: BinaryOp, left: frozenset[str], right: frozenset[str]) -> frozenset[str]:
+        return left | right
+
+    def call(self, name: FunctionName, args: tuple[frozenset[str], ...]) -> frozenset[str]:
+        return frozenset().union(*args)
 
 
 @final
@@ -32,6 +57,8 @@ class Writer:
         # Top-level field -> the local that holds its current value, where that is known (read
         # once by a kernel and not written since); kernels forget what they may change.
         self.known: dict[str, str] = {}
+        # A local from ``known`` -> a local holding whether its value is an exact ``str``.
+        self.str_flags: dict[str, str] = {}
         self._gen = Codegen()  # shared, so every inlined filter gets distinct names
         self._n = 0
 
@@ -51,19 +78,36 @@ class Writer:
         """Append one line at ``indent`` levels."""
         self.lines.append("    " * indent + line)
 
-    def test(self, indent: int, text: str, predicate: Callable[[JsonObject], bool]) -> str:
+    def test(
+        self, indent: int, text: str, predicate: Callable[[JsonObject], bool], *, read_ahead: bool = False
+    ) -> str:
         """Emit what evaluates the filter ``text`` on ``f``; returns the condition to test.
 
         ``"True"``/``"False"`` for a constant filter. Inlined filters are wrapped like the filter
         compiler wraps them (an exception means no match); otherwise ``predicate`` is called.
+        Fields whose value a local holds (``known``) are read from it; with ``read_ahead`` the
+        filter's other top-level fields are read into locals first, for later code to share.
         """
         parsed = parse_filter(text) if self.inline_filters else None
         if parsed is None or isinstance(parsed, FilterSyntaxError):
             return f"{self.bind(predicate, 'p')}(f)"
-        code = fold(parsed, self._gen)
+        if read_ahead:
+            names: frozenset[str] = fold(parsed, _TopFields())
+            for name in sorted(names):
+                if name not in self.known:
+                    held = self.local()
+                    self.emit(indent, f"{held} = f.get({self.bind(name, 'k')})")  # a dict's get cannot raise
+                    self.known[name] = held
+        self._gen.locals = self.known
+        try:
+            code = fold(parsed, self._gen)
+        finally:
+            self._gen.locals = {}
         if code.is_const:
             return "True" if code.const is True else "False"
         body = code.src if code.boolean else f"({code.src}) is True"
+        if code.safe:  # nothing in it can raise: tested as it is
+            return body
         ok = self.local("ok")
         self.emit(indent, "try:")
         self.emit(indent + 1, f"{ok} = {body}")
