@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -66,3 +67,14 @@ def test_status_follows_the_ratio_target(seconds: float, status: str) -> None:
     table = harness.render([floor, engine], 1000, 1, 0.1)
     row = next(line for line in table.splitlines() if line.startswith("| pipeflow"))
     assert row.rstrip(" |").endswith(status)
+
+
+def test_the_a_b_runner_compares_the_working_tree_with_the_floor(tmp_path: Path) -> None:
+    argv = [sys.executable, str(ROOT / "bench" / "ab_w1.py"), "-n", "2000", "--rounds", "1"]
+    done = subprocess.run(
+        [*argv, "--data", str(tmp_path), "WORKTREE"], capture_output=True, text=True, check=False, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    names = [line.split()[0] for line in done.stdout.splitlines()]
+    assert names == ["floor", "WORKTREE"]
+    assert "vs floor 1.000x" in done.stdout.splitlines()[0]
