@@ -4,8 +4,9 @@ Every blocking call (open, stat, close) runs in a worker thread, off the event l
 regular file run on the loop while they are quick: a 1 MiB read from the page cache takes ~0.2 ms,
 while a round trip through a worker thread took ~1.5 ms once the loop was busy routing (the
 thread waits for the GIL twice), and the router waited for it at every batch (W1: ~0.4 s of 3).
-A read slower than ``SLOW_READ_S`` (a network file system, a cold disk) sends this file's reads
-to a worker thread from then on.
+``SLOW_READS`` reads in a row slower than ``SLOW_READ_S`` each (a network file system, a cold
+disk; one slow read may be the machine's noise) send this file's reads to a worker thread from
+then on.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ import anyio.to_thread
 from infrastructure.ids import LineKey, read_line_key
 from infrastructure.sources.lines import LineSplitter
 
-__all__ = ["HEAD_BYTES", "SLOW_READ_S", "FileTail", "PathChange", "open_file", "read_head"]
+__all__ = ["HEAD_BYTES", "SLOW_READS", "SLOW_READ_S", "FileTail", "PathChange", "open_file", "read_head"]
 
 HEAD_BYTES = 256
 """How many leading bytes identify a file we already read, should its inode be reused."""
 
-SLOW_READ_S = 0.01
-"""A read on the event loop that takes longer sends the file's later reads to a worker thread."""
+SLOW_READ_S = 0.02
+"""A read on the event loop that takes longer is slow."""
+
+SLOW_READS = 3
+"""Slow reads in a row that send a file's later reads to a worker thread."""
 
 
 class PathChange(enum.Enum):
@@ -62,7 +66,7 @@ def read_head(path: str, size: int = HEAD_BYTES) -> bytes:
 class FileTail:
     """An open file read from an offset; lines come out of ``splitter``, their ids from ``line_key``."""
 
-    __slots__ = ("_handle", "_inline", "_key", "at_eof", "inode", "path", "read_pos", "splitter")
+    __slots__ = ("_handle", "_inline", "_key", "_slow", "at_eof", "inode", "path", "read_pos", "splitter")
 
     def __init__(self, path: str, handle: BinaryIO, inode: int, offset: int, max_line_bytes: int) -> None:
         handle.seek(offset)
@@ -74,6 +78,7 @@ class FileTail:
         self.at_eof = False
         self._key: LineKey | None = None
         self._inline = stat.S_ISREG(os.fstat(handle.fileno()).st_mode)  # reads on the loop, while quick
+        self._slow = 0  # slow reads in a row
 
     async def line_key(self, epoch_ms: int, source: str) -> LineKey:
         """The key of this file's line ids (read once a line is complete: its head is fixed then)."""
@@ -101,8 +106,8 @@ class FileTail:
             return await anyio.to_thread.run_sync(self._handle.read, size)
         started = time.perf_counter()
         chunk = self._handle.read(size)
-        if time.perf_counter() - started > SLOW_READ_S:
-            self._inline = False
+        self._slow = self._slow + 1 if time.perf_counter() - started > SLOW_READ_S else 0
+        self._inline = self._slow < SLOW_READS
         return chunk
 
     @property

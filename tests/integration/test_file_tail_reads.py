@@ -7,14 +7,15 @@ import os
 import time
 from pathlib import Path
 
-from infrastructure.sources.tail import SLOW_READ_S, FileTail
+from infrastructure.sources.tail import SLOW_READ_S, SLOW_READS, FileTail
 
 
 class _SlowReads:
-    """A real file whose reads each take longer than ``SLOW_READ_S``."""
+    """A real file whose first ``slow`` reads each take longer than ``SLOW_READ_S``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, slow: int) -> None:
         self._file = path.open("rb")
+        self._slow = slow
 
     def fileno(self) -> int:
         return self._file.fileno()
@@ -23,7 +24,9 @@ class _SlowReads:
         return self._file.seek(offset)
 
     def read(self, size: int) -> bytes:
-        time.sleep(SLOW_READ_S * 2)
+        if self._slow:
+            self._slow -= 1
+            time.sleep(SLOW_READ_S * 1.5)
         return self._file.read(size)
 
     def close(self) -> None:
@@ -42,19 +45,24 @@ async def test_a_regular_file_is_read_on_the_loop_while_reads_are_quick(tmp_path
         assert tail.splitter.ready == 100
 
 
-async def test_a_slow_read_sends_later_reads_to_a_worker_thread(tmp_path: Path) -> None:
-    path = tmp_path / "a.log"
-    path.write_bytes(b"".join(b"line %d\n" % i for i in range(100)))
-    handle = _SlowReads(path)
+async def _read_all(path: Path, slow: int) -> bool:
+    """Read ``path`` in small chunks, its first ``slow`` reads slow; whether reads stayed inline."""
+    handle = _SlowReads(path, slow)
     try:
         tail = FileTail(str(path), handle, os.fstat(handle.fileno()).st_ino, 0, 1 << 20)  # type: ignore[arg-type]
-        await tail.fill(1, 64)
-        assert not tail.reads_inline  # the first read was slow
-        await tail.fill(1000, 4096)  # the rest is read all the same, in a thread
+        await tail.fill(1000, 64)  # many reads
         lines, _, offset = tail.splitter.take(1000)
-        assert (len(lines), offset) == (100, path.stat().st_size)
+        assert (len(lines), offset) == (100, os.fstat(handle.fileno()).st_size)  # read all the same
+        return tail.reads_inline
     finally:
         handle.close()
+
+
+async def test_slow_reads_in_a_row_send_later_reads_to_a_worker_thread(tmp_path: Path) -> None:
+    path = tmp_path / "a.log"
+    path.write_bytes(b"".join(b"line %d\n" % i for i in range(100)))
+    assert await _read_all(path, SLOW_READS - 1)  # fewer slow reads may be the machine's noise
+    assert not await _read_all(path, SLOW_READS)
 
 
 def test_a_file_that_is_not_a_regular_file_is_never_read_on_the_loop() -> None:
