@@ -9,6 +9,7 @@ filter compiler's own algebra, so they keep its exact semantics.
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable
 from typing import final
 
@@ -42,6 +43,10 @@ class _TopFields:
 
     def call(self, name: FunctionName, args: tuple[frozenset[str], ...]) -> frozenset[str]:
         return frozenset().union(*args)
+
+
+_NAME = re.compile(r"\b_\w+")
+"""A generated name (every bound value's name starts with an underscore)."""
 
 
 @final
@@ -121,21 +126,24 @@ class Writer:
         :raises SyntaxError: when Python refuses the source (nesting limits); callers retry
             without inlined filters.
         """
-        closure = {**HELPERS, **{k: v for k, v in self._gen.env.items() if not k.startswith("_t")}}
-        closure.update(self.env)
-        names = sorted(closure)
-        source = "\n".join(
-            [f"def _make({', '.join(names)}):", f"    def {name}({params}):"]
-            + ["        " + line for line in self.lines]
-            + [f"    return {name}"]
-        )
+        bound = {**HELPERS, **{k: v for k, v in self._gen.env.items() if not k.startswith("_t")}}
+        bound.update(self.env)
+        used = set(_NAME.findall("\n".join(self.lines)))
+        # Every bound value the body uses is a keyword-only parameter with that value as its
+        # default: inside the loop it is a local (``LOAD_FAST``, which 3.11 fuses with its
+        # neighbours) rather than a closure cell: the W1 loop in memory ran ~5 % faster so (best
+        # of 15 rounds; within the noise of a whole run).
+        names = sorted(n for n in bound if n in used)
+        defaults = "".join(f", {n}={n}" for n in names)
+        head = f"def {name}({params}, *{defaults}):" if names else f"def {name}({params}):"
+        source = "\n".join([head] + ["    " + line for line in self.lines])
         # Real builtins: C functions such as ``Pattern.sub`` with a template import lazily, and
         # imports look ``__import__`` up in the calling frame's builtins.
-        namespace: dict[str, object] = {"__builtins__": builtins}
+        namespace: dict[str, object] = {"__builtins__": builtins, **{n: bound[n] for n in names}}
         # The source holds generated names only (see the module docstring), never user text.
         exec(compile(source, f"<fastpath {name}>", "exec"), namespace)
-        make: Callable[..., Callable[..., object]] = namespace["_make"]  # type: ignore[assignment]
-        return make(**closure)
+        built: Callable[..., object] = namespace[name]  # type: ignore[assignment]
+        return built
 
     def source(self) -> str:
         """The body written so far (for debugging and tests)."""
