@@ -8,6 +8,7 @@ first ``max_line_bytes``; the offset after each item is where the next line star
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -41,6 +42,26 @@ def reference(content: bytes) -> list[tuple[bytes, int]]:
     return out
 
 
+def _feed_and_check(
+    splitter: LineSplitter,
+    content: bytes,
+    chunks: list[bytes],
+    drain: Callable[[], None],
+    got: list[tuple[bytes, int]],
+) -> None:
+    """Feed the chunks (draining after each and at the end): the items are the reference's."""
+    for chunk in chunks:
+        splitter.feed(chunk)
+        drain()
+    splitter.finish()
+    drain()
+    want = reference(content)
+    assert [offset for _, offset in got] == [offset for _, offset in want]
+    for (line, _), (expected, _) in zip(got, want, strict=True):
+        assert line == expected or (len(expected) > MAX and line == expected[:MAX])
+    assert splitter.offset == len(content)
+
+
 @settings(max_examples=200)
 @given(chunked(), st.integers(1, 4))
 def test_any_chunking_gives_the_reference_lines_and_offsets(
@@ -58,16 +79,7 @@ def test_any_chunking_gives_the_reference_lines_and_offsets(
                 assert rejected[0].reason.startswith("line over max_line_bytes")
             got.append(((lines or [r.raw for r in rejected])[0], offset))
 
-    for chunk in chunks:
-        splitter.feed(chunk)
-        drain()
-    splitter.finish()
-    drain()
-    want = reference(content)
-    assert [offset for _, offset in got] == [offset for _, offset in want]
-    for (line, _), (expected, _) in zip(got, want, strict=True):
-        assert line == expected or (len(expected) > MAX and line == expected[:MAX])
-    assert splitter.offset == len(content)
+    _feed_and_check(splitter, content, chunks, drain, got)
     assert not splitter.has_partial
 
 
@@ -118,16 +130,7 @@ def test_blocks_and_lines_taken_in_any_mix_give_the_reference(
                 lines, rejected, offset = splitter.take(1)
                 got.append(((lines or [r.raw for r in rejected])[0], offset))
 
-    for chunk in chunks:
-        splitter.feed(chunk)
-        drain()
-    splitter.finish()
-    drain()
-    want = reference(content)
-    assert [offset for _, offset in got] == [offset for _, offset in want]
-    for (line, _), (expected, _) in zip(got, want, strict=True):
-        assert line == expected or (len(expected) > MAX and line == expected[:MAX])
-    assert splitter.offset == len(content)
+    _feed_and_check(splitter, content, chunks, drain, got)
 
 
 def test_lines_of_a_chunk_stay_one_block_when_none_can_be_over_long() -> None:
