@@ -197,6 +197,7 @@ def _route(
     """Emit route ``i`` (its first ``skip`` steps ran before the routes; ``known`` fields are held
     by locals as it starts); returns the part of its pipeline the reference engine runs (or None)."""
     w.known = dict(known)
+    w.str_flags.clear()  # a flag made in an earlier route's branch is not set on this route's path
     indent = 1
     cond = w.test(indent, r.route.filter, r.matches)
     if cond == "False":

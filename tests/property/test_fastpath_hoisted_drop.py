@@ -75,6 +75,32 @@ def test_the_shared_drop_is_tested_once_before_the_routes() -> None:
     assert source.index("dropped += 1") < source.index("_fout0(f)")
 
 
+def test_a_field_the_shared_drop_read_is_type_tested_again_in_each_route() -> None:
+    """Regression: the shared drop reads ``msg`` for every route; a route's mask tests it is a
+    string into a flag, which a later route (reached when the first did not match) must not use."""
+    mask = FunctionSpec("mask", {"field": "msg", "pattern": "a", "replacement": ""})
+    drop = FunctionSpec("drop", {}, filter='msg == "x"')
+    pipelines: dict[PipelineId, CompiledPipeline] = {}
+    for pid in (PipelineId("p0"), PipelineId("p1")):
+        built = compile_pipeline(Pipeline(pid, (drop, mask)), FACTORIES)
+        assert isinstance(built, CompiledPipeline)
+        pipelines[pid] = built
+    routes = (
+        Route(RouteId("r0"), 'level == "error"', (SinkName("s0"),), PipelineId("p0")),
+        Route(RouteId("r1"), "true", (SinkName("s1"),), PipelineId("p1")),
+    )
+    router = build_router(RouteTable(routes), pipelines)
+    assert isinstance(router, Router)
+    batch: list[JsonObject] = [{"level": "info", "msg": "banana"}, {"level": "error", "msg": "a"}]
+    outcome = run_lines(
+        compile_snapshot(router), [orjson.dumps(f) for f in batch], EventMeta("s", 0.0), Counter()
+    )
+    assert fast(outcome) == {
+        **reference(router, batch),
+        "sinks": {"s0": [b'{"level":"error","msg":""}'], "s1": [b'{"level":"info","msg":"bnn"}']},
+    }
+
+
 def test_no_hoisting_without_a_route_every_event_takes() -> None:
     router = shared_drop_router_of('level == "debug"', ["status >= 500", 'level == "x"'])
     assert compile_snapshot(router).source.count("dropped += 1") == 2
