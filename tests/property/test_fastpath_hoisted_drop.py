@@ -54,7 +54,7 @@ def shared_drop_routers(draw: st.DrawFn) -> Router:
     return router
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(shared_drop_routers(), st.lists(field_sets, max_size=6))
 def test_a_drop_every_route_starts_with_runs_first_and_changes_nothing(
     router: Router, batch: list[JsonObject]
