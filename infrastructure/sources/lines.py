@@ -114,7 +114,7 @@ class LineSplitter:
         first = chunk.find(b"\n")
         # Whole lines can stay one block when none can be over-long: the first is the pending
         # bytes and the chunk's head, and the others all lie between the first and last newline.
-        if last >= 0 and len(self._pending) + first <= self._max and last - first - 1 <= self._max:
+        if last >= 0 and len(self._pending) + first <= self._max and self._short(chunk, first, last):
             if self._block or self._pending or last + 1 < len(chunk):  # one copy, not one per part
                 chunk_lines = memoryview(chunk)[: last + 1]
                 self._block = b"".join((self._block, self._pending, chunk_lines))
@@ -132,6 +132,18 @@ class LineSplitter:
             self._skip_prefix = self._pending[: self._max]
             self._skipped = len(self._pending)
             self._pending = b""
+
+    def _short(self, chunk: bytes, first: int, last: int) -> bool:
+        """Whether every line between the newlines at ``first`` and ``last`` is at most ``_max``.
+
+        A few ``find`` calls, not a pass over the lines: when each stretch of ``s`` bytes holds a
+        newline, no line is longer than ``2 * s - 2``, so ``s = (max + 2) // 2`` is enough.
+        """
+        if last - first - 1 <= self._max:
+            return True
+        stride = (self._max + 2) // 2
+        find = chunk.find
+        return all(find(b"\n", k, min(k + stride, last + 1)) >= 0 for k in range(first + 1, last, stride))
 
     def finish(self) -> None:
         """The stream ended: an unfinished last line becomes a line (it has no newline)."""

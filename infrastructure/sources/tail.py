@@ -87,17 +87,15 @@ class FileTail:
             self._key = await anyio.to_thread.run_sync(read_line_key, epoch_ms, source, fd)
         return self._key
 
-    async def fill(self, lines: int, chunk_bytes: int, *, blocks: int = 0) -> None:
+    async def fill(self, lines: int, chunk_bytes: int, *, blocks: bool = False) -> None:
         """Read chunks until ``lines`` complete lines are ready or the end of the file (``at_eof``);
-        with ``blocks``, also once a block of lines is ready after that many reads."""
+        with ``blocks``, also once a block of lines is ready (a chunk's worth, taken as it is)."""
         self.at_eof = False
-        reads = 0
-        while self.splitter.ready < lines and not (blocks and reads >= blocks and self.splitter.block_ready):
+        while self.splitter.ready < lines and not (blocks and self.splitter.block_ready):
             chunk = await self._read(chunk_bytes)
             if not chunk:
                 self.at_eof = True
                 return
-            reads += 1
             self.read_pos += len(chunk)
             self.splitter.feed(chunk)
 

@@ -26,7 +26,6 @@ from infrastructure.sources.decode import decode_identified
 from infrastructure.sources.lines import LineSplitter
 from infrastructure.workers.memory import keep_freed_memory
 
-_READ = 1 << 20
 _SPANS_PER_COLLECTION = 16
 
 
@@ -76,7 +75,7 @@ def route_span(source: str, path: str, start: int, end: int, key: LineKey | None
         handle.seek(start)
         left = end - start
         while left > 0:
-            chunk = handle.read(min(_READ, left))
+            chunk = handle.read(left)  # the whole span: one block, no copy (it ends at a line end)
             if not chunk:
                 break
             left -= len(chunk)

@@ -152,3 +152,18 @@ def test_lines_of_a_chunk_stay_one_block_when_none_can_be_over_long() -> None:
     big.feed(b"a\nbbbbbbbb\nc\n")  # a line over max between the first and last newline: cut
     assert not big.block_ready
     assert big.ready == 3
+
+
+@settings(max_examples=300)
+@given(st.lists(st.integers(0, 12), min_size=1, max_size=40), st.integers(1, 9))
+def test_a_chunk_is_a_block_only_when_no_line_is_over_long(lengths: list[int], limit: int) -> None:
+    """The block test looks at a few stretches of the chunk, never at each line: a block never
+    holds an over-long line, and lines of at most half the limit always make one."""
+    chunk = b"".join(b"x" * n + b"\n" for n in lengths)
+    splitter = LineSplitter(0, limit)
+    splitter.feed(chunk)
+    assert splitter.ready == len(lengths)
+    if splitter.block_ready:
+        assert all(n <= limit for n in lengths)
+    if all(n < (limit + 2) // 2 for n in lengths):
+        assert splitter.block_ready
