@@ -18,7 +18,7 @@ from infrastructure.sources.stdin import StdinSource as StdinSourceAdapter
 from interfaces.config import models as m
 
 RAW_BATCH_LINES = 8192
-"""Most lines per batch when a source hands raw lines to the fast path (about two 1 MiB reads)."""
+"""Most lines per batch when a source hands raw lines to the fast path (about one 2 MiB read)."""
 
 
 def build_source(
