@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from domain.dead_letters import DeadLetter
 from domain.domain_events import DomainEvent
 from domain.errors import ConcurrencyConflict, NotFound
 from domain.events import Event, EventId
@@ -135,6 +136,20 @@ class InMemoryIdempotencyStore:
         held = self.answers.get(key)
         if held is not None and held[0] is None:
             del self.answers[key]
+
+
+class MemoryDeadLetterStore:
+    """A dead-letter store that keeps the records in a list."""
+
+    def __init__(self) -> None:
+        self.records: list[DeadLetter] = []
+
+    async def write(self, records: Sequence[DeadLetter]) -> None:
+        """Keep the records."""
+        self.records.extend(records)
+
+    async def close(self) -> None:
+        """Nothing to close."""
 
 
 @dataclass

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 import anyio
 import orjson
 
-from domain.dead_letters import DeadLetter
 from domain.events import Event, EventMeta
 from infrastructure.actors.dead_letter_actor import DeadLetterActor
 from infrastructure.actors.messages import Delivery
@@ -17,6 +16,7 @@ from infrastructure.actors.retry import RetryPolicy
 from infrastructure.actors.sink_actor import SinkActor
 from infrastructure.actors.stats import RunStats
 from infrastructure.ids import UlidFactory
+from tests.fakes import MemoryDeadLetterStore
 
 _META = EventMeta("src", 0.0)
 
@@ -49,26 +49,15 @@ class _Bytes:
         """Nothing to close."""
 
 
-class _Store:
-    def __init__(self) -> None:
-        self.records: list[DeadLetter] = []
-
-    async def write(self, records: Sequence[DeadLetter]) -> None:
-        self.records.extend(records)
-
-    async def close(self) -> None:
-        pass
-
-
 def _encoded(*values: int) -> Encoded:
     return Encoded(b"".join(orjson.dumps({"v": v}) + b"\n" for v in values), len(values), _META)
 
 
 async def _run(
     sink: _Bytes, deliveries: list[tuple[Encoded | None, list[Event]]]
-) -> tuple[RunStats, _Store, list[int]]:
+) -> tuple[RunStats, MemoryDeadLetterStore, list[int]]:
     """Queue every delivery before the actor runs (it is behind), then let it drain."""
-    stats, store, acked = RunStats(), _Store(), []
+    stats, store, acked = RunStats(), MemoryDeadLetterStore(), []
     dead = DeadLetterActor(store, stats, RetryPolicy(attempts=1))
     actor = SinkActor(
         sink.name, sink, max_events=1000, when_full="block", retry=RetryPolicy(attempts=2, backoff_s=0),

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 import anyio
 
-from domain.dead_letters import DeadLetter
 from domain.events import Event, EventId, EventMeta
 from domain.ports import Rejected, SourceBatch
 from infrastructure.actors.dead_letter_actor import DeadLetterActor
@@ -17,6 +16,7 @@ from infrastructure.actors.retry import RetryPolicy
 from infrastructure.actors.sink_actor import SinkActor, WhenFull
 from infrastructure.actors.stats import RunStats
 from infrastructure.actors.topology import Topology
+from tests.fakes import MemoryDeadLetterStore
 
 _ids = itertools.count()
 
@@ -69,17 +69,6 @@ class ListSink:
         self.closed = True
 
 
-class MemoryDeadLetters:
-    def __init__(self) -> None:
-        self.records: list[DeadLetter] = []
-
-    async def write(self, records: Sequence[DeadLetter]) -> None:
-        self.records.extend(records)
-
-    async def close(self) -> None:
-        pass
-
-
 def fan_out(batch: SourceBatch) -> BatchPlan:
     evens = [e for e in batch.events if int(e.fields["v"]) % 2 == 0]  # type: ignore[arg-type]
     return BatchPlan(
@@ -90,9 +79,9 @@ def fan_out(batch: SourceBatch) -> BatchPlan:
 
 def build(
     sources: list[ListSource], sinks: list[ListSink], *, when_full: WhenFull = "block", max_events: int = 100
-) -> tuple[Topology, MemoryDeadLetters]:
+) -> tuple[Topology, MemoryDeadLetterStore]:
     stats = RunStats()
-    store = MemoryDeadLetters()
+    store = MemoryDeadLetterStore()
     retry = RetryPolicy(attempts=3, backoff_s=0.001, max_backoff_s=0.002, rng=random.Random(1))
     dlq = DeadLetterActor(store, stats, retry)
     actors = {

@@ -11,7 +11,6 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.dead_letters import DeadLetter
 from domain.events import Event, EventMeta
 from domain.json import JsonObject
 from domain.router import Router
@@ -23,6 +22,7 @@ from infrastructure.actors.sink_actor import SinkActor
 from infrastructure.actors.stats import RunStats
 from infrastructure.fastpath import compile_snapshot, run_lines
 from infrastructure.sources.decode import decode_lines
+from tests.fakes import MemoryDeadLetterStore
 from tests.property.test_fastpath_equals_reference import Counter, field_sets, reference, routers
 
 _OPT = orjson.OPT_APPEND_NEWLINE
@@ -82,19 +82,10 @@ class _Raw(_Plain):
         self.data.append(data)
 
 
-class _Store:
-    def __init__(self) -> None:
-        self.records: list[DeadLetter] = []
-
-    async def write(self, records: Sequence[DeadLetter]) -> None:
-        self.records.extend(records)
-
-    async def close(self) -> None:
-        pass
-
-
-async def _deliver(sink: _Plain, fields: list[JsonObject]) -> tuple[RunStats, _Store, list[int]]:
-    stats, store, done = RunStats(), _Store(), [0]
+async def _deliver(
+    sink: _Plain, fields: list[JsonObject]
+) -> tuple[RunStats, MemoryDeadLetterStore, list[int]]:
+    stats, store, done = RunStats(), MemoryDeadLetterStore(), [0]
     dead = DeadLetterActor(store, stats, RetryPolicy(attempts=1))
     actor = SinkActor(
         sink.name, sink, max_events=10, when_full="block", retry=RetryPolicy(attempts=2, backoff_s=0),

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 import anyio
 
-from domain.dead_letters import DeadLetter
 from domain.events import Event, EventId, EventMeta
 from infrastructure.actors.dead_letter_actor import DeadLetterActor
 from infrastructure.actors.messages import Delivery
@@ -18,6 +17,7 @@ from infrastructure.actors.sink_actor import SinkActor
 from infrastructure.actors.stats import RunStats
 from infrastructure.metering import MeteredSink
 from infrastructure.metrics import Metrics
+from tests.fakes import MemoryDeadLetterStore
 
 
 class Rejected(Exception):
@@ -50,26 +50,13 @@ class ScriptedSink:
         pass
 
 
-class ListStore:
-    """Dead letters in a list."""
-
-    def __init__(self) -> None:
-        self.records: list[DeadLetter] = []
-
-    async def write(self, records: Sequence[DeadLetter]) -> None:
-        self.records.extend(records)
-
-    async def close(self) -> None:
-        pass
-
-
 async def deliver(
     sink: ScriptedSink, batches: list[list[int]], attempts: int = 3
 ) -> tuple[Metrics, RunStats]:
     """Each batch through a ``SinkActor`` writing to ``MeteredSink(sink)``, no backoff."""
     metrics, stats = Metrics(), RunStats()
     retry = RetryPolicy(attempts=attempts, backoff_s=0.0, rng=random.Random(0))
-    dlq = DeadLetterActor(ListStore(), stats, retry)
+    dlq = DeadLetterActor(MemoryDeadLetterStore(), stats, retry)
     actor = SinkActor(
         "out",
         MeteredSink(sink, metrics),
