@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import final
 
 from domain.events import EventMeta
-from domain.ports import Clock, IdFactory
+from domain.line_block import LineBlock
+from domain.ports import Clock, IdFactory, Rejected
 from domain.router import Router
 from infrastructure.actors.plan import BatchPlan
 from infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
@@ -84,23 +85,23 @@ def route_span(source: str, path: str, start: int, end: int, key: LineKey | None
     at = state.clock.now()
     meta = EventMeta(source, at)
     taken = splitter.take_block(splitter.ready) if splitter.block_ready else None
-    if taken is not None:  # the usual case: all whole lines in one block (none over-long)
-        block, first, _ = taken
-        outcome = run_lines(state.snapshot, block, meta, state.ids, LineIds(key, first, block))
-        plan = plan_outcome(outcome, source, at, meta, state.ids, state.encode)
-        plan.events_in, plan.rejected = outcome.events_in, outcome.rejected
-        return plan
-    lines, rejected, _, starts = splitter.take_with_starts(splitter.ready)
-    line_ids = LineIds(key, starts, lines)
     limit = state.max_line_bytes[source]
-    if lines and max(map(len, lines)) > limit:  # rare: decode, as the file source does then
-        events, bad = decode_identified(lines, line_ids, "ndjson", source, state.clock, limit)
+    raw: list[bytes] | LineBlock
+    if taken is not None:  # the usual case: all whole lines in one block (none over-long)
+        raw, first, _ = taken
+        rejected: list[Rejected] = []
+        line_ids = LineIds(key, first, raw)
+    else:
+        raw, rejected, _, starts = splitter.take_with_starts(splitter.ready)
+        line_ids = LineIds(key, starts, raw)
+    if isinstance(raw, list) and raw and max(map(len, raw)) > limit:  # rare: decode, as the source does
+        events, bad = decode_identified(raw, line_ids, "ndjson", source, state.clock, limit)
         fields = [e.fields for e in events]
         outcome = run_fields(state.snapshot, fields, meta, state.ids, lambda k: events[k].id)
         plan = plan_outcome(outcome, source, at, meta, state.ids, state.encode)
         plan.events_in, plan.rejected = len(events), [*rejected, *bad]
         return plan
-    outcome = run_lines(state.snapshot, lines, meta, state.ids, line_ids)
+    outcome = run_lines(state.snapshot, raw, meta, state.ids, line_ids)
     plan = plan_outcome(outcome, source, at, meta, state.ids, state.encode)
     plan.events_in, plan.rejected = outcome.events_in, [*rejected, *outcome.rejected]
     return plan
