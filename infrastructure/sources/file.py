@@ -91,7 +91,7 @@ class FileSource:
         self._format, self._follow, self._start_at = format, follow, start_at
         self._raw = raw and format == "ndjson"
         self._span_bytes = span_bytes if self._raw and not follow else 0
-        self._batch_size, self._max_line_bytes, self._chunk = batch_size, max_line_bytes, chunk_bytes
+        self._batch_size, self._max_line_bytes = batch_size, max_line_bytes
         # Raw batches: one larger read is one block, not two glued together (one copy fewer).
         self._read_size = chunk_bytes * _RAW_READ if self._raw else chunk_bytes
         self._poll, self._save_every = poll_interval_s, checkpoint_interval_s

@@ -1,7 +1,7 @@
 """One file being read by a file source: its handle, inode, line splitter and what became of its path.
 
 Every blocking call (open, stat, close) runs in a worker thread, off the event loop. Reads of a
-regular file run on the loop while they are quick: a 1 MiB read from the page cache takes ~0.2 ms,
+regular file run on the loop while they are quick: reading 1 MiB from the page cache takes ~0.2 ms,
 while a round trip through a worker thread took ~1.5 ms once the loop was busy routing (the
 thread waits for the GIL twice), and the router waited for it at every batch (W1: ~0.4 s of 3).
 ``SLOW_READS`` reads in a row slower than ``SLOW_READ_S`` each (a network file system, a cold
@@ -110,7 +110,8 @@ class FileTail:
 
     @property
     def reads_inline(self) -> bool:
-        """Whether reads run on the event loop (a regular file whose reads have all been quick)."""
+        """Whether reads run on the event loop (a regular file not yet slowed by ``SLOW_READS`` slow
+        reads in a row)."""
         return self._inline
 
     async def change(self) -> PathChange:
