@@ -196,8 +196,7 @@ def _route(
 ) -> CompiledPipeline | None:
     """Emit route ``i`` (its first ``skip`` steps ran before the routes; ``known`` fields are held
     by locals as it starts); returns the part of its pipeline the reference engine runs (or None)."""
-    w.known = dict(known)
-    w.str_flags.clear()  # a flag made in an earlier route's branch is not set on this route's path
+    w.forget(known)  # a flag made in an earlier route's branch is not set on this route's path
     indent = 1
     cond = w.test(indent, r.route.filter, r.matches)
     if cond == "False":
@@ -229,7 +228,7 @@ def _route(
     if r.pipeline is not None and fused < len(steps):
         tail = CompiledPipeline(r.pipeline.id, r.pipeline.version, steps[fused:])
     _deliver(w, indent, i, tail=tail is not None, encode=encode)
-    w.known.clear()
+    w.forget()
     if final:
         w.emit(indent, "continue")
     else:

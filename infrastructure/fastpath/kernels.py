@@ -61,8 +61,7 @@ def fuse(w: Writer, indent: int, fn: PipelineFn, drop: list[str], *, read_ahead:
         w.emit(indent, f"if {cond}:")
         fuse(w, indent + 1, fn.fn, drop)
         if not isinstance(fn.fn, DropEvents):  # a drop leaves the loop: nothing after it changed
-            w.known.clear()  # what was read or written under the condition is not known after it
-            w.str_flags.clear()
+            w.forget()  # what was read or written under the condition is not known after it
         return True
     if isinstance(fn, DropEvents):
         for line in drop:
@@ -76,8 +75,7 @@ def fuse(w: Writer, indent: int, fn: PipelineFn, drop: list[str], *, read_ahead:
             const = constant_of(value)
             _write(w, indent, path, f"{w.bind(value, 'e')}(f)" if const is None else w.bind(const[0], "k"))
     elif isinstance(fn, Fusable):
-        w.known.clear()
-        w.str_flags.clear()
+        w.forget()
         w.exact_str = False  # a plugin's kernel may store any ``str`` (a subclass): test as usual
         w.emit(indent, f"if not {w.bind(fn.fuse(), 'k')}(f):")
         for line in drop:

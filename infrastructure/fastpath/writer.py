@@ -67,6 +67,12 @@ class Writer:
         self._gen = Codegen()  # shared, so every inlined filter gets distinct names
         self._n = 0
 
+    def forget(self, known: dict[str, str] | None = None) -> None:
+        """Know only ``known`` from here on (nothing by default): fields and the ``str`` flags of
+        their locals, which were set on another path or before a write."""
+        self.known = dict(known or {})
+        self.str_flags.clear()
+
     def bind(self, value: object, hint: str = "x") -> str:
         """A fresh name that refers to ``value`` in the generated source."""
         self._n += 1
