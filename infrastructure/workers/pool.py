@@ -90,9 +90,10 @@ def widen_pipe(end: object) -> int:
     """Make the pipe behind ``end`` (a ``multiprocessing`` connection) hold a whole plan.
 
     Plans come back through the pool's result pipe: with Linux's default 64 KiB a 1.6 MiB plan
-    took ~25 writes and reads and as many wake-ups of the two processes (W1 with two workers:
-    1.15x -> 1.29x the floor with a 1 MiB pipe). Best effort: returns the new size, or 0 where
-    pipes cannot be resized (not Linux) or the pool keeps its pipe elsewhere.
+    (a 2 MiB span) took ~25 writes and reads and as many wake-ups of the two processes (W1 with
+    two workers: 1.15x -> 1.29x the floor with a 1 MiB pipe); a 4 MiB span's plan is ~3 MiB.
+    Best effort: returns the new size, or 0 where pipes cannot be resized (not Linux) or the
+    pool keeps its pipe elsewhere.
     """
     fileno = getattr(end, "fileno", None)
     if fileno is None or not hasattr(fcntl, "fcntl"):
