@@ -1,4 +1,9 @@
-"""``FileSink``: appends NDJSON to a file, one write and one fsync per batch."""
+"""``FileSink``: appends NDJSON to a file, one write and one fsync per batch.
+
+Without ``fsync`` a write into a regular file only reaches the page cache: it runs on the event
+loop while it is quick (``infrastructure.quick_calls``; W1: ~8 % less CPU than a worker thread
+round trip per batch). With ``fsync``, or into a pipe or device, it runs in a worker thread.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import BinaryIO, final
 import anyio.to_thread
 
 from domain.events import Event
+from infrastructure.quick_calls import QuickCalls, is_regular_file
 from infrastructure.sinks.encode import encode_ndjson
 from infrastructure.sinks.errors import SinkError
 
@@ -63,6 +69,7 @@ class FileSink:
         self._fsync = fsync
         self._handle: BinaryIO | None = None
         self._torn = False
+        self._calls = QuickCalls(inline=False)  # where writes run, once open
 
     async def open(self) -> None:
         """Create the parent folders and open the file for appending.
@@ -74,9 +81,10 @@ class FileSink:
                 self._handle = await anyio.to_thread.run_sync(_open_append, self._path)
             except OSError as exc:
                 raise SinkError(self.name, f"cannot open {self._path}: {exc}") from exc
+            self._calls = QuickCalls(not self._fsync and is_regular_file(self._handle.fileno()))
 
     async def write(self, events: Sequence[Event]) -> None:
-        """Append the batch, flushed and fsync-ed, off the event loop.
+        """Append the batch, flushed and fsync-ed (off the event loop, unless quick and not fsync-ed).
 
         :raises SinkError: when the batch was not (wholly) written.
         :raises RuntimeError: when the sink is not open (a bug in the caller).
@@ -84,6 +92,11 @@ class FileSink:
         if self._handle is None:
             raise RuntimeError(f"file sink {self.name!r} written before open()")
         await self.write_encoded(encode_ndjson(events))
+
+    @property
+    def writes_inline(self) -> bool:
+        """Whether writes run on the event loop (no fsync, a regular file, writes quick so far)."""
+        return self._calls.inline
 
     async def write_encoded(self, data: bytes) -> None:
         """Append bytes already encoded as NDJSON (whole lines), as ``write`` does.
@@ -96,7 +109,7 @@ class FileSink:
         if not data:
             return
         try:
-            await anyio.to_thread.run_sync(self._write_sync, self._handle, data)
+            await self._calls.run(self._write_sync, self._handle, data)
         except OSError as exc:
             raise SinkError(self.name, f"cannot write {self._path}: {exc}") from exc
 

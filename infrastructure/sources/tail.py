@@ -1,37 +1,26 @@
 """One file being read by a file source: its handle, inode, line splitter and what became of its path.
 
 Every blocking call (open, stat, close) runs in a worker thread, off the event loop. Reads of a
-regular file run on the loop while they are quick: reading 1 MiB from the page cache takes ~0.2 ms,
-while a round trip through a worker thread took ~1.5 ms once the loop was busy routing (the
-thread waits for the GIL twice), and the router waited for it at every batch (W1: ~0.4 s of 3).
-``SLOW_READS`` reads in a row slower than ``SLOW_READ_S`` each (a network file system, a cold
-disk; one slow read may be the machine's noise) send this file's reads to a worker thread from
-then on.
+regular file run on the loop while they are quick (``infrastructure.quick_calls``): the router
+waited for a read through a worker thread at every batch (W1: ~0.4 s of 3).
 """
 
 from __future__ import annotations
 
 import enum
 import os
-import stat
-import time
 from typing import BinaryIO, final
 
 import anyio.to_thread
 
 from infrastructure.ids import LineKey, read_line_key
+from infrastructure.quick_calls import QuickCalls, is_regular_file
 from infrastructure.sources.lines import LineSplitter
 
-__all__ = ["HEAD_BYTES", "SLOW_READS", "SLOW_READ_S", "FileTail", "PathChange", "open_file", "read_head"]
+__all__ = ["HEAD_BYTES", "FileTail", "PathChange", "open_file", "read_head"]
 
 HEAD_BYTES = 256
 """How many leading bytes identify a file we already read, should its inode be reused."""
-
-SLOW_READ_S = 0.02
-"""A read on the event loop that takes longer is slow."""
-
-SLOW_READS = 3
-"""Slow reads in a row that send a file's later reads to a worker thread."""
 
 
 class PathChange(enum.Enum):
@@ -66,7 +55,7 @@ def read_head(path: str, size: int = HEAD_BYTES) -> bytes:
 class FileTail:
     """An open file read from an offset; lines come out of ``splitter``, their ids from ``line_key``."""
 
-    __slots__ = ("_handle", "_inline", "_key", "_slow", "at_eof", "inode", "path", "read_pos", "splitter")
+    __slots__ = ("_calls", "_handle", "_key", "at_eof", "inode", "path", "read_pos", "splitter")
 
     def __init__(self, path: str, handle: BinaryIO, inode: int, offset: int, max_line_bytes: int) -> None:
         handle.seek(offset)
@@ -77,8 +66,7 @@ class FileTail:
         self.splitter = LineSplitter(offset, max_line_bytes)
         self.at_eof = False
         self._key: LineKey | None = None
-        self._inline = stat.S_ISREG(os.fstat(handle.fileno()).st_mode)  # reads on the loop, while quick
-        self._slow = 0  # slow reads in a row
+        self._calls = QuickCalls(is_regular_file(handle.fileno()))  # reads on the loop, while quick
 
     async def line_key(self, epoch_ms: int, source: str) -> LineKey:
         """The key of this file's line ids (read once a line is complete: its head is fixed then)."""
@@ -100,19 +88,12 @@ class FileTail:
             self.splitter.feed(chunk)
 
     async def _read(self, size: int) -> bytes:
-        if not self._inline:
-            return await anyio.to_thread.run_sync(self._handle.read, size)
-        started = time.perf_counter()
-        chunk = self._handle.read(size)
-        self._slow = self._slow + 1 if time.perf_counter() - started > SLOW_READ_S else 0
-        self._inline = self._slow < SLOW_READS
-        return chunk
+        return await self._calls.run(self._handle.read, size)
 
     @property
     def reads_inline(self) -> bool:
-        """Whether reads run on the event loop (a regular file not yet slowed by ``SLOW_READS`` slow
-        reads in a row)."""
-        return self._inline
+        """Whether reads run on the event loop (a regular file whose reads have stayed quick)."""
+        return self._calls.inline
 
     async def change(self) -> PathChange:
         """What is at this tail's path now (call it at end of file)."""

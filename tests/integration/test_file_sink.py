@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
+from typing import BinaryIO
 
 import anyio
 import orjson
 import pytest
 
+import infrastructure.sinks.file as file_sink_module
 from domain.events import Event, EventId, EventMeta
 from domain.json import JsonObject
+from infrastructure.quick_calls import SLOW_CALL_S, SLOW_CALLS
 from infrastructure.sinks.errors import SinkError
 from infrastructure.sinks.file import FileSink
 
@@ -99,3 +103,45 @@ async def test_an_unopenable_path_raises_sink_error(tmp_path: Path) -> None:
 async def test_writing_before_open_is_a_bug(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="before open"):
         await FileSink("out", str(tmp_path / "o.ndjson")).write([ev(1)])
+
+
+async def test_writes_run_on_the_loop_only_into_a_regular_file_without_fsync(tmp_path: Path) -> None:
+    cases = [(str(tmp_path / "quick.ndjson"), False, True), (str(tmp_path / "synced.ndjson"), True, False)]
+    cases.append(("/dev/null", False, False))  # a device may block however quick it looks
+    for path, fsync, inline in cases:
+        sink = FileSink("out", path, fsync=fsync)
+        with anyio.fail_after(5):
+            await sink.open()
+            await sink.write([ev(1)])
+            assert sink.writes_inline is inline, path
+            await sink.close()
+    assert len(lines(tmp_path / "quick.ndjson")) == len(lines(tmp_path / "synced.ndjson")) == 1
+
+
+async def test_slow_writes_in_a_row_send_later_writes_to_a_worker_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = file_sink_module._write_all
+    slow = [SLOW_CALLS - 1]
+
+    def slow_write_all(handle: BinaryIO, data: bytes) -> None:
+        if slow[0]:
+            slow[0] -= 1
+            time.sleep(SLOW_CALL_S * 1.5)
+        real(handle, data)
+
+    monkeypatch.setattr(file_sink_module, "_write_all", slow_write_all)
+    sink = FileSink("out", str(tmp_path / "out.ndjson"), fsync=False)
+    with anyio.fail_after(5):
+        await sink.open()
+        for n in range(SLOW_CALLS - 1):
+            await sink.write([ev(n)])
+        assert sink.writes_inline  # fewer slow writes may be the machine's noise
+        await sink.write([ev(10)])  # quick: the count starts again
+        slow[0] = SLOW_CALLS
+        for n in range(SLOW_CALLS):
+            await sink.write([ev(20 + n)])
+        assert not sink.writes_inline
+        await sink.write([ev(30)])  # in a worker thread now, written all the same
+        await sink.close()
+    assert len(lines(tmp_path / "out.ndjson")) == 2 * SLOW_CALLS + 1

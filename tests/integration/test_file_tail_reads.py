@@ -7,11 +7,12 @@ import os
 import time
 from pathlib import Path
 
-from infrastructure.sources.tail import SLOW_READ_S, SLOW_READS, FileTail
+from infrastructure.quick_calls import SLOW_CALL_S, SLOW_CALLS
+from infrastructure.sources.tail import FileTail
 
 
 class _SlowReads:
-    """A real file whose first ``slow`` reads each take longer than ``SLOW_READ_S``."""
+    """A real file whose first ``slow`` reads each take longer than ``SLOW_CALL_S``."""
 
     def __init__(self, path: Path, slow: int) -> None:
         self._file = path.open("rb")
@@ -26,7 +27,7 @@ class _SlowReads:
     def read(self, size: int) -> bytes:
         if self._slow:
             self._slow -= 1
-            time.sleep(SLOW_READ_S * 1.5)
+            time.sleep(SLOW_CALL_S * 1.5)
         return self._file.read(size)
 
     def close(self) -> None:
@@ -61,8 +62,8 @@ async def _read_all(path: Path, slow: int) -> bool:
 async def test_slow_reads_in_a_row_send_later_reads_to_a_worker_thread(tmp_path: Path) -> None:
     path = tmp_path / "a.log"
     path.write_bytes(b"".join(b"line %d\n" % i for i in range(100)))
-    assert await _read_all(path, SLOW_READS - 1)  # fewer slow reads may be the machine's noise
-    assert not await _read_all(path, SLOW_READS)
+    assert await _read_all(path, SLOW_CALLS - 1)  # fewer slow reads may be the machine's noise
+    assert not await _read_all(path, SLOW_CALLS)
 
 
 def test_a_file_that_is_not_a_regular_file_is_never_read_on_the_loop() -> None:
