@@ -140,15 +140,15 @@ async def run_topology(
         encoded = [name for name, actor in sinks.items() if hasattr(actor.sink, "write_encoded")]
         local = make_fast_planner(RouterCell(loaded.router), clock, ids, encoded)
         planner: AheadPlanner = local
+        ahead = 2 * workers if pool is not None else 0
         if pool is not None:
             # Workers encode for sinks that write bytes; the others (sqlite, http, nats, kafka) get
             # events carrying their lines' ids, so a re-read line is still stored once.
             limits = {
                 n: sc.max_line_bytes for n, sc in config.sources.items() if isinstance(sc, m.FileSource)
             }
-            pool.start(loaded.router, encoded, limits, clock)
+            pool.start(loaded.router, encoded, limits, clock, in_flight=ahead)
             planner = make_pool_planner(pool, local)
-        ahead = 2 * workers if pool is not None else 0
         topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, ids, plan_ahead=ahead)
         # Everything built so far lives as long as the run: keep the collector from scanning it
         # again (``freeze``). Events are acyclic dicts freed by reference counting: the automatic
@@ -165,6 +165,8 @@ async def run_topology(
                     group.start_soon(show_progress, stats)
                 if collecting:
                     group.start_soon(collect_garbage, GC_EVERY_S)
+                if pool is not None:
+                    group.start_soon(pool.read_answers)
                 await topology.run(handle_signals=handle_signals)
                 group.cancel_scope.cancel()
         finally:

@@ -9,6 +9,19 @@ the compiled config, so plugins need not be picklable and nothing is imported ag
 from __future__ import annotations
 
 from infrastructure.workers.memory import keep_freed_memory
-from infrastructure.workers.pool import PendingSpan, WorkerPool, fork_available, make_pool_planner
+from infrastructure.workers.pool import (
+    PendingSpan,
+    WorkerError,
+    WorkerPool,
+    fork_available,
+    make_pool_planner,
+)
 
-__all__ = ["PendingSpan", "WorkerPool", "fork_available", "keep_freed_memory", "make_pool_planner"]
+__all__ = [
+    "PendingSpan",
+    "WorkerError",
+    "WorkerPool",
+    "fork_available",
+    "keep_freed_memory",
+    "make_pool_planner",
+]

@@ -10,7 +10,11 @@ the line's offset, so it does not matter which process reads the line, nor how o
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Mapping
+import os
+import pickle
+import signal
+import traceback
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import final
 
@@ -25,9 +29,14 @@ from infrastructure.fastpath.planner import plan_outcome
 from infrastructure.ids import LineIds, LineKey, UlidFactory, read_line_key
 from infrastructure.sources.decode import decode_identified
 from infrastructure.sources.lines import LineSplitter
+from infrastructure.workers.arena import Arena
+from infrastructure.workers.frames import FrameClosed, read_frame, write_frame
 from infrastructure.workers.memory import keep_freed_memory
 
 _SPANS_PER_COLLECTION = 16
+
+PARENTS_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+"""Signals a worker ignores: sent to the whole process group (Ctrl-C), they are the parent's."""
 
 
 @final
@@ -107,4 +116,44 @@ def route_span(source: str, path: str, start: int, end: int, key: LineKey | None
     return plan
 
 
-__all__ = ["WorkerState", "init_worker", "route_span"]
+def serve(
+    tasks: int,
+    results: int,
+    foreign: Iterable[int],
+    arena: Arena,
+    router: Router,
+    encode: Collection[str],
+    max_line_bytes: Mapping[str, int],
+    clock: Clock,
+) -> None:
+    """A worker process's life: route each span read from ``tasks``, write its reply to ``results``.
+
+    A task is a pickled ``(slot, source, path, start, end, key)``; a reply is ``(True, plan,
+    lengths)`` (the plan's NDJSON is in ``arena``'s ``slot`` unless ``lengths`` is ``None``) or
+    ``(False, error text, None)``. The worker ends when the parent closes either pipe (``close``, or the
+    parent died). It closes the ``foreign`` descriptors it inherited (the parent's ends of every
+    pipe): a worker holding another's task pipe open would keep that one from seeing its end.
+    Signals sent to the whole process group (Ctrl-C) are the parent's to act on: it drains the
+    spans in flight, then closes the pipes.
+    """
+    for fd in foreign:
+        os.close(fd)
+    for signum in PARENTS_SIGNALS:  # blocked by the parent across the fork: no window to die in
+        signal.signal(signum, signal.SIG_IGN)
+    signal.set_wakeup_fd(-1)  # the inherited wakeup fd is the parent's event loop's
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, PARENTS_SIGNALS)
+    init_worker(router, encode, max_line_bytes, clock)
+    try:
+        while (frame := read_frame(tasks)) is not None:
+            slot, source, path, start, end, key = pickle.loads(frame)
+            try:
+                plan = route_span(source, path, start, end, key)
+                reply: tuple[bool, object, list[int] | None] = (True, plan, arena.stow(slot, plan))
+            except Exception as exc:  # noqa: BLE001 - the parent raises it where the plan is awaited
+                reply = (False, "".join(traceback.format_exception(exc)).rstrip(), None)
+            write_frame(results, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+    except (BrokenPipeError, FrameClosed):  # the parent closed the pipes or died: nothing to say to
+        return
+
+
+__all__ = ["PARENTS_SIGNALS", "WorkerState", "init_worker", "route_span", "serve"]
