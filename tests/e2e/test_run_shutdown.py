@@ -24,24 +24,29 @@ from tests.e2e.conftest import (
 TOTAL = 100_000
 
 
-async def test_sigterm_while_reading_drains_loses_nothing_and_a_restart_finishes(tmp_path: Path) -> None:
-    with (tmp_path / "big.ndjson").open("w", encoding="utf-8") as fh:
-        fh.writelines(f'{{"i": {i}, "pad": "................................"}}\n' for i in range(TOTAL))
-    config = write_config(
-        tmp_path,
-        """
+def _big_input_and_config(folder: Path, lines: int, *, fsync: bool = True) -> Path:
+    """``big.ndjson`` of ``lines`` padded events, and a config that strips the pad into ``out.ndjson``."""
+    with (folder / "big.ndjson").open("w", encoding="utf-8") as fh:
+        fh.writelines(f'{{"i": {i}, "pad": "................................"}}\n' for i in range(lines))
+    return write_config(
+        folder,
+        f"""
         sources:
-          big: {type: file, path: big.ndjson}
+          big: {{type: file, path: big.ndjson}}
         pipelines:
           strip:
             functions:
-              - {type: remove, fields: [pad]}
+              - {{type: remove, fields: [pad]}}
         sinks:
-          out: {type: file, path: out.ndjson}
+          out: {{type: file, path: out.ndjson, fsync: {str(fsync).lower()}}}
         routes:
-          - {name: all, pipeline: strip, sink: out}
+          - {{name: all, pipeline: strip, sink: out}}
         """,
     )
+
+
+async def test_sigterm_while_reading_drains_loses_nothing_and_a_restart_finishes(tmp_path: Path) -> None:
+    config = _big_input_and_config(tmp_path, TOTAL)
     out, summary_file = tmp_path / "out.ndjson", tmp_path / "summary.json"
 
     with started("run", str(config), "--summary-file", str(summary_file)) as proc:
@@ -64,23 +69,7 @@ async def test_sigterm_while_reading_drains_loses_nothing_and_a_restart_finishes
 
 async def test_ctrl_c_to_the_process_group_with_workers_drains_and_loses_nothing(tmp_path: Path) -> None:
     total = 1_000_000  # ~50 MB: still being read when the first events are out
-    with (tmp_path / "big.ndjson").open("w", encoding="utf-8") as fh:
-        fh.writelines(f'{{"i": {i}, "pad": "................................"}}\n' for i in range(total))
-    config = write_config(
-        tmp_path,
-        """
-        sources:
-          big: {type: file, path: big.ndjson}
-        pipelines:
-          strip:
-            functions:
-              - {type: remove, fields: [pad]}
-        sinks:
-          out: {type: file, path: out.ndjson, fsync: false}
-        routes:
-          - {name: all, pipeline: strip, sink: out}
-        """,
-    )
+    config = _big_input_and_config(tmp_path, total, fsync=False)
     out, summary_file = tmp_path / "out.ndjson", tmp_path / "summary.json"
     code, err = _ctrl_c_once_writing(
         [PIPEFLOW, "run", str(config), "--workers", "2", "--summary-file", str(summary_file)], out
