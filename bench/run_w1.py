@@ -27,6 +27,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import yaml
 
@@ -34,6 +35,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 VENDOR = BENCH / "vendor"
 TARGETS = {"ratio_w1": 0.9, "ratio_w2": 1.7, "rss_mb": 150.0, "startup_s": 0.5}
+IDEAL = "floor_w1.py x2 on halves, at once"
 
 
 @dataclass
@@ -93,6 +95,44 @@ def ensure_input(n: int, seed: int, data: Path) -> Path:
     return path
 
 
+def ensure_halves(inp: Path) -> tuple[Path, Path]:
+    """``inp`` cut in two at the line end nearest its middle (made once, next to it)."""
+    first, second = inp.with_suffix(".half1"), inp.with_suffix(".half2")
+    if not (first.exists() and second.exists()):  # streamed: a child's peak RSS starts at ours
+        with inp.open("rb") as src:
+            src.seek(inp.stat().st_size // 2)
+            src.readline()
+            cut = src.tell()
+            src.seek(0)
+            with first.open("wb") as dst:
+                _copy(src, dst, cut)
+            with second.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+    return first, second
+
+
+def _copy(src: BinaryIO, dst: BinaryIO, size: int) -> None:
+    """``size`` bytes from ``src`` to ``dst``, a MiB at a time."""
+    while size > 0:
+        chunk = src.read(min(size, 1 << 20))
+        if not chunk:
+            return
+        dst.write(chunk)
+        size -= len(chunk)
+
+
+def timed_together(cmds: list[list[str]], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """Run ``cmds`` at once: wall seconds until the last ends, the largest peak RSS (MiB), worst rc."""
+    start = time.perf_counter()
+    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env) for c in cmds]
+    rss, rc = 0.0, 0
+    for proc in procs:
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        rss, rc = max(rss, usage.ru_maxrss / 1024), max(rc, abs(proc.returncode))
+    return time.perf_counter() - start, rss, rc
+
+
 def write_config(template: Path, target: Path, inp: Path, out: Path, state: Path) -> Path:
     """A copy of the W1 config with its input, output and state paths made absolute."""
     config = yaml.safe_load(template.read_text())
@@ -139,6 +179,10 @@ def run_all(
 ) -> list[Measured]:
     """Interleaved rounds: floor, then pipeflow with each worker count; the first round is checked."""
     floor = Measured("floor_w1.py")
+    # The ceiling of any two-process W1 on this machine at this minute: two floors, each on half
+    # of the input, at once (no start-up beyond Python's, no coordination, output order free).
+    ideal = Measured(IDEAL) if 2 in workers else None
+    halves = ensure_halves(inp) if ideal is not None else ()
     engines = [Measured(f"pipeflow --workers {w}") for w in workers]
     cores = [Measured(f"fastpath core --workers {w}") for w in workers] if core else []
     for rnd in range(runs):
@@ -148,6 +192,17 @@ def run_all(
             raise SystemExit(f"the floor failed: {err}")
         floor.seconds.append(secs)
         floor.rss_mb.append(rss)
+        if ideal is not None:
+            outs = [fresh(tmp / f"ideal{k}") for k in range(len(halves))]
+            cmds = [
+                [sys.executable, str(VENDOR / "floor_w1.py"), str(h), str(o)]
+                for h, o in zip(halves, outs, strict=True)
+            ]
+            secs, rss, rc = timed_together(cmds, env)
+            if rc:
+                raise SystemExit("the floor failed on half of the input")
+            ideal.seconds.append(secs)
+            ideal.rss_mb.append(rss)
         for w, m in [*zip(workers, engines, strict=True), *zip(workers, cores, strict=False)]:
             if m.error:
                 continue
@@ -165,7 +220,9 @@ def run_all(
             if rnd == 0:
                 m.verdict = check(ref, out)
     floor.verdict = "reference"
-    return [floor, *engines, *cores]
+    if ideal is not None:
+        ideal.verdict = "-"
+    return [floor, *([ideal] if ideal is not None else []), *engines, *cores]
 
 
 def bytecode_cache(tmp: Path, template: Path) -> dict[str, str]:
@@ -234,6 +291,13 @@ def render(
         rows.append(f"| start-up, no bytecode cache | {cold_s:.3f} s | - | - | - | - | - |")
     if runs > 1 and rounds:  # the noise, made visible: each round's ratio (floor and run side by side)
         rows += ["", "Each round, vs the floor of that round: " + "; ".join(rounds) + "."]
+    by_name = {m.name: m for m in results if m.ok}
+    two = by_name.get("pipeflow --workers 2")
+    if IDEAL in by_name and two is not None:
+        ideal = floor_s / by_name[IDEAL].median_s()
+        share = floor_s / two.median_s() / ideal
+        note = f"Two processes with no start-up and no coordination reached {ideal:.2f}x here (`{IDEAL}`);"
+        rows += ["", f"{note} `pipeflow --workers 2` reached {share:.0%} of that."]
     return "\n".join(rows) + "\n"
 
 

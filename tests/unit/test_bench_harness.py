@@ -78,3 +78,26 @@ def test_the_a_b_runner_compares_the_working_tree_with_the_floor(tmp_path: Path)
     names = [line.split()[0] for line in done.stdout.splitlines()]
     assert names == ["floor", "WORKTREE"]
     assert "vs floor 1.000x" in done.stdout.splitlines()[0]
+
+
+def test_the_halves_are_cut_at_a_line_end_and_make_the_input(tmp_path: Path) -> None:
+    harness = _harness()
+    inp = harness.ensure_input(101, 42, tmp_path)
+    first, second = harness.ensure_halves(inp)
+    assert first.read_bytes() + second.read_bytes() == inp.read_bytes()
+    assert first.read_bytes().endswith(b"\n")
+    assert abs(len(first.read_bytes()) - len(second.read_bytes())) < 2 * max(
+        map(len, inp.read_bytes().splitlines())
+    )
+
+
+def test_the_ideal_two_process_run_is_a_row_and_pipeflow_is_measured_against_it(tmp_path: Path) -> None:
+    harness = _harness()
+    argv = ["-n", "2000", "--runs", "1", "--workers", "2"]
+    rc = harness.main([*argv, "--data", str(tmp_path / "data"), "--results", str(tmp_path / "res")])
+    table = (tmp_path / "res" / "last.md").read_text()
+    assert rc == 0, table
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
+    assert harness.IDEAL in rows
+    assert "IDENTICAL(strict)" in rows["pipeflow --workers 2"]
+    assert "`pipeflow --workers 2` reached" in table
