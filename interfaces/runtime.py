@@ -188,6 +188,11 @@ async def run_topology(
         f"source {name!r}{_where(config.sources[name])} failed: {reason}"
         for name, reason in topology.source_failures
     ]
+    if topology.plan_failure is not None:
+        failures.append(
+            f"{topology.plan_failure}; the run stopped there: that input and all after it was not "
+            "acknowledged and is read again next run"
+        )
     if dead_letters.failures:
         failures.append(
             f"{dead_letters.failures} dead letters could not be stored; their input was not acknowledged"

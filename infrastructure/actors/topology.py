@@ -77,6 +77,7 @@ class Topology:
         self.plan_ahead = plan_ahead
         self.stopping = False
         self.source_failures: list[tuple[str, str]] = []
+        self.plan_failure: str | None = None  # why a batch planned elsewhere failed (the run stopped)
 
     def stop(self) -> None:
         """Stop reading: every source finishes its batch and ends; the rest drains."""
@@ -134,22 +135,41 @@ class Topology:
         try:
             async with inbox:
                 async for batch in inbox:
+                    if self.plan_failure is not None:
+                        continue  # nothing after a failed plan is dispatched: it is read again next run
                     planned = self.planner(batch)
                     if isinstance(planned, BatchPlan):
-                        while ahead:  # plans are dispatched in input order
-                            await self._dispatch(*await _next(ahead))
-                        await self._dispatch(batch, planned)
+                        await self._dispatch_ahead(ahead, keep=0)  # plans are dispatched in input order
+                        if self.plan_failure is None:
+                            await self._dispatch(batch, planned)
                         continue
                     ahead.append((batch, planned))
-                    while len(ahead) > self.plan_ahead:
-                        await self._dispatch(*await _next(ahead))
-                while ahead:
-                    await self._dispatch(*await _next(ahead))
+                    await self._dispatch_ahead(ahead, keep=self.plan_ahead)
+                await self._dispatch_ahead(ahead, keep=0)
         finally:
             for _, pending in ahead:
                 pending.cancel()
             for actor in self.sinks.values():
                 await actor.inbox.aclose()
+
+    async def _dispatch_ahead(self, ahead: deque[tuple[SourceBatch, PendingPlan]], keep: int) -> None:
+        """Dispatch the plans made elsewhere, in input order, until ``keep`` are left in flight.
+
+        A plan that could not be made (its worker failed or died) ends the run like a stop: what
+        was dispatched before it is delivered and acknowledged; it and every later batch are not
+        (they are read again next run), and ``plan_failure`` says why.
+        """
+        while len(ahead) > keep and self.plan_failure is None:
+            batch, pending = ahead[0]
+            try:
+                plan = await pending.wait()
+            except Exception as exc:  # noqa: BLE001 - reported as the run's failure, not raised
+                self.plan_failure = describe_error(exc)
+                _log.error("batch of source %s could not be planned: %s", batch.source, self.plan_failure)
+                self.stop()
+                return
+            ahead.popleft()
+            await self._dispatch(batch, plan)
 
     async def _dispatch(self, batch: SourceBatch, plan: BatchPlan) -> None:
         self.stats.events_in += len(batch.events) if plan.events_in is None else plan.events_in
@@ -190,13 +210,6 @@ class Topology:
                     return
                 _log.info("received %s: stopping sources, draining", signal.Signals(signum).name)
                 self.stop()
-
-
-async def _next(ahead: deque[tuple[SourceBatch, PendingPlan]]) -> tuple[SourceBatch, BatchPlan]:
-    batch, pending = ahead[0]
-    plan = await pending.wait()
-    ahead.popleft()
-    return batch, plan
 
 
 def describe_error(exc: BaseException) -> str:

@@ -5,6 +5,8 @@ when the topology cannot be split."""
 from __future__ import annotations
 
 import io
+import os
+import signal
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,16 @@ import pytest
 import interfaces.runtime
 from interfaces.bootstrap import bootstrap
 from interfaces.runtime import RunOutcome
-from tests.e2e.conftest import RUN_TIMEOUT_S, dead_letter_rows, write_config
+from tests.e2e.conftest import (
+    RUN_TIMEOUT_S,
+    dead_letter_rows,
+    no_traceback,
+    read_ndjson,
+    run_in_process,
+    started,
+    wait_until,
+    write_config,
+)
 
 CONFIG = """
 state_dir: state
@@ -136,3 +147,55 @@ async def test_a_topology_that_cannot_be_split_runs_in_one_process_and_says_so(
     assert err.count("--workers 2 not used") == 1
     assert reason in err
     assert "running in one process" in err
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from ``/proc``)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+async def test_a_worker_killed_mid_run_ends_the_run_with_an_error_and_loses_nothing(tmp_path: Path) -> None:
+    total = 600_000  # ~40 MB: still being routed when the first events are out
+    with (tmp_path / "in.ndjson").open("w", encoding="utf-8") as fh:
+        fh.writelines(f'{{"i": {i}, "msg": "user u{i}@mail.com did {i}"}}\n' for i in range(total))
+    config = write_config(
+        tmp_path,
+        """
+        state_dir: state
+        sources: {app: {type: file, path: in.ndjson}}
+        pipelines:
+          p:
+            functions:
+              - {type: mask, field: msg, pattern: '[a-z0-9]+@[a-z]+\\.com', replacement: '<redacted>'}
+        sinks: {out: {type: file, path: out.ndjson, fsync: false}}
+        routes: [{name: all, pipeline: p, sink: out}]
+        """,
+    )
+    out = tmp_path / "out.ndjson"
+    with started("run", str(config), "--workers", "2") as proc:
+        wait_until(lambda: out.exists() and out.stat().st_size > 0, "the first events written", proc=proc)
+        workers = _children(proc.pid)
+        assert workers, "no worker process found"
+        os.kill(workers[0], signal.SIGKILL)
+        _, err = proc.communicate(timeout=RUN_TIMEOUT_S)
+
+    assert proc.returncode == 1, err.decode()
+    no_traceback(err)
+    assert f"worker process {workers[0]} was killed by signal 9" in err.decode()
+    assert "read again next run" in err.decode()
+    first = [r["i"] for r in read_ndjson(out)]
+    assert 0 < len(first) < total
+    assert first == list(range(len(first)))  # in order: what was delivered before the failed span
+
+    rest = await run_in_process(config)
+
+    assert rest.failures == []
+    assert [r["i"] for r in read_ndjson(out)] == list(range(total))  # none lost, none twice

@@ -7,6 +7,7 @@ import random
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import anyio
+import anyio.lowlevel
 
 from domain.events import Event, EventId, EventMeta
 from domain.ports import Rejected, SourceBatch
@@ -155,3 +156,39 @@ async def test_full_buffer_policies_do_not_lose_count() -> None:
     assert fast.written == list(range(0, 50, 2))
     assert stats.dead_lettered == len(store.records)
     assert sorted(src.acked) == list(range(50))
+
+
+class _Planned:
+    """A plan made elsewhere: ready at once, or failing as a dead worker's does."""
+
+    def __init__(self, plan: BatchPlan | None) -> None:
+        self.plan = plan
+        self.cancelled = False
+
+    async def wait(self) -> BatchPlan:
+        await anyio.lowlevel.checkpoint()
+        if self.plan is None:
+            raise RuntimeError("worker process 7 was killed by signal 9")
+        return self.plan
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+async def test_a_plan_that_fails_elsewhere_stops_the_run_after_what_came_before_it() -> None:
+    source, a, b = ListSource("s", [[1], [2], [3], [4], [5]]), ListSink("a"), ListSink("b")
+    topo, _ = build([source], [a, b])
+    handed: list[_Planned] = []
+
+    def ahead(batch: SourceBatch) -> _Planned:  # the third batch's worker dies
+        handed.append(_Planned(None if batch.events[0].fields["v"] == 3 else fan_out(batch)))
+        return handed[-1]
+
+    topo.planner, topo.plan_ahead = ahead, 2
+    with anyio.fail_after(5):
+        await topo.run()
+    assert topo.plan_failure == "RuntimeError: worker process 7 was killed by signal 9"
+    assert a.written == [1, 2]  # in order, up to the failed batch, and nothing after it
+    assert source.acked == [0, 1]  # the failed batch and the later ones are read again next run
+    assert len(handed) == 5
+    assert all(p.cancelled for p in handed[3:])  # plans in flight after it are given up
