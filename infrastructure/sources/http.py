@@ -29,7 +29,7 @@ from starlette.routing import Route
 from domain.ports import Clock, IdFactory, SourceBatch
 from infrastructure.sources.asgi_server import AsgiServer
 from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
-from infrastructure.sources.net import NetControl
+from infrastructure.sources.net import NetControl, NetListener
 
 __all__ = ["HttpSource"]
 
@@ -43,7 +43,7 @@ class _Handoff:
 
 
 @final
-class HttpSource:
+class HttpSource(NetListener):
     """Listens on ``host:port`` (default ``127.0.0.1:8080``) for ingest requests; see the module doc.
 
     Iterate ``batches()`` under ``contextlib.aclosing`` (the server's task group lives in it). On
@@ -73,14 +73,6 @@ class HttpSource:
         self._max_line_bytes = max_line_bytes
         self._ack_timeout_s = ack_timeout_s
         self._control = NetControl(max_batch=1)
-
-    def stop(self) -> None:
-        """Stop taking requests; the source ends once the requests in flight are answered."""
-        self._control.stop()
-
-    async def bound_address(self) -> tuple[str, int]:
-        """The ``(host, port)`` listened on, once listening (port 0 is resolved here)."""
-        return await self._control.bound_address()
 
     async def batches(self) -> AsyncGenerator[SourceBatch, None]:
         """One batch per ingest request until ``stop()``.

@@ -15,7 +15,14 @@ import anyio
 from anyio import TypedAttributeProvider
 from anyio.abc import SocketAttribute
 
-__all__ = ["DEFAULT_MAX_BATCH", "DEFAULT_MAX_DELAY_S", "NetControl", "local_address", "udp_datagrams"]
+__all__ = [
+    "DEFAULT_MAX_BATCH",
+    "DEFAULT_MAX_DELAY_S",
+    "NetControl",
+    "NetListener",
+    "local_address",
+    "udp_datagrams",
+]
 
 _T = TypeVar("_T")
 
@@ -91,6 +98,20 @@ class NetControl:
             finally:
                 self._scope = None
         return items, ended or self.stopping
+
+
+class NetListener:
+    """What every network source shares through its ``NetControl``: ``stop`` and ``bound_address``."""
+
+    _control: NetControl
+
+    def stop(self) -> None:
+        """Stop listening: what is in hand (a batch, requests in flight) is finished, then the source ends."""
+        self._control.stop()
+
+    async def bound_address(self) -> tuple[str, int]:
+        """The ``(host, port)`` listened on, once listening (port 0 is resolved here)."""
+        return await self._control.bound_address()
 
 
 async def udp_datagrams(control: NetControl, host: str, port: int) -> AsyncGenerator[list[bytes], None]:

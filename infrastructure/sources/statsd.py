@@ -9,13 +9,19 @@ from typing import final
 from domain.events import Event, EventMeta
 from domain.parsers.statsd import parse_statsd_line
 from domain.ports import Clock, IdFactory, Rejected, SourceBatch
-from infrastructure.sources.net import DEFAULT_MAX_BATCH, DEFAULT_MAX_DELAY_S, NetControl, udp_datagrams
+from infrastructure.sources.net import (
+    DEFAULT_MAX_BATCH,
+    DEFAULT_MAX_DELAY_S,
+    NetControl,
+    NetListener,
+    udp_datagrams,
+)
 
 __all__ = ["StatsdSource"]
 
 
 @final
-class StatsdSource:
+class StatsdSource(NetListener):
     """Listens for statsd packets on UDP ``host:port``; each line of a packet is one metric event.
 
     The events are ``{"name", "value", "type", "tags", "sample_rate"}`` (see
@@ -41,14 +47,6 @@ class StatsdSource:
         self._ids = ids
         self._clock = clock
         self._control = NetControl(max_batch=max_batch, max_delay_s=max_delay_s)
-
-    def stop(self) -> None:
-        """Stop listening: the batch being collected is yielded, then the source ends."""
-        self._control.stop()
-
-    async def bound_address(self) -> tuple[str, int]:
-        """The ``(host, port)`` listened on, once listening (port 0 is resolved here)."""
-        return await self._control.bound_address()
 
     async def batches(self) -> AsyncGenerator[SourceBatch, None]:
         """Batches of metric events until ``stop()``.

@@ -19,6 +19,7 @@ from infrastructure.sources.net import (
     DEFAULT_MAX_BATCH,
     DEFAULT_MAX_DELAY_S,
     NetControl,
+    NetListener,
     local_address,
     udp_datagrams,
 )
@@ -33,7 +34,7 @@ _Frame: TypeAlias = bytes | Rejected
 
 
 @final
-class SyslogSource:
+class SyslogSource(NetListener):
     """Listens on ``host:port`` and turns each syslog message into an event of its parsed fields.
 
     UDP: one message per datagram (RFC 5426). TCP: any number of connections, each framed by
@@ -69,14 +70,6 @@ class SyslogSource:
         self._max_line_bytes = max_line_bytes
         self._buffer = buffer
         self._control = NetControl(max_batch=max_batch, max_delay_s=max_delay_s)
-
-    def stop(self) -> None:
-        """Stop listening: the batch being collected is yielded, then the source ends."""
-        self._control.stop()
-
-    async def bound_address(self) -> tuple[str, int]:
-        """The ``(host, port)`` listened on, once listening (port 0 is resolved here)."""
-        return await self._control.bound_address()
 
     async def batches(self) -> AsyncGenerator[SourceBatch, None]:
         """Batches of parsed messages until ``stop()``.
