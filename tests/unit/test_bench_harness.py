@@ -23,13 +23,17 @@ def _harness() -> ModuleType:
     return module
 
 
-def test_a_tiny_run_prints_the_table_and_checks_the_output(tmp_path: Path) -> None:
-    harness = _harness()
-    argv = ["-n", "2000", "--runs", "1", "--workers", "1"]
-    rc = harness.main([*argv, "--data", str(tmp_path / "data"), "--results", str(tmp_path / "res")])
+def _tiny_run(tmp_path: Path, workers: str) -> tuple[str, dict[str, str]]:
+    """``run_w1.main`` on 2,000 events, one round: the table and its rows by name."""
+    argv = ["-n", "2000", "--runs", "1", "--workers", workers]
+    rc = _harness().main([*argv, "--data", str(tmp_path / "data"), "--results", str(tmp_path / "res")])
     table = (tmp_path / "res" / "last.md").read_text()
     assert rc == 0, table
-    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
+    return table, {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
+
+
+def test_a_tiny_run_prints_the_table_and_checks_the_output(tmp_path: Path) -> None:
+    _, rows = _tiny_run(tmp_path, "1")
     assert "reference" in rows["floor_w1.py"]
     assert "IDENTICAL(strict)" in rows["pipeflow --workers 1"]
     assert "start-up, empty input" in rows
@@ -92,12 +96,7 @@ def test_the_halves_are_cut_at_a_line_end_and_make_the_input(tmp_path: Path) -> 
 
 
 def test_the_ideal_two_process_run_is_a_row_and_pipeflow_is_measured_against_it(tmp_path: Path) -> None:
-    harness = _harness()
-    argv = ["-n", "2000", "--runs", "1", "--workers", "2"]
-    rc = harness.main([*argv, "--data", str(tmp_path / "data"), "--results", str(tmp_path / "res")])
-    table = (tmp_path / "res" / "last.md").read_text()
-    assert rc == 0, table
-    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
-    assert harness.IDEAL in rows
+    table, rows = _tiny_run(tmp_path, "2")
+    assert _harness().IDEAL in rows
     assert "IDENTICAL(strict)" in rows["pipeflow --workers 2"]
     assert "`pipeflow --workers 2` reached" in table
