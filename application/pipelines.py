@@ -117,24 +117,20 @@ class PipelineUseCases:
 
     async def update(self, pipeline_id: PipelineId, draft: PipelineDraft, expected: int | None) -> Write:
         """Replace the functions and description; ``expected`` is the version the client read."""
-        current = await self.pipelines.get(pipeline_id)
-        if isinstance(current, NotFound):
-            return current
-        base = check_expected("pipeline", pipeline_id, expected, current.version)
-        if isinstance(base, StaleVersion):
-            return base
+        found = await self._current(pipeline_id, expected)
+        if isinstance(found, (NotFound, StaleVersion)):
+            return found
+        current, base = found
         return await self._store(current.changed(draft.functions, draft.description), base)
 
     async def delete(
         self, pipeline_id: PipelineId, expected: int | None
     ) -> Pipeline | ValidationError | NotFound | StaleVersion | ConcurrencyConflict:
         """Delete unless a route of the current table uses it; returns the last live version."""
-        current = await self.pipelines.get(pipeline_id)
-        if isinstance(current, NotFound):
-            return current
-        base = check_expected("pipeline", pipeline_id, expected, current.version)
-        if isinstance(base, StaleVersion):
-            return base
+        found = await self._current(pipeline_id, expected)
+        if isinstance(found, (NotFound, StaleVersion)):
+            return found
+        _, base = found
         table = await self.routes.get()
         users = [
             Problem(f"routes[{i}].pipeline", f"route {r.name!r} uses pipeline {pipeline_id!r}")
@@ -148,6 +144,17 @@ class PipelineUseCases:
             await self.publish(PipelineDeleted(deleted.id, deleted.version))
         return deleted
 
+    async def _current(
+        self, pipeline_id: PipelineId, expected: int | None
+    ) -> tuple[Pipeline, int] | NotFound | StaleVersion:
+        """The current version and the version a write must replace, if ``expected`` (what the
+        client read, when it says) is still current."""
+        current = await self.pipelines.get(pipeline_id)
+        if isinstance(current, NotFound):
+            return current
+        base = check_expected("pipeline", pipeline_id, expected, current.version)
+        return base if isinstance(base, StaleVersion) else (current, base)
+
     async def history(self, pipeline_id: PipelineId) -> tuple[Pipeline, ...] | NotFound:
         """Every stored version, oldest first."""
         versions = tuple(await self.pipelines.history(pipeline_id))
@@ -155,12 +162,10 @@ class PipelineUseCases:
 
     async def rollback(self, pipeline_id: PipelineId, version: int, expected: int | None) -> Write:
         """Store an earlier version's functions as the next version (validated again)."""
-        current = await self.pipelines.get(pipeline_id)
-        if isinstance(current, NotFound):
-            return current
-        base = check_expected("pipeline", pipeline_id, expected, current.version)
-        if isinstance(base, StaleVersion):
-            return base
+        found = await self._current(pipeline_id, expected)
+        if isinstance(found, (NotFound, StaleVersion)):
+            return found
+        current, base = found
         old = await self.pipelines.get_version(pipeline_id, version)
         if isinstance(old, NotFound):
             return NotFound("pipeline version", f"{pipeline_id}@{version}")
