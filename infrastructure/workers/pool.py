@@ -25,7 +25,7 @@ from domain.router import Router
 from infrastructure.actors.plan import BatchPlan
 from infrastructure.actors.topology import AheadPlanner, PendingPlan, Planner
 from infrastructure.ids import LineIds, LineKey
-from infrastructure.workers.arena import Arena
+from infrastructure.workers.arena import SLOT_BYTES, Arena
 from infrastructure.workers.frames import FrameClosed, read_frame_async, widen_pipe, write_frame
 from infrastructure.workers.task import PARENTS_SIGNALS, serve
 
@@ -183,6 +183,7 @@ class WorkerPool:
         clock: Clock,
         *,
         in_flight: int = 2,
+        slot_bytes: int = SLOT_BYTES,
     ) -> None:
         """Fork the processes now (before the run's threads are busy); ``in_flight`` is how many
         spans the router keeps in flight (each worker gets a shared-memory slot for each)."""
@@ -191,7 +192,7 @@ class WorkerPool:
             task_r, task_w = os.pipe()
             result_r, result_w = os.pipe()
             widen_pipe(result_r)
-            arena = Arena(in_flight + 1)
+            arena = Arena(in_flight + 1, slot_bytes)
             foreign = [*(fd for w in self._procs for fd in (w.tasks, w.results)), task_w, result_r]
             pipes = (task_r, result_w, foreign, arena)
             routing = (router, frozenset(encode), dict(max_line_bytes), clock)

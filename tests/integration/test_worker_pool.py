@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -15,6 +16,7 @@ import pytest
 from infrastructure.actors.plan import BatchPlan
 from infrastructure.ids import SystemClock
 from infrastructure.workers import WorkerError, WorkerPool
+from infrastructure.workers.arena import SLOT_BYTES, Arena
 from interfaces.bootstrap import bootstrap
 from tests.e2e.conftest import write_config
 
@@ -31,13 +33,14 @@ def _lines(n: int) -> bytes:
     return b"".join(orjson.dumps({"i": i, "level": ("debug", "info")[i % 2]}) + b"\n" for i in range(n))
 
 
-@pytest.fixture
-async def pool(tmp_path: Path) -> AsyncIterator[WorkerPool]:
-    write_config(tmp_path, CONFIG)
-    loaded = bootstrap().load(str(tmp_path / "pipeflow.yaml"))
+@asynccontextmanager
+async def _started(folder: Path, slot_bytes: int = SLOT_BYTES) -> AsyncIterator[WorkerPool]:
+    """Two real workers for ``CONFIG`` in ``folder``, answers read, closed on the way out."""
+    write_config(folder, CONFIG)
+    loaded = bootstrap().load(str(folder / "pipeflow.yaml"))
     assert not isinstance(loaded, list), loaded
     workers = WorkerPool(2)
-    workers.start(loaded.router, ["out"], {"app": 1 << 20}, SystemClock(), in_flight=2)
+    workers.start(loaded.router, ["out"], {"app": 1 << 20}, SystemClock(), in_flight=2, slot_bytes=slot_bytes)
     try:
         async with anyio.create_task_group() as group:
             group.start_soon(workers.read_answers)
@@ -46,6 +49,12 @@ async def pool(tmp_path: Path) -> AsyncIterator[WorkerPool]:
     finally:
         with anyio.fail_after(10):
             await workers.close()
+
+
+@pytest.fixture
+async def pool(tmp_path: Path) -> AsyncIterator[WorkerPool]:
+    async with _started(tmp_path) as workers:
+        yield workers
 
 
 def _delivered(plan: BatchPlan) -> list[int]:
@@ -72,16 +81,25 @@ async def test_spans_come_back_as_plans_in_any_number(pool: WorkerPool, tmp_path
         assert a.dropped + b.dropped == 500
 
 
-async def test_a_plan_bigger_than_a_slot_comes_through_the_pipe(
-    pool: WorkerPool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("slot_bytes", "through"), [(SLOT_BYTES, "shared memory"), (1024, "the pipe")])
+async def test_a_plan_comes_through_shared_memory_or_when_too_big_the_pipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slot_bytes: int, through: str
 ) -> None:
     data = _lines(20_000)
     (tmp_path / "in.ndjson").write_bytes(data)
-    for worker in pool._procs:
-        monkeypatch.setattr(worker.arena, "slot_bytes", 1024)
-    with anyio.fail_after(10):
-        plan = await pool.submit("app", str(tmp_path / "in.ndjson"), 0, len(data)).wait()
+    unstowed: list[int] = []
+    real = Arena.unstow
+
+    def spy(arena: Arena, slot: int, plan: BatchPlan, lengths: list[int]) -> None:
+        unstowed.append(slot)
+        real(arena, slot, plan, lengths)
+
+    monkeypatch.setattr(Arena, "unstow", spy)  # only the parent unstows
+    async with _started(tmp_path, slot_bytes) as pool:
+        with anyio.fail_after(10):
+            plan = await pool.submit("app", str(tmp_path / "in.ndjson"), 0, len(data)).wait()
     assert _delivered(plan) == list(range(1, 20_000, 2))
+    assert bool(unstowed) is (through == "shared memory")
 
 
 async def test_a_failing_span_raises_the_workers_error(pool: WorkerPool, tmp_path: Path) -> None:
