@@ -21,7 +21,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check domain application infrastructure interfaces
+	$(BIN)/ruff format --check domain application infrastructure interfaces pipeflow
 
 types: $(STAMP)
 	$(BIN)/mypy

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from domain.errors import Problem, ValidationError
-from domain.json import Json
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.domain.errors import Problem, ValidationError
+from pipeflow.domain.json import Json
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
 
 _COMMON = ("type", "filter", "disabled")
 

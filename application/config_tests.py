@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import final
 
-from domain.events import Event, EventId, EventMeta
-from domain.json import JsonObject
-from domain.router import Router
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.router import Router
 
 
 @final

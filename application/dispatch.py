@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeAlias
 
-from domain.domain_events import (
+from pipeflow.domain.domain_events import (
     DomainEvent,
     PipelineCreated,
     PipelineDeleted,

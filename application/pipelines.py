@@ -14,17 +14,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias, final
 
-from application.dispatch import Publish
-from application.versioning import StaleVersion, check_expected
-from domain.compile import compile_pipeline
-from domain.domain_events import PipelineCreated, PipelineDeleted, PipelineUpdated
-from domain.engine import BatchResult, CompiledPipeline
-from domain.errors import ConcurrencyConflict, NotFound, Problem, ValidationError
-from domain.events import Event, EventMeta
-from domain.json import JsonObject
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.ports import Clock, FunctionFactory, IdFactory
-from domain.repositories import PipelineRepository, RouteTableRepository
+from pipeflow.application.dispatch import Publish
+from pipeflow.application.versioning import StaleVersion, check_expected
+from pipeflow.domain.compile import compile_pipeline
+from pipeflow.domain.domain_events import PipelineCreated, PipelineDeleted, PipelineUpdated
+from pipeflow.domain.engine import BatchResult, CompiledPipeline
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound, Problem, ValidationError
+from pipeflow.domain.events import Event, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.ports import Clock, FunctionFactory, IdFactory
+from pipeflow.domain.repositories import PipelineRepository, RouteTableRepository
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}")
 

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias, final
 
-from application.dispatch import Publish
-from application.versioning import StaleVersion, check_expected
-from domain.domain_events import RoutesUpdated
-from domain.errors import ConcurrencyConflict, NotFound, Problem, ValidationError
-from domain.pipeline import Pipeline
-from domain.repositories import PipelineRepository, RouteTableRepository
-from domain.routes import Route, RouteTable
+from pipeflow.application.dispatch import Publish
+from pipeflow.application.versioning import StaleVersion, check_expected
+from pipeflow.domain.domain_events import RoutesUpdated
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound, Problem, ValidationError
+from pipeflow.domain.pipeline import Pipeline
+from pipeflow.domain.repositories import PipelineRepository, RouteTableRepository
+from pipeflow.domain.routes import Route, RouteTable
 
 FilterCheck: TypeAlias = Callable[[str], str | None]
 """Checks a filter expression: ``None`` when it compiles, else what is wrong with it."""

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import final
 
-from application.dispatch import Handlers, publisher
-from application.pipelines import PipelineUseCases
-from application.routes import FilterCheck, RouteUseCases
-from domain.ports import Clock, FunctionFactory, IdFactory
-from domain.repositories import IdempotencyStore, PipelineRepository, RouteTableRepository
+from pipeflow.application.dispatch import Handlers, publisher
+from pipeflow.application.pipelines import PipelineUseCases
+from pipeflow.application.routes import FilterCheck, RouteUseCases
+from pipeflow.domain.ports import Clock, FunctionFactory, IdFactory
+from pipeflow.domain.repositories import IdempotencyStore, PipelineRepository, RouteTableRepository
 
 
 @final

@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 import orjson
 
-from domain.events import Event, EventId, EventMeta
-from infrastructure.fastpath import compile_snapshot, run_fields
-from infrastructure.ids import UlidFactory
-from interfaces.bootstrap import bootstrap
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.infrastructure.fastpath import compile_snapshot, run_fields
+from pipeflow.infrastructure.ids import UlidFactory
+from pipeflow.interfaces.bootstrap import bootstrap
 
 LINE = (
     b'{"ts":"2024-05-01T00:00:01.234Z","level":"info","service":"auth","host":"auth-03.eu-west-1.internal",'

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import timeit
 
-from domain.filter import compile_filter
-from domain.filter.parser import parse_filter
-from domain.filter.reference import matches_filter
-from domain.json import JsonObject
+from pipeflow.domain.filter import compile_filter
+from pipeflow.domain.filter.parser import parse_filter
+from pipeflow.domain.filter.reference import matches_filter
+from pipeflow.domain.json import JsonObject
 
 TEXT = 'level == "error" or status >= 500'
 EVENTS: list[JsonObject] = [

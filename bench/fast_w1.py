@@ -20,10 +20,10 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
-from domain.events import EventMeta
-from infrastructure.fastpath import compile_snapshot, run_lines
-from infrastructure.ids import UlidFactory
-from interfaces.bootstrap import bootstrap
+from pipeflow.domain.events import EventMeta
+from pipeflow.infrastructure.fastpath import compile_snapshot, run_lines
+from pipeflow.infrastructure.ids import UlidFactory
+from pipeflow.interfaces.bootstrap import bootstrap
 
 CHUNK = 1 << 20
 

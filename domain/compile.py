@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from domain.engine import CompiledPipeline, Step
-from domain.errors import Problem, ValidationError
-from domain.filter.guard import guarded
-from domain.pipeline import Pipeline
-from domain.ports import FunctionFactory, PipelineFn
+from pipeflow.domain.engine import CompiledPipeline, Step
+from pipeflow.domain.errors import Problem, ValidationError
+from pipeflow.domain.filter.guard import guarded
+from pipeflow.domain.pipeline import Pipeline
+from pipeflow.domain.ports import FunctionFactory, PipelineFn
 
 
 def compile_pipeline(
@@ -19,7 +19,7 @@ def compile_pipeline(
     Disabled functions are validated too (so enabling one later cannot fail), but left out of
     the steps.
 
-    >>> from domain.pipeline import FunctionSpec, PipelineId
+    >>> from pipeflow.domain.pipeline import FunctionSpec, PipelineId
     >>> compile_pipeline(Pipeline(PipelineId("p"), (FunctionSpec("nope"),)), {})
     ValidationError(problems=(Problem(where='functions[0].type', message="unknown function type 'nope'"),))
     """

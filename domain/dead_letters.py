@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
-from domain.json import JsonObject
+from pipeflow.domain.json import JsonObject
 
 
 @final

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeAlias, assert_never, final
 
-from domain.pipeline import Pipeline, PipelineId
-from domain.routes import RouteTable
+from pipeflow.domain.pipeline import Pipeline, PipelineId
+from pipeflow.domain.routes import RouteTable
 
 
 @final

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import final
 
-from domain.events import Event
-from domain.pipeline import PipelineId
-from domain.ports import PipelineFn
-from domain.results import Drop, Pass, Split
+from pipeflow.domain.events import Event
+from pipeflow.domain.pipeline import PipelineId
+from pipeflow.domain.ports import PipelineFn
+from pipeflow.domain.results import Drop, Pass, Split
 
 
 @final

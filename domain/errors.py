@@ -28,12 +28,16 @@ class Problem:
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
+Problems: TypeAlias = tuple[Problem, ...]
+"""Everything wrong with one input (never empty when returned in a ``Failure``)."""
+
+
 @final
 @dataclass(frozen=True, slots=True)
 class ValidationError:
     """An input failed validation; every problem is listed, not just the first."""
 
-    problems: tuple[Problem, ...]
+    problems: Problems
 
     def __str__(self) -> str:
         return "; ".join(str(p) for p in self.problems)
@@ -97,6 +101,7 @@ __all__ = [
     "Persistence",
     "PipelineExecution",
     "Problem",
+    "Problems",
     "ValidationError",
     "problems",
 ]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NewType, final
 
-from domain.json import Json, JsonObject
-from domain.paths import MISSING, Path, get_in, parse_path, remove_in, set_in
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.paths import MISSING, Path, get_in, parse_path, remove_in, set_in
 
 EventId = NewType("EventId", str)
 """An event's identity: a ULID string made by the ``IdFactory`` port when the event is read."""

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import Final, TypeAlias, final
 
-from domain.json import Json, JsonObject
+from pipeflow.domain.json import Json, JsonObject
 
 Segment: TypeAlias = str | int
 """One step of a path: an object key or a list index."""

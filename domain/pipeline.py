@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Generic, NewType, TypeVar, final
 
-from domain.json import Json
+from pipeflow.domain.json import Json
 
 PipelineId = NewType("PipelineId", str)
 """A pipeline's identity (its config name for pipelines seeded from a config file)."""

@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, final, runtime_checkable
 
-from domain.events import Event, EventId
-from domain.json import Json
-from domain.line_block import LineBlock
-from domain.results import FnResult
+from pipeflow.domain.events import Event, EventId
+from pipeflow.domain.json import Json
+from pipeflow.domain.line_block import LineBlock
+from pipeflow.domain.results import FnResult
 
 
 @runtime_checkable

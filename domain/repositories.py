@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, final
 
-from domain.errors import ConcurrencyConflict, NotFound
-from domain.pipeline import Pipeline, PipelineId
-from domain.routes import RouteTable
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound
+from pipeflow.domain.pipeline import Pipeline, PipelineId
+from pipeflow.domain.routes import RouteTable
 
 
 class PipelineRepository(Protocol):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias, assert_never, final
 
-from domain.events import Event
+from pipeflow.domain.events import Event
 
 
 @final

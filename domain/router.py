@@ -13,14 +13,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import final
 
-from domain.engine import CompiledPipeline, Dropped, Failed
-from domain.errors import Problem, ValidationError
-from domain.events import Event
-from domain.filter import compile_filter
-from domain.json import JsonObject
-from domain.pipeline import PipelineId
-from domain.routes import Route, RouteId, RouteTable, SinkName
-from domain.trace import RouteTrace, Trace, trace_pipeline
+from pipeflow.domain.engine import CompiledPipeline, Dropped, Failed
+from pipeflow.domain.errors import Problem, ValidationError
+from pipeflow.domain.events import Event
+from pipeflow.domain.filter import compile_filter
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.pipeline import PipelineId
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.domain.trace import RouteTrace, Trace, trace_pipeline
 
 
 @final
@@ -131,7 +131,7 @@ def build_router(
 ) -> Router | ValidationError:
     """Compile every route's filter and resolve its pipeline; every problem is listed.
 
-    >>> from domain.routes import Route, RouteId, SinkName
+    >>> from pipeflow.domain.routes import Route, RouteId, SinkName
     >>> bad = Route(RouteId("r"), "level ==", (SinkName("out"),), PipelineId("nope"))
     >>> for p in build_router(RouteTable((bad,)), {}).problems: print(p)
     routes[0].filter: line 1, column 9: expected expression, found end of input

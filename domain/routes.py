@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import NewType, final
 
-from domain.json import Json
-from domain.pipeline import PipelineId
+from pipeflow.domain.json import Json
+from pipeflow.domain.pipeline import PipelineId
 
 RouteId = NewType("RouteId", str)
 """A route's name, unique within its table."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, final
 
-from domain.engine import CompiledPipeline, describe_exception
-from domain.events import Event
-from domain.json import Json, JsonObject
-from domain.results import Drop, Pass, Split
-from domain.routes import RouteId, SinkName
+from pipeflow.domain.engine import CompiledPipeline, describe_exception
+from pipeflow.domain.events import Event
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.results import Drop, Pass, Split
+from pipeflow.domain.routes import RouteId, SinkName
 
 Outcome: TypeAlias = Literal["pass", "drop", "split", "fail"]
 """What one function did with one event (``fail``: it raised, the event is dead-lettered)."""

@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeAlias, TypeVar, assert_never, final, get_args
 
-from domain.errors import ValidationError, problems
-from domain.json import Json
+from pipeflow.domain.errors import ValidationError, problems
+from pipeflow.domain.json import Json
 
 T = TypeVar("T")
 U = TypeVar("U")

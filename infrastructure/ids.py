@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from itertools import accumulate
 from typing import final
 
-from domain.events import EventId
-from domain.line_block import LineBlock
+from pipeflow.domain.events import EventId
+from pipeflow.domain.line_block import LineBlock
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]  # every 10-bit value as two digits

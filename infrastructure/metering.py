@@ -22,18 +22,18 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import final
 
-from domain.dead_letters import DeadLetter
-from domain.engine import CompiledPipeline
-from domain.events import Event
-from domain.ports import Clock, EventSink, SourceBatch
-from domain.router import Routed, Router
-from infrastructure.actors.dead_letter_actor import DeadLetterStore
-from infrastructure.actors.plan import BatchPlan
-from infrastructure.actors.routing import RouterCell, plan_routed
-from infrastructure.actors.sink_actor import SinkActor
-from infrastructure.actors.topology import Planner
-from infrastructure.metrics import Metrics
-from infrastructure.tap import Tap
+from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.events import Event
+from pipeflow.domain.ports import Clock, EventSink, SourceBatch
+from pipeflow.domain.router import Routed, Router
+from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterStore
+from pipeflow.infrastructure.actors.plan import BatchPlan
+from pipeflow.infrastructure.actors.routing import RouterCell, plan_routed
+from pipeflow.infrastructure.actors.sink_actor import SinkActor
+from pipeflow.infrastructure.actors.topology import Planner
+from pipeflow.infrastructure.metrics import Metrics
+from pipeflow.infrastructure.tap import Tap
 
 __all__ = ["MeteredDeadLetterStore", "MeteredSink", "dead_letter_stage", "metered_planner", "observe_buffers"]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, final
 
-from infrastructure.functions.base import FunctionPlugin
+from pipeflow.infrastructure.functions.base import FunctionPlugin
 
 GROUP = "pipeflow.functions"
 

@@ -6,11 +6,11 @@ import contextlib
 from collections.abc import Mapping
 from typing import Protocol
 
-from domain.engine import CompiledPipeline
-from domain.filter.guard import Guarded
-from domain.json import Json
-from domain.pipeline import PipelineId
-from domain.ports import Stateful
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.filter.guard import Guarded
+from pipeflow.domain.json import Json
+from pipeflow.domain.pipeline import PipelineId
+from pipeflow.domain.ports import Stateful
 
 
 class SnapshotStore(Protocol):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import orjson
 
-from application.codecs import pipeline_from_json, route_table_from_json
-from domain.errors import ValidationError
-from domain.pipeline import Pipeline
-from domain.routes import RouteTable
+from pipeflow.application.codecs import pipeline_from_json, route_table_from_json
+from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.pipeline import Pipeline
+from pipeflow.domain.routes import RouteTable
 
 
 class StoredDocumentInvalid(ValueError):

@@ -25,8 +25,8 @@ from typing import Literal, TypeAlias, final
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from domain.json import Json
-from infrastructure.actors.plan import SinkPart
+from pipeflow.domain.json import Json
+from pipeflow.infrastructure.actors.plan import SinkPart
 
 __all__ = ["DEFAULT_BUFFER", "DEFAULT_RATE", "Tap", "TapKind", "TapLine", "TapSubscription", "spread"]
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import BinaryIO, assert_never
 
-from domain.ports import Clock, EventSink, EventSource, IdFactory
-from infrastructure.sinks.file import FileSink as FileSinkAdapter
-from infrastructure.sinks.sqlite import SqliteSink as SqliteSinkAdapter
-from infrastructure.sinks.stdout import StdoutSink as StdoutSinkAdapter
-from infrastructure.sources.checkpoints import CheckpointStore
-from infrastructure.sources.file import FileSource as FileSourceAdapter
-from infrastructure.sources.stdin import StdinSource as StdinSourceAdapter
-from interfaces.config import models as m
+from pipeflow.domain.ports import Clock, EventSink, EventSource, IdFactory
+from pipeflow.infrastructure.sinks.file import FileSink as FileSinkAdapter
+from pipeflow.infrastructure.sinks.sqlite import SqliteSink as SqliteSinkAdapter
+from pipeflow.infrastructure.sinks.stdout import StdoutSink as StdoutSinkAdapter
+from pipeflow.infrastructure.sources.checkpoints import CheckpointStore
+from pipeflow.infrastructure.sources.file import FileSource as FileSourceAdapter
+from pipeflow.infrastructure.sources.stdin import StdinSource as StdinSourceAdapter
+from pipeflow.interfaces.config import models as m
 
 RAW_BATCH_LINES = 8192
 """Most lines per batch when a source hands raw lines to the fast path (about one 2 MiB read)."""
@@ -69,7 +69,9 @@ def build_source(
         case m.HttpSource() | m.SyslogSource() | m.StatsdSource():
             return _network_source(name, config, ids=ids, clock=clock)
         case m.KafkaSource():
-            from infrastructure.sources.kafka import KafkaSource as KafkaSourceAdapter  # optional extra
+            from pipeflow.infrastructure.sources.kafka import (
+                KafkaSource as KafkaSourceAdapter,  # optional extra
+            )
 
             return KafkaSourceAdapter(
                 name,
@@ -82,7 +84,7 @@ def build_source(
                 batch_size=config.batch_size,
             )
         case m.NatsSource():
-            from infrastructure.sources.nats import NatsSource as NatsSourceAdapter  # optional extra
+            from pipeflow.infrastructure.sources.nats import NatsSource as NatsSourceAdapter  # optional extra
 
             return NatsSourceAdapter(
                 name,
@@ -106,15 +108,17 @@ def _network_source(
     host, port = split_address(config.address)
     match config:
         case m.HttpSource():
-            from infrastructure.sources.http import HttpSource as HttpSourceAdapter  # uvicorn: slow import
+            from pipeflow.infrastructure.sources.http import (
+                HttpSource as HttpSourceAdapter,  # uvicorn: slow import
+            )
 
             return HttpSourceAdapter(name, host, port, format=config.format, ids=ids, clock=clock)
         case m.SyslogSource():
-            from infrastructure.sources.syslog import SyslogSource as SyslogSourceAdapter
+            from pipeflow.infrastructure.sources.syslog import SyslogSource as SyslogSourceAdapter
 
             return SyslogSourceAdapter(name, host, port, protocol=config.protocol, ids=ids, clock=clock)
         case m.StatsdSource():
-            from infrastructure.sources.statsd import StatsdSource as StatsdSourceAdapter
+            from pipeflow.infrastructure.sources.statsd import StatsdSource as StatsdSourceAdapter
 
             return StatsdSourceAdapter(name, host, port, ids=ids, clock=clock)
         case _:
@@ -140,7 +144,7 @@ def build_sink(name: str, config: m.SinkConfig, *, clock: Clock, stdout: BinaryI
         case m.StdoutSink():
             return StdoutSinkAdapter(name, stream=stdout)
         case m.HttpSink():
-            from infrastructure.sinks.http import HttpSink as HttpSinkAdapter  # httpx: slow import
+            from pipeflow.infrastructure.sinks.http import HttpSink as HttpSinkAdapter  # httpx: slow import
 
             return HttpSinkAdapter(
                 name,
@@ -152,13 +156,13 @@ def build_sink(name: str, config: m.SinkConfig, *, clock: Clock, stdout: BinaryI
         case m.SqliteSink():
             return SqliteSinkAdapter(name, config.path, table=config.table, clock=clock)
         case m.KafkaSink():
-            from infrastructure.sinks.kafka import KafkaSink as KafkaSinkAdapter  # optional extra
+            from pipeflow.infrastructure.sinks.kafka import KafkaSink as KafkaSinkAdapter  # optional extra
 
             return KafkaSinkAdapter(
                 name, config.bootstrap_servers, config.topic, key=config.key, timeout_s=config.timeout_s
             )
         case m.NatsSink():
-            from infrastructure.sinks.nats import NatsSink as NatsSinkAdapter  # optional extra
+            from pipeflow.infrastructure.sinks.nats import NatsSink as NatsSinkAdapter  # optional extra
 
             return NatsSinkAdapter(
                 name, config.url, config.subject, stream=config.stream, timeout_s=config.timeout_s

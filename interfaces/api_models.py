@@ -10,11 +10,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from application.pipelines import PipelineDraft, Preview
-from domain.engine import Dropped, Failed
-from domain.errors import Problem
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.application.pipelines import PipelineDraft, Preview
+from pipeflow.domain.engine import Dropped, Failed
+from pipeflow.domain.errors import Problem
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
 
 
 class FunctionIn(BaseModel):

@@ -12,11 +12,11 @@ import orjson
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
-from application.pipelines import Page, Preview
-from application.services import Services
-from domain.pipeline import Pipeline, PipelineId
-from domain.repositories import InProgress, StoredAnswer
-from interfaces.api_models import (
+from pipeflow.application.pipelines import Page, Preview
+from pipeflow.application.services import Services
+from pipeflow.domain.pipeline import Pipeline, PipelineId
+from pipeflow.domain.repositories import InProgress, StoredAnswer
+from pipeflow.interfaces.api_models import (
     ErrorOut,
     PipelineCreateIn,
     PipelineIn,
@@ -27,7 +27,7 @@ from interfaces.api_models import (
     PreviewOut,
     RollbackIn,
 )
-from interfaces.api_responses import (
+from pipeflow.interfaces.api_responses import (
     BadIfMatch,
     MissingIfMatch,
     error,

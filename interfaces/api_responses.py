@@ -18,9 +18,9 @@ from typing import Any, TypeAlias, assert_never, final
 
 from fastapi.responses import JSONResponse
 
-from application.versioning import StaleVersion
-from domain.errors import ConcurrencyConflict, NotFound, ValidationError
-from interfaces.api_models import ErrorOut, ProblemOut
+from pipeflow.application.versioning import StaleVersion
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound, ValidationError
+from pipeflow.interfaces.api_models import ErrorOut, ProblemOut
 
 Failure: TypeAlias = ValidationError | NotFound | StaleVersion | ConcurrencyConflict
 """The use-case answers that are not a success."""

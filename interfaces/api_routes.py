@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
-from application.services import Services
-from domain.routes import RouteTable
-from interfaces.api_models import ErrorOut, RollbackIn, RoutesIn, RoutesOut, RoutesVersions
-from interfaces.api_responses import (
+from pipeflow.application.services import Services
+from pipeflow.domain.routes import RouteTable
+from pipeflow.interfaces.api_models import ErrorOut, RollbackIn, RoutesIn, RoutesOut, RoutesVersions
+from pipeflow.interfaces.api_responses import (
     BadIfMatch,
     MissingIfMatch,
     expected_version,

@@ -13,17 +13,17 @@ from typing import Any, BinaryIO, final
 
 import anyio
 
-from application.config_tests import CaseResult, ConfigTest, run_config_test
-from domain.events import Event, EventMeta
-from domain.json import Json, JsonObject
-from domain.ports import Clock, FunctionFactory, IdFactory
-from infrastructure.actors.stats import RunStats
-from infrastructure.functions.base import FunctionPlugin
-from infrastructure.ids import SystemClock, UlidFactory
-from infrastructure.plugins import PluginLoadError, lazy_function_plugins, plugin_distributions
-from interfaces.config.loader import LoadedConfig, load_config
-from interfaces.config.problems import ConfigProblem
-from interfaces.runtime import RunOutcome, run_topology
+from pipeflow.application.config_tests import CaseResult, ConfigTest, run_config_test
+from pipeflow.domain.events import Event, EventMeta
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.ports import Clock, FunctionFactory, IdFactory
+from pipeflow.infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.functions.base import FunctionPlugin
+from pipeflow.infrastructure.ids import SystemClock, UlidFactory
+from pipeflow.infrastructure.plugins import PluginLoadError, lazy_function_plugins, plugin_distributions
+from pipeflow.interfaces.config.loader import LoadedConfig, load_config
+from pipeflow.interfaces.config.problems import ConfigProblem
+from pipeflow.interfaces.runtime import RunOutcome, run_topology
 
 
 @final

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from interfaces.bootstrap import App
-from interfaces.config.loader import LoadedConfig
+from pipeflow.interfaces.bootstrap import App
+from pipeflow.interfaces.config.loader import LoadedConfig
 
 EXIT_OK, EXIT_RUNTIME, EXIT_CONFIG = 0, 1, 2
 """0 success, 1 runtime failure, 2 bad config or bad usage (spec section 1)."""

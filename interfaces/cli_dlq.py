@@ -13,10 +13,10 @@ from typing import Any
 import anyio
 import click
 
-from interfaces.bootstrap import App
-from interfaces.cli_common import EXIT_RUNTIME, load_or_exit
-from interfaces.dlq import ReplayOutcome, list_dead_letters, replay_dead_letters
-from interfaces.summary import render_summary
+from pipeflow.interfaces.bootstrap import App
+from pipeflow.interfaces.cli_common import EXIT_RUNTIME, load_or_exit
+from pipeflow.interfaces.dlq import ReplayOutcome, list_dead_letters, replay_dead_letters
+from pipeflow.interfaces.summary import render_summary
 
 _CONFIG_HELP = "The config whose state database holds the queue."
 

@@ -11,8 +11,8 @@ import ipaddress
 
 import click
 
-from interfaces.bootstrap import App, bootstrap
-from interfaces.cli_common import EXIT_CONFIG, EXIT_RUNTIME, load_or_exit
+from pipeflow.interfaces.bootstrap import App, bootstrap
+from pipeflow.interfaces.cli_common import EXIT_CONFIG, EXIT_RUNTIME, load_or_exit
 
 
 def is_loopback(host: str) -> bool:
@@ -80,8 +80,8 @@ def serve(
     app = ctx.obj if isinstance(ctx.obj, App) else bootstrap()
     loaded = load_or_exit(app, config) if config is not None else None
     # Imported here: the API stack (FastAPI, uvicorn) costs ~0.4 s that other commands must not pay.
-    from interfaces.api_ingest import IngestLimits
-    from interfaces.serve import ServeError, ServeOptions, serve_sync
+    from pipeflow.interfaces.api_ingest import IngestLimits
+    from pipeflow.interfaces.serve import ServeError, ServeOptions, serve_sync
 
     options = ServeOptions(
         host=host,

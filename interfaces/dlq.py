@@ -17,18 +17,18 @@ from typing import Any, BinaryIO, final
 
 import anyio
 
-from domain.events import Event, EventId, EventMeta
-from domain.ports import Clock, IdFactory, Rejected, SourceBatch
-from infrastructure.actors.plan import BatchPlan, SinkPart
-from infrastructure.actors.routing import RouterCell, make_planner
-from infrastructure.actors.stats import RunStats
-from infrastructure.actors.topology import Topology
-from infrastructure.sources.decode import Format, decode_one
-from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
-from infrastructure.sqlite.state_db import open_state_db
-from interfaces.config.loader import LoadedConfig
-from interfaces.config.models import Config
-from interfaces.runtime import build_actors, state_db_path
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.ports import Clock, IdFactory, Rejected, SourceBatch
+from pipeflow.infrastructure.actors.plan import BatchPlan, SinkPart
+from pipeflow.infrastructure.actors.routing import RouterCell, make_planner
+from pipeflow.infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.actors.topology import Topology
+from pipeflow.infrastructure.sources.decode import Format, decode_one
+from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
+from pipeflow.infrastructure.sqlite.state_db import open_state_db
+from pipeflow.interfaces.config.loader import LoadedConfig
+from pipeflow.interfaces.config.models import Config
+from pipeflow.interfaces.runtime import build_actors, state_db_path
 
 REPLAY_BATCH = 500
 """Records replayed per batch (one acknowledgement, one removal)."""

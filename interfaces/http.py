@@ -15,11 +15,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from application.services import Services
-from interfaces.api_models import HealthOut, ProblemOut
-from interfaces.api_pipelines import pipelines_router
-from interfaces.api_responses import error
-from interfaces.api_routes import routes_router
+from pipeflow.application.services import Services
+from pipeflow.interfaces.api_models import HealthOut, ProblemOut
+from pipeflow.interfaces.api_pipelines import pipelines_router
+from pipeflow.interfaces.api_responses import error
+from pipeflow.interfaces.api_routes import routes_router
 
 
 class BearerAuth:

@@ -7,7 +7,7 @@ from typing import TextIO
 
 import anyio
 
-from infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.actors.stats import RunStats
 
 
 async def show_progress(stats: RunStats, *, every_s: float = 1.0, stream: TextIO | None = None) -> None:

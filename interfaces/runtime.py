@@ -11,26 +11,26 @@ from typing import Any, BinaryIO, final
 
 import anyio
 
-from domain.ports import Clock, EventSink, IdFactory
-from infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
-from infrastructure.actors.retry import RetryPolicy
-from infrastructure.actors.routing import RouterCell
-from infrastructure.actors.sink_actor import SinkActor
-from infrastructure.actors.stats import RunStats
-from infrastructure.actors.topology import AheadPlanner, Topology
-from infrastructure.fastpath.planner import make_fast_planner
-from infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
-from infrastructure.sqlite.checkpoints import SqliteCheckpointStore
-from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
-from infrastructure.sqlite.function_state import SqliteFunctionState
-from infrastructure.sqlite.state_db import open_state_db
-from infrastructure.stateful import restore_state, save_state, stateful_functions
-from infrastructure.workers import WorkerPool, fork_available, keep_freed_memory, make_pool_planner
-from interfaces.adapters import RAW_BATCH_LINES, build_sink, build_source
-from interfaces.config import models as m
-from interfaces.config.loader import LoadedConfig
-from interfaces.config.models import Config, RetryConfig
-from interfaces.progress import show_progress
+from pipeflow.domain.ports import Clock, EventSink, IdFactory
+from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
+from pipeflow.infrastructure.actors.retry import RetryPolicy
+from pipeflow.infrastructure.actors.routing import RouterCell
+from pipeflow.infrastructure.actors.sink_actor import SinkActor
+from pipeflow.infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.actors.topology import AheadPlanner, Topology
+from pipeflow.infrastructure.fastpath.planner import make_fast_planner
+from pipeflow.infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
+from pipeflow.infrastructure.sqlite.checkpoints import SqliteCheckpointStore
+from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
+from pipeflow.infrastructure.sqlite.function_state import SqliteFunctionState
+from pipeflow.infrastructure.sqlite.state_db import open_state_db
+from pipeflow.infrastructure.stateful import restore_state, save_state, stateful_functions
+from pipeflow.infrastructure.workers import WorkerPool, fork_available, keep_freed_memory, make_pool_planner
+from pipeflow.interfaces.adapters import RAW_BATCH_LINES, build_sink, build_source
+from pipeflow.interfaces.config import models as m
+from pipeflow.interfaces.config.loader import LoadedConfig
+from pipeflow.interfaces.config.models import Config, RetryConfig
+from pipeflow.interfaces.progress import show_progress
 
 STATE_DB = "state.db"
 GC_EVERY_S = 1.0

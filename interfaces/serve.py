@@ -25,29 +25,29 @@ from typing import final
 import anyio
 from anyio.abc import TaskStatus
 
-from application.pipelines import PipelineDraft
-from application.services import Services, make_services
-from application.versioning import StaleVersion
-from domain.domain_events import PipelineCreated, PipelineDeleted, PipelineUpdated, RoutesUpdated
-from domain.errors import ConcurrencyConflict, ValidationError
-from domain.filter import compile_filter
-from domain.pipeline import Pipeline
-from domain.routes import RouteTable
-from infrastructure.metering import observe_buffers
-from infrastructure.metrics import CONTENT_TYPE, Metrics
-from infrastructure.postgres.db import PostgresDb
-from infrastructure.sources.asgi_server import AsgiServer
-from infrastructure.sources.ingest import DEFAULT_MAX_IN_FLIGHT
-from infrastructure.tap import Tap
-from interfaces.api_ingest import IngestLimits, ingest_router
-from interfaces.api_ops import OpsView, RuntimeOut, ops_router
-from interfaces.api_tap import TapView, tap_router
-from interfaces.bootstrap import App
-from interfaces.config.loader import LoadedConfig
-from interfaces.http import create_app
-from interfaces.serve_database import CannotOpen, follow_changes, open_stores
-from interfaces.serve_engine import Engine, build_engine
-from interfaces.serve_reload import HotReload
+from pipeflow.application.pipelines import PipelineDraft
+from pipeflow.application.services import Services, make_services
+from pipeflow.application.versioning import StaleVersion
+from pipeflow.domain.domain_events import PipelineCreated, PipelineDeleted, PipelineUpdated, RoutesUpdated
+from pipeflow.domain.errors import ConcurrencyConflict, ValidationError
+from pipeflow.domain.filter import compile_filter
+from pipeflow.domain.pipeline import Pipeline
+from pipeflow.domain.routes import RouteTable
+from pipeflow.infrastructure.metering import observe_buffers
+from pipeflow.infrastructure.metrics import CONTENT_TYPE, Metrics
+from pipeflow.infrastructure.postgres.db import PostgresDb
+from pipeflow.infrastructure.sources.asgi_server import AsgiServer
+from pipeflow.infrastructure.sources.ingest import DEFAULT_MAX_IN_FLIGHT
+from pipeflow.infrastructure.tap import Tap
+from pipeflow.interfaces.api_ingest import IngestLimits, ingest_router
+from pipeflow.interfaces.api_ops import OpsView, RuntimeOut, ops_router
+from pipeflow.interfaces.api_tap import TapView, tap_router
+from pipeflow.interfaces.bootstrap import App
+from pipeflow.interfaces.config.loader import LoadedConfig
+from pipeflow.interfaces.http import create_app
+from pipeflow.interfaces.serve_database import CannotOpen, follow_changes, open_stores
+from pipeflow.interfaces.serve_engine import Engine, build_engine
+from pipeflow.interfaces.serve_reload import HotReload
 
 _log = logging.getLogger("pipeflow.serve")
 

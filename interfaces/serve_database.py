@@ -21,15 +21,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import anyio
 import psycopg
 
-from domain.repositories import IdempotencyStore, PipelineRepository, RouteTableRepository
-from infrastructure.postgres.db import PostgresDb
-from infrastructure.postgres.repositories import (
+from pipeflow.domain.repositories import IdempotencyStore, PipelineRepository, RouteTableRepository
+from pipeflow.infrastructure.postgres.db import PostgresDb
+from pipeflow.infrastructure.postgres.repositories import (
     PostgresIdempotencyStore,
     PostgresPipelineRepository,
     PostgresRouteTableRepository,
 )
-from infrastructure.sqlite.management_db import ManagementDb
-from infrastructure.sqlite.repositories import (
+from pipeflow.infrastructure.sqlite.management_db import ManagementDb
+from pipeflow.infrastructure.sqlite.repositories import (
     SqliteIdempotencyStore,
     SqlitePipelineRepository,
     SqliteRouteTableRepository,

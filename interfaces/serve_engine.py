@@ -17,27 +17,27 @@ from typing import final
 import aiosqlite
 import anyio
 
-from domain.engine import CompiledPipeline
-from domain.pipeline import PipelineId
-from domain.ports import EventSource
-from infrastructure.actors.routing import RouterCell
-from infrastructure.actors.sink_actor import SinkActor
-from infrastructure.actors.stats import RunStats
-from infrastructure.actors.topology import Topology
-from infrastructure.metering import MeteredDeadLetterStore, MeteredSink, metered_planner
-from infrastructure.metrics import Metrics
-from infrastructure.sources.ingest import IngestSource
-from infrastructure.sqlite.checkpoints import SqliteCheckpointStore
-from infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
-from infrastructure.sqlite.function_state import SqliteFunctionState
-from infrastructure.sqlite.state_db import open_state_db
-from infrastructure.stateful import restore_state, save_state
-from infrastructure.tap import Tap
-from interfaces.adapters import build_source
-from interfaces.bootstrap import App
-from interfaces.config import models as m
-from interfaces.config.loader import LoadedConfig
-from interfaces.runtime import build_actors, state_db_path
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.pipeline import PipelineId
+from pipeflow.domain.ports import EventSource
+from pipeflow.infrastructure.actors.routing import RouterCell
+from pipeflow.infrastructure.actors.sink_actor import SinkActor
+from pipeflow.infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.actors.topology import Topology
+from pipeflow.infrastructure.metering import MeteredDeadLetterStore, MeteredSink, metered_planner
+from pipeflow.infrastructure.metrics import Metrics
+from pipeflow.infrastructure.sources.ingest import IngestSource
+from pipeflow.infrastructure.sqlite.checkpoints import SqliteCheckpointStore
+from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
+from pipeflow.infrastructure.sqlite.function_state import SqliteFunctionState
+from pipeflow.infrastructure.sqlite.state_db import open_state_db
+from pipeflow.infrastructure.stateful import restore_state, save_state
+from pipeflow.infrastructure.tap import Tap
+from pipeflow.interfaces.adapters import build_source
+from pipeflow.interfaces.bootstrap import App
+from pipeflow.interfaces.config import models as m
+from pipeflow.interfaces.config.loader import LoadedConfig
+from pipeflow.interfaces.runtime import build_actors, state_db_path
 
 
 @final

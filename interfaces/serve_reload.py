@@ -21,15 +21,15 @@ from typing import final
 
 import anyio
 
-from domain.compile import compile_pipeline
-from domain.domain_events import DomainEvent, event_name
-from domain.engine import CompiledPipeline
-from domain.errors import NotFound, Problem, ValidationError
-from domain.pipeline import PipelineId
-from domain.ports import FunctionFactory
-from domain.repositories import PipelineRepository, RouteTableRepository
-from domain.router import Router, build_router
-from infrastructure.actors.routing import RouterCell
+from pipeflow.domain.compile import compile_pipeline
+from pipeflow.domain.domain_events import DomainEvent, event_name
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.errors import NotFound, Problem, ValidationError
+from pipeflow.domain.pipeline import PipelineId
+from pipeflow.domain.ports import FunctionFactory
+from pipeflow.domain.repositories import PipelineRepository, RouteTableRepository
+from pipeflow.domain.router import Router, build_router
+from pipeflow.infrastructure.actors.routing import RouterCell
 
 _log = logging.getLogger("pipeflow.serve")
 

@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project's packages importable
     sys.path.insert(0, str(ROOT))
 
-from infrastructure.functions.base import FunctionPlugin  # noqa: E402
-from infrastructure.plugins import GROUP, load_function_plugins  # noqa: E402
-from interfaces.config.models import Config  # noqa: E402
-from interfaces.config_reference import GENERATOR, render_reference  # noqa: E402
+from pipeflow.infrastructure.functions.base import FunctionPlugin  # noqa: E402
+from pipeflow.infrastructure.plugins import GROUP, load_function_plugins  # noqa: E402
+from pipeflow.interfaces.config.models import Config  # noqa: E402
+from pipeflow.interfaces.config_reference import GENERATOR, render_reference  # noqa: E402
 
 REFERENCE = ROOT / "docs" / "config-reference.md"
 """Where the generated reference lives (committed)."""

@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from domain.dead_letters import DeadLetter
-from domain.domain_events import DomainEvent
-from domain.errors import ConcurrencyConflict, NotFound
-from domain.events import Event, EventId
-from domain.json import Json
-from domain.pipeline import Pipeline, PipelineId
-from domain.ports import FunctionFactory, PipelineFn
-from domain.repositories import InProgress, StoredAnswer
-from domain.results import Drop, FnResult, Pass
-from domain.routes import RouteTable
+from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.domain_events import DomainEvent
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound
+from pipeflow.domain.events import Event, EventId
+from pipeflow.domain.json import Json
+from pipeflow.domain.pipeline import Pipeline, PipelineId
+from pipeflow.domain.ports import FunctionFactory, PipelineFn
+from pipeflow.domain.repositories import InProgress, StoredAnswer
+from pipeflow.domain.results import Drop, FnResult, Pass
+from pipeflow.domain.routes import RouteTable
 
 
 @dataclass

@@ -14,14 +14,14 @@ from typing import Literal, TypeAlias, assert_never, final, get_args
 
 from hypothesis import strategies as st
 
-from domain.compile import compile_pipeline
-from domain.engine import CompiledPipeline
-from domain.events import Event, EventId, EventMeta
-from domain.json import Json, JsonObject
-from domain.paths import Path, Segment
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.ports import FunctionFactory, PipelineFn
-from domain.results import Drop, FnResult, FunctionFailed, Pass, Split
+from pipeflow.domain.compile import compile_pipeline
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.paths import Path, Segment
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.ports import FunctionFactory, PipelineFn
+from pipeflow.domain.results import Drop, FnResult, FunctionFailed, Pass, Split
 
 # -- JSON-native values -------------------------------------------------------------------------
 

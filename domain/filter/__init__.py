@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from domain.errors import Problem, ValidationError
-from domain.filter.ast import Expr
-from domain.filter.errors import FilterSyntaxError
-from domain.filter.fold import compile_predicate, compile_value
-from domain.filter.parser import parse_filter
-from domain.json import Json, JsonObject
+from pipeflow.domain.errors import Problem, ValidationError
+from pipeflow.domain.filter.ast import Expr
+from pipeflow.domain.filter.errors import FilterSyntaxError
+from pipeflow.domain.filter.fold import compile_predicate, compile_value
+from pipeflow.domain.filter.parser import parse_filter
+from pipeflow.domain.json import Json, JsonObject
 
 
 def compile_filter(text: str) -> Callable[[JsonObject], bool] | ValidationError:

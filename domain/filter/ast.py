@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias, assert_never, final
 
-from domain.paths import Path, render_path
+from pipeflow.domain.paths import Path, render_path
 
 UnaryOp: TypeAlias = Literal["not", "-"]
 """A prefix operator: logical ``not`` (also written ``!``) or numeric negation."""

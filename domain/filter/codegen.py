@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, final
 
-from domain.filter import functions as fn
-from domain.filter import values as v
-from domain.filter.ast import BinaryOp, FunctionName, UnaryOp
-from domain.json import Json, JsonObject
-from domain.paths import MISSING, Path, get_in
+from pipeflow.domain.filter import functions as fn
+from pipeflow.domain.filter import values as v
+from pipeflow.domain.filter.ast import BinaryOp, FunctionName, UnaryOp
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.paths import MISSING, Path, get_in
 
 _NONE: Final = object()
 _ARITHMETIC: Final = frozenset({"+", "-", "*", "/", "%"})

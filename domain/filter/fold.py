@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, TypeVar, assert_never
 
-from domain.filter.ast import (
+from pipeflow.domain.filter.ast import (
     Binary,
     BinaryOp,
     Call,
@@ -24,10 +24,10 @@ from domain.filter.ast import (
     Unary,
     UnaryOp,
 )
-from domain.filter.codegen import Codegen
-from domain.filter.reference import evaluate
-from domain.json import Json, JsonObject
-from domain.paths import Path
+from pipeflow.domain.filter.codegen import Codegen
+from pipeflow.domain.filter.reference import evaluate
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.paths import Path
 
 A = TypeVar("A")
 
@@ -63,7 +63,7 @@ class Algebra(Protocol[A]):
 def fold(expr: Expr, algebra: Algebra[A]) -> A:
     """The catamorphism: fold ``expr`` bottom up with ``algebra``.
 
-    >>> from domain.filter.parser import parse_filter
+    >>> from pipeflow.domain.filter.parser import parse_filter
     >>> class Size:
     ...     def const(self, value): return 1
     ...     def field(self, path): return 1

@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-from domain.filter.values import finite, is_number
-from domain.json import Json
+from pipeflow.domain.filter.values import finite, is_number
+from pipeflow.domain.json import Json
 
 _INT_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
 _FLOAT_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*", re.ASCII)

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import final
 
-from domain.errors import ValidationError
-from domain.events import Event
-from domain.filter import compile_filter
-from domain.json import JsonObject
-from domain.ports import PipelineFn
-from domain.results import Drop, FnResult, Pass
+from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.events import Event
+from pipeflow.domain.filter import compile_filter
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.ports import PipelineFn
+from pipeflow.domain.results import Drop, FnResult, Pass
 
 
 @final
@@ -39,7 +39,7 @@ class Guarded:
 def guarded(fn: PipelineFn, text: str) -> PipelineFn | ValidationError:
     """Wrap ``fn`` so it applies only where the filter ``text`` is true, or say why the text is bad.
 
-    >>> from domain.events import EventId, EventMeta
+    >>> from pipeflow.domain.events import EventId, EventMeta
     >>> drop = guarded(lambda e: Drop("drop"), 'level == "debug"')
     >>> e = Event(EventId("1"), EventMeta("s", 0.0), {"level": "debug"})
     >>> drop(e)

@@ -15,8 +15,7 @@ from functools import reduce
 from typing import Any, Final, assert_never, cast
 
 import parsy
-
-from domain.filter.ast import (
+from pipeflow.domain.filter.ast import (
     FUNCTIONS,
     KEYWORDS,
     Binary,
@@ -28,8 +27,8 @@ from domain.filter.ast import (
     ListExpr,
     Unary,
 )
-from domain.filter.errors import FilterSyntaxError, syntax_error
-from domain.paths import parse_path
+from pipeflow.domain.filter.errors import FilterSyntaxError, syntax_error
+from pipeflow.domain.paths import parse_path
 
 MAX_DEPTH: Final = 48
 """The deepest expression accepted (nesting of operators, calls and lists)."""

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from domain.filter import functions as fn
-from domain.filter import values as v
-from domain.filter.ast import Binary, Call, Const, Expr, Field, ListExpr, Unary
-from domain.json import Json, JsonObject
-from domain.paths import MISSING, get_in
+from pipeflow.domain.filter import functions as fn
+from pipeflow.domain.filter import values as v
+from pipeflow.domain.filter.ast import Binary, Call, Const, Expr, Field, ListExpr, Unary
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.paths import MISSING, get_in
 
 
 def evaluate(expr: Expr, fields: JsonObject) -> Json:

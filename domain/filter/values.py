@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Final, TypeGuard
 
-from domain.json import Json
+from pipeflow.domain.json import Json
 
 NUMBER_TYPES: Final = frozenset({int, float})
 """The exact types that count as numbers (``bool`` is a subclass of ``int`` but is not one)."""

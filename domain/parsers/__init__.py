@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.parsers.statsd import parse_statsd_line, parse_statsd_packet
-from domain.parsers.syslog import parse_syslog
+from pipeflow.domain.parsers.statsd import parse_statsd_line, parse_statsd_packet
+from pipeflow.domain.parsers.syslog import parse_syslog
 
 __all__ = ["parse_statsd_line", "parse_statsd_packet", "parse_syslog"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 
-from domain.json import Json, JsonObject
+from pipeflow.domain.json import Json, JsonObject
 
 TYPES = {"c": "counter", "g": "gauge", "ms": "timer", "h": "histogram", "s": "set", "d": "distribution"}
 """Statsd type codes and the names metric events carry."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.json import Json, JsonObject
+from pipeflow.domain.json import Json, JsonObject
 
 _ESCAPABLE = frozenset('"\\]')
 _NOT_IN_NAME = frozenset('= ]"')

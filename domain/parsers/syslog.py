@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from domain.json import JsonObject
-from domain.parsers.structured_data import parse_structured_data
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.parsers.structured_data import parse_structured_data
 
 LEVELS = ("emergency", "alert", "critical", "error", "warning", "notice", "info", "debug")
 """Severity names by severity number."""

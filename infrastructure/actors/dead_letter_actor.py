@@ -10,10 +10,10 @@ from typing import Protocol, final
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from domain.dead_letters import DeadLetter
-from infrastructure.actors.messages import DeadLetters
-from infrastructure.actors.retry import RetryPolicy
-from infrastructure.actors.stats import RunStats
+from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.infrastructure.actors.messages import DeadLetters
+from pipeflow.infrastructure.actors.retry import RetryPolicy
+from pipeflow.infrastructure.actors.stats import RunStats
 
 _log = logging.getLogger("pipeflow.dead_letter")
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import final
 
-from domain.dead_letters import DeadLetter
-from domain.events import Event
-from domain.ports import IdFactory
-from infrastructure.actors.plan import Encoded
+from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.events import Event
+from pipeflow.domain.ports import IdFactory
+from pipeflow.infrastructure.actors.plan import Encoded
 
 
 @final

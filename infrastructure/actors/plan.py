@@ -7,9 +7,9 @@ from typing import final
 
 import orjson
 
-from domain.dead_letters import DeadLetter
-from domain.events import Event, EventMeta
-from domain.ports import IdFactory, Rejected
+from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.events import Event, EventMeta
+from pipeflow.domain.ports import IdFactory, Rejected
 
 
 @final

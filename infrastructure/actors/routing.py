@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import final
 
-from domain.dead_letters import DeadLetter
-from domain.ports import Clock, SourceBatch
-from domain.router import Routed, Router
-from infrastructure.actors.plan import BatchPlan, SinkPart
-from infrastructure.actors.topology import Planner
+from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.ports import Clock, SourceBatch
+from pipeflow.domain.router import Routed, Router
+from pipeflow.infrastructure.actors.plan import BatchPlan, SinkPart
+from pipeflow.infrastructure.actors.topology import Planner
 
 
 @final

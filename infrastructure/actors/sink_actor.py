@@ -14,15 +14,15 @@ from typing import Literal, TypeAlias, final
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from domain.dead_letters import DeadLetter
-from domain.events import Event
-from domain.ports import EventSink, IdFactory
-from infrastructure.actors.budget import EventBudget
-from infrastructure.actors.dead_letter_actor import DeadLetterActor
-from infrastructure.actors.messages import Delivery
-from infrastructure.actors.retry import RetryPolicy
-from infrastructure.actors.stats import RunStats
-from infrastructure.ids import UlidFactory
+from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.events import Event
+from pipeflow.domain.ports import EventSink, IdFactory
+from pipeflow.infrastructure.actors.budget import EventBudget
+from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
+from pipeflow.infrastructure.actors.messages import Delivery
+from pipeflow.infrastructure.actors.retry import RetryPolicy
+from pipeflow.infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.ids import UlidFactory
 
 _log = logging.getLogger("pipeflow.sink")
 

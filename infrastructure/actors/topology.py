@@ -17,14 +17,14 @@ import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from domain.dead_letters import DeadLetter
-from domain.ports import EventSource, IdFactory, SourceBatch
-from infrastructure.actors.acks import AckGroup
-from infrastructure.actors.dead_letter_actor import DeadLetterActor
-from infrastructure.actors.messages import Delivery
-from infrastructure.actors.plan import BatchPlan
-from infrastructure.actors.sink_actor import SinkActor
-from infrastructure.actors.stats import RunStats
+from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.ports import EventSource, IdFactory, SourceBatch
+from pipeflow.infrastructure.actors.acks import AckGroup
+from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
+from pipeflow.infrastructure.actors.messages import Delivery
+from pipeflow.infrastructure.actors.plan import BatchPlan
+from pipeflow.infrastructure.actors.sink_actor import SinkActor
+from pipeflow.infrastructure.actors.stats import RunStats
 
 _log = logging.getLogger("pipeflow.topology")
 

@@ -7,9 +7,9 @@ dropping any rule. See ``docs/performance.md``.
 
 from __future__ import annotations
 
-from infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
-from infrastructure.fastpath.kernels import Fusable
-from infrastructure.fastpath.outcome import Failure, FastOutcome, as_events, run_fields, run_lines
+from pipeflow.infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
+from pipeflow.infrastructure.fastpath.kernels import Fusable
+from pipeflow.infrastructure.fastpath.outcome import Failure, FastOutcome, as_events, run_fields, run_lines
 
 __all__ = [
     "CompiledSnapshot",

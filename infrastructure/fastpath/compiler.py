@@ -22,18 +22,18 @@ from typing import final
 
 import orjson
 
-from domain.engine import CompiledPipeline
-from domain.filter.codegen import Codegen
-from domain.filter.errors import FilterSyntaxError
-from domain.filter.fold import fold
-from domain.filter.guard import Guarded
-from domain.filter.parser import parse_filter
-from domain.json import JsonObject
-from domain.ports import PipelineFn
-from domain.router import CompiledRoute, Router
-from infrastructure.fastpath.kernels import fuse
-from infrastructure.fastpath.writer import Writer
-from infrastructure.functions.drop import DropEvents
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.filter.codegen import Codegen
+from pipeflow.domain.filter.errors import FilterSyntaxError
+from pipeflow.domain.filter.fold import fold
+from pipeflow.domain.filter.guard import Guarded
+from pipeflow.domain.filter.parser import parse_filter
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.ports import PipelineFn
+from pipeflow.domain.router import CompiledRoute, Router
+from pipeflow.infrastructure.fastpath.kernels import fuse
+from pipeflow.infrastructure.fastpath.writer import Writer
+from pipeflow.infrastructure.functions.drop import DropEvents
 
 Batch = Callable[
     [

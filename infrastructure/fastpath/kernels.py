@@ -17,16 +17,16 @@ import dis
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from domain.filter.guard import Guarded
-from domain.json import JsonObject
-from domain.paths import Path, set_in
-from domain.ports import PipelineFn
-from infrastructure.fastpath.literals import required_literal
-from infrastructure.fastpath.writer import Writer
-from infrastructure.functions.drop import DropEvents
-from infrastructure.functions.eval import Eval
-from infrastructure.functions.mask import Mask
-from infrastructure.functions.regex_extract import RegexExtract
+from pipeflow.domain.filter.guard import Guarded
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.paths import Path, set_in
+from pipeflow.domain.ports import PipelineFn
+from pipeflow.infrastructure.fastpath.literals import required_literal
+from pipeflow.infrastructure.fastpath.writer import Writer
+from pipeflow.infrastructure.functions.drop import DropEvents
+from pipeflow.infrastructure.functions.eval import Eval
+from pipeflow.infrastructure.functions.mask import Mask
+from pipeflow.infrastructure.functions.regex_extract import RegexExtract
 
 
 @runtime_checkable

@@ -16,13 +16,13 @@ from typing import final
 
 import orjson
 
-from domain.dead_letters import DeadLetter
-from domain.events import Event, EventId, EventMeta
-from domain.json import JsonObject
-from domain.line_block import LineBlock, count_newlines
-from domain.ports import IdFactory, Rejected
-from domain.routes import SinkName
-from infrastructure.fastpath.compiler import Batch, CompiledSnapshot
+from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.line_block import LineBlock, count_newlines
+from pipeflow.domain.ports import IdFactory, Rejected
+from pipeflow.domain.routes import SinkName
+from pipeflow.infrastructure.fastpath.compiler import Batch, CompiledSnapshot
 
 _OPT = orjson.OPT_APPEND_NEWLINE
 

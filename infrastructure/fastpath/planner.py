@@ -16,15 +16,15 @@ from collections.abc import Collection
 
 import orjson
 
-from domain.events import EventMeta
-from domain.json import JsonObject
-from domain.ports import Clock, IdFactory, SourceBatch
-from domain.router import Router
-from infrastructure.actors.plan import BatchPlan, Encoded, SinkPart
-from infrastructure.actors.routing import RouterCell
-from infrastructure.actors.topology import Planner
-from infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
-from infrastructure.fastpath.outcome import FastOutcome, run_fields, run_lines
+from pipeflow.domain.events import EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
+from pipeflow.domain.router import Router
+from pipeflow.infrastructure.actors.plan import BatchPlan, Encoded, SinkPart
+from pipeflow.infrastructure.actors.routing import RouterCell
+from pipeflow.infrastructure.actors.topology import Planner
+from pipeflow.infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
+from pipeflow.infrastructure.fastpath.outcome import FastOutcome, run_fields, run_lines
 
 _OPT = orjson.OPT_APPEND_NEWLINE
 

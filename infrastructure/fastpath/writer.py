@@ -13,13 +13,13 @@ import re
 from collections.abc import Callable
 from typing import final
 
-from domain.filter.ast import BinaryOp, FunctionName, UnaryOp
-from domain.filter.codegen import HELPERS, Codegen
-from domain.filter.errors import FilterSyntaxError
-from domain.filter.fold import fold
-from domain.filter.parser import parse_filter
-from domain.json import JsonObject
-from domain.paths import Path
+from pipeflow.domain.filter.ast import BinaryOp, FunctionName, UnaryOp
+from pipeflow.domain.filter.codegen import HELPERS, Codegen
+from pipeflow.domain.filter.errors import FilterSyntaxError
+from pipeflow.domain.filter.fold import fold
+from pipeflow.domain.filter.parser import parse_filter
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.paths import Path
 
 
 class _TopFields:

@@ -8,8 +8,8 @@ from typing import Any, Generic, TypeVar, final
 
 import pydantic
 
-from domain.json import Json
-from domain.ports import PipelineFn
+from pipeflow.domain.json import Json
+from pipeflow.domain.ports import PipelineFn
 
 C = TypeVar("C", bound=pydantic.BaseModel)
 

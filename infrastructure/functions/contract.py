@@ -2,7 +2,7 @@
 
 A plugin author runs it from their own tests, with a config their function accepts::
 
-    from infrastructure.functions.contract import check_plugin
+    from pipeflow.infrastructure.functions.contract import check_plugin
     from pipeflow_geoip import plugin
 
     def test_geoip_passes_the_pipeflow_contract() -> None:
@@ -36,12 +36,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.events import Event, EventId, EventMeta
-from domain.json import Json, JsonObject
-from domain.paths import Path, parse_path, set_in
-from domain.ports import PipelineFn
-from domain.results import Drop, FnResult, FunctionFailed, Pass, Split
-from infrastructure.functions.base import FunctionPlugin
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.paths import Path, parse_path, set_in
+from pipeflow.domain.ports import PipelineFn
+from pipeflow.domain.results import Drop, FnResult, FunctionFailed, Pass, Split
+from pipeflow.infrastructure.functions.base import FunctionPlugin
 
 _SCALARS: st.SearchStrategy[Json] = (
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
-from domain.events import Event
-from domain.results import Drop, FnResult
-from infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from pipeflow.domain.events import Event
+from pipeflow.domain.results import Drop, FnResult
+from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
 
 
 class DropConfig(FunctionConfig):

@@ -8,14 +8,14 @@ from typing import Self, final
 
 import pydantic
 
-from domain.errors import ValidationError
-from domain.events import Event
-from domain.filter import compile_expression
-from domain.json import Json, JsonObject
-from domain.paths import Path
-from domain.results import FnResult, Pass
-from infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
-from infrastructure.functions.mask import field_path
+from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.events import Event
+from pipeflow.domain.filter import compile_expression
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.paths import Path
+from pipeflow.domain.results import FnResult, Pass
+from pipeflow.infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.mask import field_path
 
 
 class EvalConfig(FunctionConfig):

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import final
 
-from domain.events import Event
-from domain.paths import Path, parse_path
-from domain.results import FnResult, Pass
-from infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
+from pipeflow.domain.events import Event
+from pipeflow.domain.paths import Path, parse_path
+from pipeflow.domain.results import FnResult, Pass
+from pipeflow.infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
 
 
 class MaskConfig(FunctionConfig):

@@ -14,12 +14,12 @@ import math
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, assert_never, final
 
-from domain.events import Event
-from domain.json import JsonObject
-from domain.paths import Path
-from domain.results import FnResult, FunctionFailed, Pass
-from infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
-from infrastructure.functions.mask import field_path
+from pipeflow.domain.events import Event
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.paths import Path
+from pipeflow.domain.results import FnResult, FunctionFailed, Pass
+from pipeflow.infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.mask import field_path
 
 
 class ParseConfig(FunctionConfig):

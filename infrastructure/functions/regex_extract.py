@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass
 from typing import final
 
-from domain.events import Event
-from domain.json import JsonObject
-from domain.paths import Path
-from domain.results import FnResult, Pass
-from infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
-from infrastructure.functions.mask import compile_regex, field_path
+from pipeflow.domain.events import Event
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.paths import Path
+from pipeflow.domain.results import FnResult, Pass
+from pipeflow.infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.mask import compile_regex, field_path
 
 
 class RegexExtractConfig(FunctionConfig):

@@ -7,11 +7,11 @@ from typing import final
 
 import pydantic
 
-from domain.events import Event
-from domain.paths import Path
-from domain.results import FnResult, Pass
-from infrastructure.functions.base import FunctionConfig, FunctionPlugin
-from infrastructure.functions.mask import field_path
+from pipeflow.domain.events import Event
+from pipeflow.domain.paths import Path
+from pipeflow.domain.results import FnResult, Pass
+from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.mask import field_path
 
 
 class RemoveConfig(FunctionConfig):

@@ -15,12 +15,12 @@ from typing import final
 
 import pydantic
 
-from domain.events import Event
-from domain.json import Json
-from domain.paths import MISSING, Path, get_in
-from domain.results import Drop, FnResult, Pass
-from infrastructure.functions.base import FunctionConfig, FunctionPlugin
-from infrastructure.functions.mask import field_path
+from pipeflow.domain.events import Event
+from pipeflow.domain.json import Json
+from pipeflow.domain.paths import MISSING, Path, get_in
+from pipeflow.domain.results import Drop, FnResult, Pass
+from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.mask import field_path
 
 
 class SampleConfig(FunctionConfig):

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
-from domain.events import Event, EventId
-from domain.paths import Path
-from domain.results import Drop, FnResult, Pass, Split
-from infrastructure.functions.base import FunctionConfig, FunctionPlugin
-from infrastructure.functions.mask import field_path
+from pipeflow.domain.events import Event, EventId
+from pipeflow.domain.paths import Path
+from pipeflow.domain.results import Drop, FnResult, Pass, Split
+from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.mask import field_path
 
 
 class SplitConfig(FunctionConfig):

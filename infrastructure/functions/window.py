@@ -15,12 +15,12 @@ from typing import Annotated, final
 import orjson
 import pydantic
 
-from domain.errors import ValidationError
-from domain.events import Event
-from domain.json import Json
-from domain.paths import Path
-from domain.results import FnResult, FunctionFailed, Pass
-from domain.windows import (
+from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.events import Event
+from pipeflow.domain.json import Json
+from pipeflow.domain.paths import Path
+from pipeflow.domain.results import FnResult, FunctionFailed, Pass
+from pipeflow.domain.windows import (
     AGGREGATES,
     AggregateName,
     CountSize,
@@ -31,8 +31,8 @@ from domain.windows import (
     parse_size,
     step,
 )
-from infrastructure.functions.base import FunctionConfig, FunctionPlugin
-from infrastructure.functions.mask import field_path
+from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.mask import field_path
 
 SNAPSHOT_VERSION = 1
 

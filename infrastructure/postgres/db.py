@@ -18,7 +18,7 @@ import anyio
 import psycopg
 from psycopg import sql
 
-from infrastructure.postgres.changes import Change, decode_change
+from pipeflow.infrastructure.postgres.changes import Change, decode_change
 
 __all__ = ["DEFAULT_CHANNEL", "SCHEMA", "PostgresDb"]
 

@@ -16,13 +16,13 @@ from typing import Any, final
 
 import psycopg
 
-from domain.errors import ConcurrencyConflict, NotFound
-from domain.pipeline import Pipeline, PipelineId
-from domain.repositories import ABANDONED_AFTER_S, InProgress, StoredAnswer
-from domain.routes import RouteTable
-from infrastructure.postgres.changes import Change
-from infrastructure.postgres.db import PostgresDb
-from infrastructure.stored_documents import dump_document, load_pipeline, load_route_table
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound
+from pipeflow.domain.pipeline import Pipeline, PipelineId
+from pipeflow.domain.repositories import ABANDONED_AFTER_S, InProgress, StoredAnswer
+from pipeflow.domain.routes import RouteTable
+from pipeflow.infrastructure.postgres.changes import Change
+from pipeflow.infrastructure.postgres.db import PostgresDb
+from pipeflow.infrastructure.stored_documents import dump_document, load_pipeline, load_route_table
 
 __all__ = ["PostgresIdempotencyStore", "PostgresPipelineRepository", "PostgresRouteTableRepository"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import final
 
-from domain.dead_letters import DeadLetter
-from domain.events import Event, EventId, EventMeta
-from domain.ports import EventSink
+from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.ports import EventSink
 
 
 @final

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import orjson
 
-from domain.events import Event
+from pipeflow.domain.events import Event
 
 _OPT = orjson.OPT_APPEND_NEWLINE
 

@@ -14,10 +14,10 @@ from typing import BinaryIO, final
 
 import anyio.to_thread
 
-from domain.events import Event
-from infrastructure.quick_calls import QuickCalls, is_regular_file
-from infrastructure.sinks.encode import encode_ndjson
-from infrastructure.sinks.errors import SinkError
+from pipeflow.domain.events import Event
+from pipeflow.infrastructure.quick_calls import QuickCalls, is_regular_file
+from pipeflow.infrastructure.sinks.encode import encode_ndjson
+from pipeflow.infrastructure.sinks.errors import SinkError
 
 __all__ = ["FileSink"]
 

@@ -9,9 +9,9 @@ from typing import final
 import anyio
 import httpx
 
-from domain.events import Event
-from infrastructure.sinks.encode import encode_ndjson
-from infrastructure.sinks.errors import SinkError
+from pipeflow.domain.events import Event
+from pipeflow.infrastructure.sinks.encode import encode_ndjson
+from pipeflow.infrastructure.sinks.errors import SinkError
 
 __all__ = ["HttpSink", "idempotency_key"]
 

@@ -10,12 +10,12 @@ import orjson
 from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped]
 from aiokafka.errors import KafkaConnectionError, KafkaError  # type: ignore[import-untyped]
 
-from domain.errors import ValidationError
-from domain.events import Event
-from domain.filter import compile_expression
-from domain.json import Json, JsonObject
-from infrastructure.sinks.errors import SinkError
-from infrastructure.sources.kafka import EVENT_ID_HEADER
+from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.events import Event
+from pipeflow.domain.filter import compile_expression
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sources.kafka import EVENT_ID_HEADER
 
 __all__ = ["KafkaSink", "render_key"]
 

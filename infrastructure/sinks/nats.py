@@ -14,9 +14,9 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
-from domain.events import Event
-from infrastructure.sinks.errors import SinkError
-from infrastructure.sources.nats import MSG_ID, ensure_stream
+from pipeflow.domain.events import Event
+from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sources.nats import MSG_ID, ensure_stream
 
 __all__ = ["NatsSink"]
 

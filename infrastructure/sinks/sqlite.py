@@ -12,9 +12,9 @@ from typing import final
 import aiosqlite
 import orjson
 
-from domain.events import Event
-from domain.ports import Clock
-from infrastructure.sinks.errors import SinkError
+from pipeflow.domain.events import Event
+from pipeflow.domain.ports import Clock
+from pipeflow.infrastructure.sinks.errors import SinkError
 
 __all__ = ["SqliteSink"]
 

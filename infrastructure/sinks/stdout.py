@@ -11,9 +11,9 @@ from typing import BinaryIO, final
 import anyio
 import anyio.to_thread
 
-from domain.events import Event
-from infrastructure.sinks.encode import encode_ndjson
-from infrastructure.sinks.errors import SinkError
+from pipeflow.domain.events import Event
+from pipeflow.infrastructure.sinks.encode import encode_ndjson
+from pipeflow.infrastructure.sinks.errors import SinkError
 
 __all__ = ["StdoutSink"]
 

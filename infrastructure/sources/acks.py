@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import final
 
-from infrastructure.sources.checkpoints import Checkpoint
+from pipeflow.infrastructure.sources.checkpoints import Checkpoint
 
 __all__ = ["AckLedger"]
 

@@ -7,9 +7,9 @@ from typing import Literal, TypeAlias
 
 import orjson
 
-from domain.events import Event, EventId, EventMeta
-from domain.json import JsonObject
-from domain.ports import Clock, IdFactory, Rejected
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.ports import Clock, IdFactory, Rejected
 
 Format: TypeAlias = Literal["ndjson", "lines"]
 """How a source's lines become events."""

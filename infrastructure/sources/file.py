@@ -11,12 +11,12 @@ from typing import Literal, TypeAlias, final
 import anyio
 import anyio.to_thread
 
-from domain.ports import Clock, IdFactory, SourceBatch
-from infrastructure.ids import LineIds
-from infrastructure.sources.acks import AckLedger
-from infrastructure.sources.checkpoints import CheckpointStore, MemoryCheckpointStore
-from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_identified
-from infrastructure.sources.tail import FileTail, PathChange, open_file, read_head
+from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
+from pipeflow.infrastructure.ids import LineIds
+from pipeflow.infrastructure.sources.acks import AckLedger
+from pipeflow.infrastructure.sources.checkpoints import CheckpointStore, MemoryCheckpointStore
+from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_identified
+from pipeflow.infrastructure.sources.tail import FileTail, PathChange, open_file, read_head
 
 __all__ = ["EPOCH_PATH", "FileSource", "StartAt", "cut_after_newline"]
 

@@ -26,10 +26,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from domain.ports import Clock, IdFactory, SourceBatch
-from infrastructure.sources.asgi_server import AsgiServer
-from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
-from infrastructure.sources.net import NetControl, NetListener
+from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
+from pipeflow.infrastructure.sources.asgi_server import AsgiServer
+from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
+from pipeflow.infrastructure.sources.net import NetControl, NetListener
 
 __all__ = ["HttpSource"]
 

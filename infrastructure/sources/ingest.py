@@ -16,8 +16,8 @@ from typing import Literal, TypeAlias, final
 
 import anyio
 
-from domain.ports import Clock, IdFactory, SourceBatch
-from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
+from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
+from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "IngestSource", "IngestTicket", "Offer"]
 

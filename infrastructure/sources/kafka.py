@@ -16,10 +16,10 @@ import anyio
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition  # type: ignore[import-untyped]
 from aiokafka.errors import KafkaError  # type: ignore[import-untyped]
 
-from domain.events import Event, EventId
-from domain.ports import Clock, IdFactory, Rejected, SourceBatch
-from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
-from infrastructure.sources.kafka_offsets import OffsetLedger
+from pipeflow.domain.events import Event, EventId
+from pipeflow.domain.ports import Clock, IdFactory, Rejected, SourceBatch
+from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
+from pipeflow.infrastructure.sources.kafka_offsets import OffsetLedger
 
 __all__ = ["EVENT_ID_HEADER", "KafkaSource"]
 

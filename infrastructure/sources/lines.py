@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import final
 
-from domain.line_block import LineBlock, count_newlines
-from domain.ports import Rejected
+from pipeflow.domain.line_block import LineBlock, count_newlines
+from pipeflow.domain.ports import Rejected
 
 __all__ = ["LineSplitter", "Taken", "TakenAt", "TakenBlock"]
 

@@ -21,9 +21,9 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from domain.events import Event, EventId
-from domain.ports import Clock, IdFactory, Rejected, SourceBatch
-from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
+from pipeflow.domain.events import Event, EventId
+from pipeflow.domain.ports import Clock, IdFactory, Rejected, SourceBatch
+from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
 
 __all__ = ["MSG_ID", "NatsSource", "ensure_stream"]
 

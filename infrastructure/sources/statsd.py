@@ -6,10 +6,10 @@ from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from typing import final
 
-from domain.events import Event, EventMeta
-from domain.parsers.statsd import parse_statsd_line
-from domain.ports import Clock, IdFactory, Rejected, SourceBatch
-from infrastructure.sources.net import (
+from pipeflow.domain.events import Event, EventMeta
+from pipeflow.domain.parsers.statsd import parse_statsd_line
+from pipeflow.domain.ports import Clock, IdFactory, Rejected, SourceBatch
+from pipeflow.infrastructure.sources.net import (
     DEFAULT_MAX_BATCH,
     DEFAULT_MAX_DELAY_S,
     NetControl,

@@ -9,9 +9,9 @@ from typing import Protocol, final
 import anyio
 import anyio.to_thread
 
-from domain.ports import Clock, IdFactory, SourceBatch
-from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
-from infrastructure.sources.lines import LineSplitter
+from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
+from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
+from pipeflow.infrastructure.sources.lines import LineSplitter
 
 __all__ = ["ByteStream", "StdinSource"]
 

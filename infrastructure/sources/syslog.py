@@ -10,12 +10,12 @@ import anyio
 from anyio.abc import SocketStream
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from domain.events import Event, EventMeta
-from domain.json import JsonObject
-from domain.parsers.syslog import parse_syslog
-from domain.ports import Clock, IdFactory, Rejected, SourceBatch
-from infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES
-from infrastructure.sources.net import (
+from pipeflow.domain.events import Event, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.parsers.syslog import parse_syslog
+from pipeflow.domain.ports import Clock, IdFactory, Rejected, SourceBatch
+from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES
+from pipeflow.infrastructure.sources.net import (
     DEFAULT_MAX_BATCH,
     DEFAULT_MAX_DELAY_S,
     NetControl,
@@ -23,7 +23,7 @@ from infrastructure.sources.net import (
     local_address,
     udp_datagrams,
 )
-from infrastructure.sources.syslog_framing import SyslogFramer
+from pipeflow.infrastructure.sources.syslog_framing import SyslogFramer
 
 __all__ = ["SyslogProtocol", "SyslogSource"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import final
 
-from domain.ports import Rejected
+from pipeflow.domain.ports import Rejected
 
 __all__ = ["SyslogFramer"]
 

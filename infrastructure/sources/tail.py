@@ -13,9 +13,9 @@ from typing import BinaryIO, final
 
 import anyio.to_thread
 
-from infrastructure.ids import LineKey, read_line_key
-from infrastructure.quick_calls import QuickCalls, is_regular_file
-from infrastructure.sources.lines import LineSplitter
+from pipeflow.infrastructure.ids import LineKey, read_line_key
+from pipeflow.infrastructure.quick_calls import QuickCalls, is_regular_file
+from pipeflow.infrastructure.sources.lines import LineSplitter
 
 __all__ = ["HEAD_BYTES", "FileTail", "PathChange", "open_file", "read_head"]
 

@@ -10,7 +10,7 @@ from typing import final
 
 import aiosqlite
 
-from infrastructure.sources.checkpoints import Checkpoint
+from pipeflow.infrastructure.sources.checkpoints import Checkpoint
 
 __all__ = ["SqliteCheckpointStore"]
 

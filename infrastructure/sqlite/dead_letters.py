@@ -8,7 +8,7 @@ from typing import final
 import aiosqlite
 import orjson
 
-from domain.dead_letters import DeadLetter
+from pipeflow.domain.dead_letters import DeadLetter
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS dead_letters (

@@ -11,8 +11,8 @@ from typing import final
 import aiosqlite
 import orjson
 
-from domain.json import Json
-from infrastructure.sqlite.state_db import Migration, migrate
+from pipeflow.domain.json import Json
+from pipeflow.infrastructure.sqlite.state_db import Migration, migrate
 
 __all__ = ["MIGRATIONS", "SqliteFunctionState"]
 

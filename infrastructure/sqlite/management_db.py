@@ -17,7 +17,7 @@ from typing import Any, final
 import aiosqlite
 import anyio
 
-from infrastructure.sqlite.state_db import Migration, open_state_db
+from pipeflow.infrastructure.sqlite.state_db import Migration, open_state_db
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(

@@ -15,12 +15,12 @@ from typing import final
 
 import aiosqlite
 
-from domain.errors import ConcurrencyConflict, NotFound
-from domain.pipeline import Pipeline, PipelineId
-from domain.repositories import ABANDONED_AFTER_S, InProgress, StoredAnswer
-from domain.routes import RouteTable
-from infrastructure.sqlite.management_db import ManagementDb, one
-from infrastructure.stored_documents import dump_document, load_pipeline, load_route_table
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound
+from pipeflow.domain.pipeline import Pipeline, PipelineId
+from pipeflow.domain.repositories import ABANDONED_AFTER_S, InProgress, StoredAnswer
+from pipeflow.domain.routes import RouteTable
+from pipeflow.infrastructure.sqlite.management_db import ManagementDb, one
+from pipeflow.infrastructure.stored_documents import dump_document, load_pipeline, load_route_table
 
 
 @final

@@ -8,8 +8,8 @@ the compiled config, so plugins need not be picklable and nothing is imported ag
 
 from __future__ import annotations
 
-from infrastructure.workers.memory import keep_freed_memory
-from infrastructure.workers.pool import (
+from pipeflow.infrastructure.workers.memory import keep_freed_memory
+from pipeflow.infrastructure.workers.pool import (
     PendingSpan,
     WorkerError,
     WorkerPool,

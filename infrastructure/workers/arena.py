@@ -16,7 +16,7 @@ import dataclasses
 import mmap
 from typing import final
 
-from infrastructure.actors.plan import BatchPlan
+from pipeflow.infrastructure.actors.plan import BatchPlan
 
 __all__ = ["SLOT_BYTES", "Arena"]
 

@@ -20,14 +20,14 @@ from typing import final
 
 import anyio
 
-from domain.ports import Clock, SourceBatch
-from domain.router import Router
-from infrastructure.actors.plan import BatchPlan
-from infrastructure.actors.topology import AheadPlanner, PendingPlan, Planner
-from infrastructure.ids import LineIds, LineKey
-from infrastructure.workers.arena import SLOT_BYTES, Arena
-from infrastructure.workers.frames import FrameClosed, read_frame_async, widen_pipe, write_frame
-from infrastructure.workers.task import PARENTS_SIGNALS, serve
+from pipeflow.domain.ports import Clock, SourceBatch
+from pipeflow.domain.router import Router
+from pipeflow.infrastructure.actors.plan import BatchPlan
+from pipeflow.infrastructure.actors.topology import AheadPlanner, PendingPlan, Planner
+from pipeflow.infrastructure.ids import LineIds, LineKey
+from pipeflow.infrastructure.workers.arena import SLOT_BYTES, Arena
+from pipeflow.infrastructure.workers.frames import FrameClosed, read_frame_async, widen_pipe, write_frame
+from pipeflow.infrastructure.workers.task import PARENTS_SIGNALS, serve
 
 __all__ = ["PendingSpan", "WorkerError", "WorkerPool", "fork_available", "make_pool_planner"]
 

@@ -18,20 +18,20 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import final
 
-from domain.events import EventMeta
-from domain.line_block import LineBlock
-from domain.ports import Clock, IdFactory, Rejected
-from domain.router import Router
-from infrastructure.actors.plan import BatchPlan
-from infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
-from infrastructure.fastpath.outcome import run_fields, run_lines
-from infrastructure.fastpath.planner import plan_outcome
-from infrastructure.ids import LineIds, LineKey, UlidFactory, read_line_key
-from infrastructure.sources.decode import decode_identified
-from infrastructure.sources.lines import LineSplitter
-from infrastructure.workers.arena import Arena
-from infrastructure.workers.frames import FrameClosed, read_frame, write_frame
-from infrastructure.workers.memory import keep_freed_memory
+from pipeflow.domain.events import EventMeta
+from pipeflow.domain.line_block import LineBlock
+from pipeflow.domain.ports import Clock, IdFactory, Rejected
+from pipeflow.domain.router import Router
+from pipeflow.infrastructure.actors.plan import BatchPlan
+from pipeflow.infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
+from pipeflow.infrastructure.fastpath.outcome import run_fields, run_lines
+from pipeflow.infrastructure.fastpath.planner import plan_outcome
+from pipeflow.infrastructure.ids import LineIds, LineKey, UlidFactory, read_line_key
+from pipeflow.infrastructure.sources.decode import decode_identified
+from pipeflow.infrastructure.sources.lines import LineSplitter
+from pipeflow.infrastructure.workers.arena import Arena
+from pipeflow.infrastructure.workers.frames import FrameClosed, read_frame, write_frame
+from pipeflow.infrastructure.workers.memory import keep_freed_memory
 
 _SPANS_PER_COLLECTION = 16
 

@@ -14,18 +14,18 @@ from typing import Any, final
 
 import pydantic
 
-from domain.compile import compile_pipeline
-from domain.engine import CompiledPipeline
-from domain.errors import ValidationError
-from domain.filter import compile_filter
-from domain.json import Json
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.ports import FunctionFactory
-from domain.router import Router, build_router
-from domain.routes import Route, RouteId, RouteTable, SinkName
-from interfaces.config.models import Config, FunctionConfig, PipelineConfig, RouteConfig
-from interfaces.config.problems import ConfigProblem, located, parse_loc
-from interfaces.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
+from pipeflow.domain.compile import compile_pipeline
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.filter import compile_filter
+from pipeflow.domain.json import Json
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.ports import FunctionFactory
+from pipeflow.domain.router import Router, build_router
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.interfaces.config.models import Config, FunctionConfig, PipelineConfig, RouteConfig
+from pipeflow.interfaces.config.problems import ConfigProblem, located, parse_loc
+from pipeflow.interfaces.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
 
 
 @final

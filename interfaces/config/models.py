@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from interfaces.config.base import Format, Strict
-from interfaces.config.sinks import (
+from pipeflow.interfaces.config.base import Format, Strict
+from pipeflow.interfaces.config.sinks import (
     BufferConfig,
     FileSink,
     HttpSink,
@@ -24,7 +24,7 @@ from interfaces.config.sinks import (
     SqliteSink,
     StdoutSink,
 )
-from interfaces.config.sources import (
+from pipeflow.interfaces.config.sources import (
     FileSource,
     HttpSource,
     KafkaSource,

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import final
 
-from interfaces.config.yaml_source import Loc, Position, YamlDocument
+from pipeflow.interfaces.config.yaml_source import Loc, Position, YamlDocument
 
 
 @final

@@ -6,9 +6,9 @@ from typing import Annotated, Literal, TypeAlias
 
 from pydantic import Field, field_validator
 
-from domain.errors import ValidationError
-from domain.filter import compile_expression
-from interfaces.config.base import Strict
+from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.filter import compile_expression
+from pipeflow.interfaces.config.base import Strict
 
 
 class BufferConfig(Strict):

@@ -6,7 +6,7 @@ from typing import Annotated, Literal, TypeAlias
 
 from pydantic import Field
 
-from interfaces.config.base import ADDRESS, Format, Strict
+from pipeflow.interfaces.config.base import ADDRESS, Format, Strict
 
 
 class FileSource(Strict):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from domain.json import JsonObject
-from infrastructure.functions.contract import check_plugin
-from infrastructure.plugins import GROUP, load_function_plugins
+from pipeflow.domain.json import JsonObject
+from pipeflow.infrastructure.functions.contract import check_plugin
+from pipeflow.infrastructure.plugins import GROUP, load_function_plugins
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "loghub"
 

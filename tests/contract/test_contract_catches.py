@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.events import Event, EventId, EventMeta
-from domain.json import Json
-from domain.ports import PipelineFn
-from domain.results import Drop, FnResult, FunctionFailed, Pass, Split
-from infrastructure.functions.base import FunctionConfig, FunctionPlugin
-from infrastructure.functions.contract import (
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import Json
+from pipeflow.domain.ports import PipelineFn
+from pipeflow.domain.results import Drop, FnResult, FunctionFailed, Pass, Split
+from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.contract import (
     check_plugin,
     config_paths,
     events_for,

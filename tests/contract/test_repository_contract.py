@@ -9,18 +9,18 @@ from pathlib import Path
 import anyio
 import pytest
 
-from domain.errors import ConcurrencyConflict, NotFound
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.repositories import (
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.repositories import (
     IdempotencyStore,
     InProgress,
     PipelineRepository,
     RouteTableRepository,
     StoredAnswer,
 )
-from domain.routes import Route, RouteId, RouteTable, SinkName
-from infrastructure.sqlite.management_db import ManagementDb
-from infrastructure.sqlite.repositories import (
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.infrastructure.sqlite.management_db import ManagementDb
+from pipeflow.infrastructure.sqlite.repositories import (
     SqliteIdempotencyStore,
     SqlitePipelineRepository,
     SqliteRouteTableRepository,

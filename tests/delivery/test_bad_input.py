@@ -16,7 +16,7 @@ import anyio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interfaces.bootstrap import bootstrap
+from pipeflow.interfaces.bootstrap import bootstrap
 from tests.delivery.helpers import dead_letter_rows, ndjson_lines, write_config
 
 MAX_LINE = 256

@@ -12,8 +12,8 @@ from pathlib import Path
 import anyio
 from click.testing import CliRunner
 
-from interfaces.bootstrap import bootstrap
-from interfaces.cli_dlq import dlq
+from pipeflow.interfaces.bootstrap import bootstrap
+from pipeflow.interfaces.cli_dlq import dlq
 from tests.delivery.helpers import dead_letter_rows, ndjson_lines, write_config
 
 BROKEN = """

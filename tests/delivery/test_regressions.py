@@ -15,16 +15,16 @@ from collections.abc import AsyncIterator, Sequence
 import anyio
 import pytest
 
-from domain.dead_letters import DeadLetter
-from domain.events import Event, EventId, EventMeta
-from domain.ports import SourceBatch
-from infrastructure.actors.dead_letter_actor import DeadLetterActor
-from infrastructure.actors.messages import DeadLetters
-from infrastructure.actors.plan import BatchPlan, SinkPart
-from infrastructure.actors.retry import RetryPolicy
-from infrastructure.actors.sink_actor import SinkActor
-from infrastructure.actors.stats import RunStats
-from infrastructure.actors.topology import Topology
+from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.ports import SourceBatch
+from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
+from pipeflow.infrastructure.actors.messages import DeadLetters
+from pipeflow.infrastructure.actors.plan import BatchPlan, SinkPart
+from pipeflow.infrastructure.actors.retry import RetryPolicy
+from pipeflow.infrastructure.actors.sink_actor import SinkActor
+from pipeflow.infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.actors.topology import Topology
 
 
 class OneBatch:

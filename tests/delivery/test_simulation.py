@@ -26,17 +26,17 @@ from typing import Any
 
 import anyio
 
-from domain.dead_letters import DeadLetter
-from domain.events import Event, EventId, EventMeta
-from domain.ports import SourceBatch
-from domain.router import Router, build_router
-from domain.routes import Route, RouteId, RouteTable, SinkName
-from infrastructure.actors.dead_letter_actor import DeadLetterActor
-from infrastructure.actors.retry import RetryPolicy
-from infrastructure.actors.routing import RouterCell, make_planner
-from infrastructure.actors.sink_actor import SinkActor
-from infrastructure.actors.stats import RunStats
-from infrastructure.actors.topology import Topology
+from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.ports import SourceBatch
+from pipeflow.domain.router import Router, build_router
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
+from pipeflow.infrastructure.actors.retry import RetryPolicy
+from pipeflow.infrastructure.actors.routing import RouterCell, make_planner
+from pipeflow.infrastructure.actors.sink_actor import SinkActor
+from pipeflow.infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.actors.topology import Topology
 
 
 class Deadlock(Exception):

@@ -26,8 +26,8 @@ from typing import Any, BinaryIO, Literal
 
 import anyio
 
-from interfaces.bootstrap import bootstrap
-from interfaces.runtime import RunOutcome
+from pipeflow.interfaces.bootstrap import bootstrap
+from pipeflow.interfaces.runtime import RunOutcome
 from tests.http_server import serving
 
 PIPEFLOW = str(Path(sys.executable).parent / "pipeflow")

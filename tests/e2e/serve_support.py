@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from infrastructure.sources.asgi_server import AsgiServer
-from interfaces.bootstrap import bootstrap
-from interfaces.serve import Running, ServeOptions, serve
+from pipeflow.infrastructure.sources.asgi_server import AsgiServer
+from pipeflow.interfaces.bootstrap import bootstrap
+from pipeflow.interfaces.serve import Running, ServeOptions, serve
 from tests.e2e.conftest import write_config
 
 TOKEN = "t0ken"

@@ -11,20 +11,26 @@ import anyio
 import httpx
 import pytest
 
-from application.services import make_services
-from domain.domain_events import PipelineCreated, PipelineDeleted, PipelineUpdated, RoutesUpdated, event_name
-from domain.errors import ConcurrencyConflict, NotFound
-from domain.pipeline import Pipeline, PipelineId
-from infrastructure.ids import SystemClock, UlidFactory
-from infrastructure.plugins import load_function_plugins
-from infrastructure.sources.asgi_server import AsgiServer
-from infrastructure.sqlite.management_db import ManagementDb
-from infrastructure.sqlite.repositories import (
+from pipeflow.application.services import make_services
+from pipeflow.domain.domain_events import (
+    PipelineCreated,
+    PipelineDeleted,
+    PipelineUpdated,
+    RoutesUpdated,
+    event_name,
+)
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound
+from pipeflow.domain.pipeline import Pipeline, PipelineId
+from pipeflow.infrastructure.ids import SystemClock, UlidFactory
+from pipeflow.infrastructure.plugins import load_function_plugins
+from pipeflow.infrastructure.sources.asgi_server import AsgiServer
+from pipeflow.infrastructure.sqlite.management_db import ManagementDb
+from pipeflow.infrastructure.sqlite.repositories import (
     SqliteIdempotencyStore,
     SqlitePipelineRepository,
     SqliteRouteTableRepository,
 )
-from interfaces.http import create_app
+from pipeflow.interfaces.http import create_app
 from tests.fakes import RecordingHandler
 
 TOKEN = "s3cret"

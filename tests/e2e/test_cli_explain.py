@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from interfaces.bootstrap import bootstrap
+from pipeflow.interfaces.bootstrap import bootstrap
 from tests.e2e.conftest import cli, no_traceback
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "e2e"

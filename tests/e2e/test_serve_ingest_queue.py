@@ -8,9 +8,9 @@ import contextlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.ports import SourceBatch
-from infrastructure.ids import SystemClock, UlidFactory
-from infrastructure.sources.ingest import IngestSource, IngestTicket
+from pipeflow.domain.ports import SourceBatch
+from pipeflow.infrastructure.ids import SystemClock, UlidFactory
+from pipeflow.infrastructure.sources.ingest import IngestSource, IngestTicket
 
 MAX = 10
 

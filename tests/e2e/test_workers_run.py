@@ -15,8 +15,8 @@ import anyio
 import pytest
 
 import interfaces.runtime
-from interfaces.bootstrap import bootstrap
-from interfaces.runtime import RunOutcome
+from pipeflow.interfaces.bootstrap import bootstrap
+from pipeflow.interfaces.runtime import RunOutcome
 from tests.e2e.conftest import (
     RUN_TIMEOUT_S,
     dead_letter_rows,

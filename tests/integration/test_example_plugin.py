@@ -23,16 +23,16 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from domain.compile import compile_pipeline
-from domain.engine import CompiledPipeline
-from domain.errors import ValidationError
-from domain.events import Event, EventId, EventMeta
-from domain.json import JsonObject
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from infrastructure.functions.base import FunctionPlugin
-from infrastructure.functions.contract import check_plugin, events_for
-from infrastructure.plugins import GROUP, load_function_plugins
-from interfaces.config.loader import LoadedConfig, load_config
+from pipeflow.domain.compile import compile_pipeline
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.infrastructure.functions.base import FunctionPlugin
+from pipeflow.infrastructure.functions.contract import check_plugin, events_for
+from pipeflow.infrastructure.plugins import GROUP, load_function_plugins
+from pipeflow.interfaces.config.loader import LoadedConfig, load_config
 
 PLUGIN_DIR = Path(__file__).resolve().parents[2] / "examples" / "plugins" / "pipeflow-hash"
 DIST = "pipeflow-hash"

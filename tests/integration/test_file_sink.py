@@ -9,12 +9,12 @@ import anyio
 import orjson
 import pytest
 
-import infrastructure.sinks.file as file_sink_module
-from domain.events import Event, EventId, EventMeta
-from domain.json import JsonObject
-from infrastructure.quick_calls import SLOW_CALL_S, SLOW_CALLS
-from infrastructure.sinks.errors import SinkError
-from infrastructure.sinks.file import FileSink
+import pipeflow.infrastructure.sinks.file as file_sink_module
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.infrastructure.quick_calls import SLOW_CALL_S, SLOW_CALLS
+from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sinks.file import FileSink
 
 
 def ev(n: int, **extra: str) -> Event:

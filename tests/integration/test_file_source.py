@@ -9,12 +9,12 @@ from typing import Any
 import aiosqlite
 import anyio
 
-from domain.json import Json
-from domain.ports import SourceBatch
-from infrastructure.ids import SystemClock, UlidFactory
-from infrastructure.sources.checkpoints import MemoryCheckpointStore
-from infrastructure.sources.file import FileSource
-from infrastructure.sqlite.checkpoints import SqliteCheckpointStore
+from pipeflow.domain.json import Json
+from pipeflow.domain.ports import SourceBatch
+from pipeflow.infrastructure.ids import SystemClock, UlidFactory
+from pipeflow.infrastructure.sources.checkpoints import MemoryCheckpointStore
+from pipeflow.infrastructure.sources.file import FileSource
+from pipeflow.infrastructure.sqlite.checkpoints import SqliteCheckpointStore
 
 
 def make(path: Path | str, **kw: Any) -> FileSource:

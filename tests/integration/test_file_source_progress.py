@@ -6,9 +6,9 @@ from pathlib import Path
 
 import anyio
 
-from infrastructure.ids import SystemClock, UlidFactory
-from infrastructure.sources.checkpoints import MemoryCheckpointStore
-from infrastructure.sources.file import FileSource
+from pipeflow.infrastructure.ids import SystemClock, UlidFactory
+from pipeflow.infrastructure.sources.checkpoints import MemoryCheckpointStore
+from pipeflow.infrastructure.sources.file import FileSource
 
 
 async def test_checkpoints_are_saved_while_a_long_file_is_read(tmp_path: Path) -> None:

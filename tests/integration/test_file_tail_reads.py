@@ -7,8 +7,8 @@ import os
 import time
 from pathlib import Path
 
-from infrastructure.quick_calls import SLOW_CALL_S, SLOW_CALLS
-from infrastructure.sources.tail import FileTail
+from pipeflow.infrastructure.quick_calls import SLOW_CALL_S, SLOW_CALLS
+from pipeflow.infrastructure.sources.tail import FileTail
 
 
 class _SlowReads:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from domain.events import Event, EventId, EventMeta
-from domain.json import Json, JsonObject
-from domain.results import Pass
-from infrastructure.functions.window import Window, plugin
-from infrastructure.sqlite.function_state import SqliteFunctionState
-from infrastructure.sqlite.state_db import Migration, applied_migrations, migrate, open_state_db
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.results import Pass
+from pipeflow.infrastructure.functions.window import Window, plugin
+from pipeflow.infrastructure.sqlite.function_state import SqliteFunctionState
+from pipeflow.infrastructure.sqlite.state_db import Migration, applied_migrations, migrate, open_state_db
 
 CONFIG: Mapping[str, Json] = {
     "field": "latency_ms",

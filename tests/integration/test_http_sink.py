@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.events import Event, EventId, EventMeta
-from infrastructure.sinks.errors import SinkError
-from infrastructure.sinks.http import HttpSink, idempotency_key
-from infrastructure.sources.asgi_server import AsgiServer
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sinks.http import HttpSink, idempotency_key
+from pipeflow.infrastructure.sources.asgi_server import AsgiServer
 
 
 @dataclass

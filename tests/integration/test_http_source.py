@@ -9,9 +9,9 @@ import httpx
 import pytest
 from anyio.streams.memory import MemoryObjectReceiveStream
 
-from domain.ports import SourceBatch
-from infrastructure.sources.decode import Format
-from infrastructure.sources.http import HttpSource
+from pipeflow.domain.ports import SourceBatch
+from pipeflow.infrastructure.sources.decode import Format
+from pipeflow.infrastructure.sources.http import HttpSource
 from tests.fakes import CountingIds, FakeClock
 
 

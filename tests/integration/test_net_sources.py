@@ -7,10 +7,10 @@ from contextlib import aclosing
 import anyio
 import pytest
 
-from domain.json import JsonObject
-from domain.ports import SourceBatch
-from infrastructure.sources.statsd import StatsdSource
-from infrastructure.sources.syslog import SyslogProtocol, SyslogSource
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.ports import SourceBatch
+from pipeflow.infrastructure.sources.statsd import StatsdSource
+from pipeflow.infrastructure.sources.syslog import SyslogProtocol, SyslogSource
 from tests.fakes import CountingIds, FakeClock
 
 Sender = Callable[[str, int], Awaitable[None]]

@@ -7,7 +7,7 @@ import weakref
 
 import anyio
 
-from interfaces.runtime import collect_garbage
+from pipeflow.interfaces.runtime import collect_garbage
 
 
 class _Node:

@@ -8,14 +8,14 @@ from collections.abc import Sequence
 import anyio
 import orjson
 
-from domain.events import Event, EventMeta
-from infrastructure.actors.dead_letter_actor import DeadLetterActor
-from infrastructure.actors.messages import Delivery
-from infrastructure.actors.plan import Encoded
-from infrastructure.actors.retry import RetryPolicy
-from infrastructure.actors.sink_actor import SinkActor
-from infrastructure.actors.stats import RunStats
-from infrastructure.ids import UlidFactory
+from pipeflow.domain.events import Event, EventMeta
+from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
+from pipeflow.infrastructure.actors.messages import Delivery
+from pipeflow.infrastructure.actors.plan import Encoded
+from pipeflow.infrastructure.actors.retry import RetryPolicy
+from pipeflow.infrastructure.actors.sink_actor import SinkActor
+from pipeflow.infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.ids import UlidFactory
 from tests.fakes import MemoryDeadLetterStore
 
 _META = EventMeta("src", 0.0)

@@ -6,8 +6,8 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from infrastructure.sources.checkpoints import CheckpointStore, MemoryCheckpointStore
-from infrastructure.sqlite.checkpoints import SqliteCheckpointStore
+from pipeflow.infrastructure.sources.checkpoints import CheckpointStore, MemoryCheckpointStore
+from pipeflow.infrastructure.sqlite.checkpoints import SqliteCheckpointStore
 
 
 @pytest.fixture(params=["memory", "sqlite"])

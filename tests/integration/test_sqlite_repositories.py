@@ -8,19 +8,19 @@ from pathlib import Path
 import anyio
 import pytest
 
-from application.pipelines import PipelineDraft
-from application.services import make_services
-from domain.errors import ConcurrencyConflict
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.routes import Route, RouteId, RouteTable, SinkName
-from infrastructure.sqlite.management_db import MIGRATIONS, ManagementDb
-from infrastructure.sqlite.repositories import (
+from pipeflow.application.pipelines import PipelineDraft
+from pipeflow.application.services import make_services
+from pipeflow.domain.errors import ConcurrencyConflict
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.infrastructure.sqlite.management_db import MIGRATIONS, ManagementDb
+from pipeflow.infrastructure.sqlite.repositories import (
     SqliteIdempotencyStore,
     SqlitePipelineRepository,
     SqliteRouteTableRepository,
 )
-from infrastructure.sqlite.state_db import applied_migrations, open_state_db
-from infrastructure.stored_documents import StoredDocumentInvalid
+from pipeflow.infrastructure.sqlite.state_db import applied_migrations, open_state_db
+from pipeflow.infrastructure.stored_documents import StoredDocumentInvalid
 from tests.fakes import FAKE_FACTORIES, CountingIds, FakeClock, fake_filter_check
 
 UPPER = PipelineDraft((FunctionSpec("upper", {"field": "msg"}),), "shout")

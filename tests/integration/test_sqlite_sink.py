@@ -8,9 +8,9 @@ import anyio
 import orjson
 import pytest
 
-from domain.events import Event, EventId, EventMeta
-from infrastructure.sinks.errors import SinkError
-from infrastructure.sinks.sqlite import SqliteSink
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sinks.sqlite import SqliteSink
 from tests.fakes import FakeClock
 
 

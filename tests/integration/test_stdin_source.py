@@ -10,10 +10,10 @@ from typing import Any, BinaryIO
 import anyio
 import anyio.to_thread
 
-from domain.json import Json
-from domain.ports import SourceBatch
-from infrastructure.ids import SystemClock, UlidFactory
-from infrastructure.sources.stdin import StdinSource
+from pipeflow.domain.json import Json
+from pipeflow.domain.ports import SourceBatch
+from pipeflow.infrastructure.ids import SystemClock, UlidFactory
+from pipeflow.infrastructure.sources.stdin import StdinSource
 
 
 def make(stream: Any, **kw: Any) -> StdinSource:

@@ -5,9 +5,9 @@ import io
 import anyio
 import pytest
 
-from domain.events import Event, EventId, EventMeta
-from infrastructure.sinks.errors import SinkError
-from infrastructure.sinks.stdout import StdoutSink
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sinks.stdout import StdoutSink
 
 
 def ev(i: int) -> Event:

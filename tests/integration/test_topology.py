@@ -9,14 +9,14 @@ from collections.abc import AsyncIterator, Callable, Sequence
 import anyio
 import anyio.lowlevel
 
-from domain.events import Event, EventId, EventMeta
-from domain.ports import Rejected, SourceBatch
-from infrastructure.actors.dead_letter_actor import DeadLetterActor
-from infrastructure.actors.plan import BatchPlan, SinkPart
-from infrastructure.actors.retry import RetryPolicy
-from infrastructure.actors.sink_actor import SinkActor, WhenFull
-from infrastructure.actors.stats import RunStats
-from infrastructure.actors.topology import Topology
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.ports import Rejected, SourceBatch
+from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
+from pipeflow.infrastructure.actors.plan import BatchPlan, SinkPart
+from pipeflow.infrastructure.actors.retry import RetryPolicy
+from pipeflow.infrastructure.actors.sink_actor import SinkActor, WhenFull
+from pipeflow.infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.actors.topology import Topology
 from tests.fakes import MemoryDeadLetterStore
 
 _ids = itertools.count()

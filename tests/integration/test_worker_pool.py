@@ -13,11 +13,11 @@ import anyio
 import orjson
 import pytest
 
-from infrastructure.actors.plan import BatchPlan
-from infrastructure.ids import SystemClock
-from infrastructure.workers import WorkerError, WorkerPool
-from infrastructure.workers.arena import SLOT_BYTES, Arena
-from interfaces.bootstrap import bootstrap
+from pipeflow.infrastructure.actors.plan import BatchPlan
+from pipeflow.infrastructure.ids import SystemClock
+from pipeflow.infrastructure.workers import WorkerError, WorkerPool
+from pipeflow.infrastructure.workers.arena import SLOT_BYTES, Arena
+from pipeflow.interfaces.bootstrap import bootstrap
 from tests.e2e.conftest import write_config
 
 CONFIG = """

@@ -6,9 +6,9 @@ from typing import get_args
 
 from hypothesis import strategies as st
 
-from domain.filter.ast import FUNCTIONS, Binary, BinaryOp, Call, Const, Expr, Field, ListExpr, Unary
-from domain.json import Json, JsonObject
-from domain.paths import Path
+from pipeflow.domain.filter.ast import FUNCTIONS, Binary, BinaryOp, Call, Const, Expr, Field, ListExpr, Unary
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.paths import Path
 from tests.strategies import json_values
 
 FIELD_NAMES = ["a", "b", "level", "status", "x-y", "in", "true", "a b", "", "user"]

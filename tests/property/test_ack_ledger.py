@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infrastructure.sources.acks import AckLedger
-from infrastructure.sources.checkpoints import Checkpoint
+from pipeflow.infrastructure.sources.acks import AckLedger
+from pipeflow.infrastructure.sources.checkpoints import Checkpoint
 
 
 @settings(max_examples=200)

@@ -11,17 +11,17 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.events import Event, EventMeta
-from domain.json import JsonObject
-from domain.router import Router
-from infrastructure.actors.dead_letter_actor import DeadLetterActor
-from infrastructure.actors.messages import Delivery
-from infrastructure.actors.plan import Encoded
-from infrastructure.actors.retry import RetryPolicy
-from infrastructure.actors.sink_actor import SinkActor
-from infrastructure.actors.stats import RunStats
-from infrastructure.fastpath import compile_snapshot, run_lines
-from infrastructure.sources.decode import decode_lines
+from pipeflow.domain.events import Event, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.router import Router
+from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
+from pipeflow.infrastructure.actors.messages import Delivery
+from pipeflow.infrastructure.actors.plan import Encoded
+from pipeflow.infrastructure.actors.retry import RetryPolicy
+from pipeflow.infrastructure.actors.sink_actor import SinkActor
+from pipeflow.infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.fastpath import compile_snapshot, run_lines
+from pipeflow.infrastructure.sources.decode import decode_lines
 from tests.fakes import MemoryDeadLetterStore
 from tests.property.test_fastpath_equals_reference import Counter, field_sets, reference, routers
 

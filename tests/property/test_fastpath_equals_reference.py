@@ -14,20 +14,20 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.compile import compile_pipeline
-from domain.engine import CompiledPipeline
-from domain.events import Event, EventId, EventMeta
-from domain.json import JsonObject
-from domain.line_block import LineBlock
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.ports import FunctionFactory, PipelineFn
-from domain.results import FnResult, Pass
-from domain.router import Router, build_router
-from domain.routes import Route, RouteId, RouteTable, SinkName
-from infrastructure.fastpath import FastOutcome, Fusable, compile_snapshot, run_fields, run_lines
-from infrastructure.fastpath.literals import required_literal
-from infrastructure.functions import drop, eval, mask, regex_extract
-from infrastructure.sources.decode import decode_lines
+from pipeflow.domain.compile import compile_pipeline
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.line_block import LineBlock
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.ports import FunctionFactory, PipelineFn
+from pipeflow.domain.results import FnResult, Pass
+from pipeflow.domain.router import Router, build_router
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.infrastructure.fastpath import FastOutcome, Fusable, compile_snapshot, run_fields, run_lines
+from pipeflow.infrastructure.fastpath.literals import required_literal
+from pipeflow.infrastructure.functions import drop, eval, mask, regex_extract
+from pipeflow.infrastructure.sources.decode import decode_lines
 from tests.strategies import GEN_FACTORIES, GenFn
 
 

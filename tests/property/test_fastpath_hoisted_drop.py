@@ -13,17 +13,17 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.compile import compile_pipeline
-from domain.engine import CompiledPipeline
-from domain.events import Event, EventMeta
-from domain.filter import compile_expression
-from domain.json import JsonObject
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.results import FnResult, Pass
-from domain.router import Router, build_router
-from domain.routes import Route, RouteId, RouteTable, SinkName
-from infrastructure.fastpath import compile_snapshot, run_fields, run_lines
-from infrastructure.fastpath.kernels import constant_of
+from pipeflow.domain.compile import compile_pipeline
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.events import Event, EventMeta
+from pipeflow.domain.filter import compile_expression
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.results import FnResult, Pass
+from pipeflow.domain.router import Router, build_router
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.infrastructure.fastpath import compile_snapshot, run_fields, run_lines
+from pipeflow.infrastructure.fastpath.kernels import constant_of
 from tests.property.test_fastpath_equals_reference import (
     FACTORIES,
     FILTERS,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.filter import FilterSyntaxError, parse_filter
-from domain.filter.ast import Binary, Expr, Field, render, render_field
-from domain.filter.codegen import HELPERS, Code, Codegen
-from domain.filter.fold import compile_predicate, compile_value, fold
-from domain.filter.reference import evaluate
-from domain.json import Json, JsonObject
-from domain.paths import Path, parse_path
+from pipeflow.domain.filter import FilterSyntaxError, parse_filter
+from pipeflow.domain.filter.ast import Binary, Expr, Field, render, render_field
+from pipeflow.domain.filter.codegen import HELPERS, Code, Codegen
+from pipeflow.domain.filter.fold import compile_predicate, compile_value, fold
+from pipeflow.domain.filter.reference import evaluate
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.paths import Path, parse_path
 from tests.property.filter_strategies import event_fields, exprs, paths, shapes, tricky_fields
 
 

@@ -24,8 +24,8 @@ from typing import assert_never
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.events import Event, EventId, EventMeta
-from domain.results import Drop, FnResult, Pass, Split, bind, outputs
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.results import Drop, FnResult, Pass, Split, bind, outputs
 from tests.strategies import GenFn, events, fn_results, gen_fns
 
 Fn = Callable[[Event], FnResult]

@@ -8,8 +8,8 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infrastructure.ids import LineIds, LineKey
-from infrastructure.sources.lines import LineSplitter
+from pipeflow.infrastructure.ids import LineIds, LineKey
+from pipeflow.infrastructure.sources.lines import LineSplitter
 
 MAX = 12
 KEY = LineKey(1_700_000_000_000, "src", 1, 2, b"head\n")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infrastructure.sources.lines import LineSplitter
+from pipeflow.infrastructure.sources.lines import LineSplitter
 
 MAX = 6
 

@@ -6,9 +6,9 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.parsers.statsd import parse_statsd_line, parse_statsd_packet
-from domain.parsers.syslog import LEVELS, parse_syslog
-from infrastructure.sources.syslog_framing import SyslogFramer
+from pipeflow.domain.parsers.statsd import parse_statsd_line, parse_statsd_packet
+from pipeflow.domain.parsers.syslog import LEVELS, parse_syslog
+from pipeflow.infrastructure.sources.syslog_framing import SyslogFramer
 
 # Text biased towards the characters the grammars care about, so the parsers get deep.
 _syslog_alphabet = st.sampled_from(list('<>[]"\\=:- 0123456789Jun TZ.+@abc\r\n\x00\ufeff'))

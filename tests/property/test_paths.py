@@ -16,9 +16,9 @@ import copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.events import Event
-from domain.json import Json, JsonObject
-from domain.paths import MISSING, Path, get_in, parse_path, remove_in, render_path, set_in
+from pipeflow.domain.events import Event
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.paths import MISSING, Path, get_in, parse_path, remove_in, render_path, set_in
 from tests.strategies import events, existing_paths, field_dicts, json_values, paths, settable_paths
 
 EXAMPLES = settings(max_examples=150, deadline=None)

@@ -25,10 +25,10 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.engine import BatchResult, CompiledPipeline, Dropped, Failed, Step
-from domain.events import Event
-from domain.pipeline import FunctionSpec, PipelineId
-from domain.results import FnResult, Pass
+from pipeflow.domain.engine import BatchResult, CompiledPipeline, Dropped, Failed, Step
+from pipeflow.domain.events import Event
+from pipeflow.domain.pipeline import FunctionSpec, PipelineId
+from pipeflow.domain.results import FnResult, Pass
 from tests.strategies import ALL_KINDS, batches, compiled, events, spec_lists
 
 EXAMPLES = settings(max_examples=100, deadline=None)

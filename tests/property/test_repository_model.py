@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from infrastructure.sqlite.management_db import ManagementDb
-from infrastructure.sqlite.repositories import SqlitePipelineRepository
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.infrastructure.sqlite.management_db import ManagementDb
+from pipeflow.infrastructure.sqlite.repositories import SqlitePipelineRepository
 from tests.fakes import InMemoryPipelineRepository
 
 ids = st.sampled_from(["a", "b", "c"])

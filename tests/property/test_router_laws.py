@@ -5,11 +5,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.engine import Dropped, Failed
-from domain.events import Event
-from domain.pipeline import PipelineId
-from domain.router import Routed, Router, build_router
-from domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.domain.engine import Dropped, Failed
+from pipeflow.domain.events import Event
+from pipeflow.domain.pipeline import PipelineId
+from pipeflow.domain.router import Routed, Router, build_router
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
 from tests.strategies import ALL_KINDS, compiled, event_ids, metas, spec_lists
 
 FILTERS = [

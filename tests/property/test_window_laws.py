@@ -7,8 +7,8 @@ from collections.abc import Callable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.json import Json
-from domain.windows import (
+from pipeflow.domain.json import Json
+from pipeflow.domain.windows import (
     AGGREGATE_NAMES,
     AGGREGATES,
     AggregateName,

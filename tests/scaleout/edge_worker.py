@@ -7,8 +7,8 @@ from pathlib import Path
 
 import anyio
 
-from interfaces.bootstrap import bootstrap
-from interfaces.config.loader import LoadedConfig
+from pipeflow.interfaces.bootstrap import bootstrap
+from pipeflow.interfaces.config.loader import LoadedConfig
 
 EVENTS = 200
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infrastructure.sinks.kafka import render_key
-from infrastructure.sources.kafka_offsets import OffsetLedger
+from pipeflow.infrastructure.sinks.kafka import render_key
+from pipeflow.infrastructure.sources.kafka_offsets import OffsetLedger
 
 batches_and_order = st.lists(
     st.lists(st.sampled_from("abc"), min_size=1, max_size=3, unique=True), min_size=1, max_size=12

@@ -15,13 +15,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # type:
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped]
 from aiokafka.errors import KafkaConnectionError  # type: ignore[import-untyped]
 
-from domain.events import Event, EventId, EventMeta
-from domain.json import Json
-from domain.ports import SourceBatch
-from infrastructure.ids import SystemClock, UlidFactory
-from infrastructure.sinks.errors import SinkError
-from infrastructure.sinks.kafka import KafkaSink
-from infrastructure.sources.kafka import EVENT_ID_HEADER, KafkaSource
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import Json
+from pipeflow.domain.ports import SourceBatch
+from pipeflow.infrastructure.ids import SystemClock, UlidFactory
+from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sinks.kafka import KafkaSink
+from pipeflow.infrastructure.sources.kafka import EVENT_ID_HEADER, KafkaSource
 
 pytestmark = pytest.mark.scaleout
 

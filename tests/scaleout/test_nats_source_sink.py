@@ -15,12 +15,12 @@ import nats
 import pytest
 from nats.js.api import ConsumerInfo
 
-from domain.events import Event, EventId, EventMeta
-from domain.ports import SourceBatch
-from infrastructure.ids import SystemClock, UlidFactory
-from infrastructure.sinks.errors import SinkError
-from infrastructure.sinks.nats import NatsSink
-from infrastructure.sources.nats import NatsSource
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.ports import SourceBatch
+from pipeflow.infrastructure.ids import SystemClock, UlidFactory
+from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sinks.nats import NatsSink
+from pipeflow.infrastructure.sources.nats import NatsSource
 
 pytestmark = pytest.mark.scaleout
 
@@ -186,8 +186,8 @@ async def test_a_worker_killed_mid_batch_has_its_messages_redelivered_to_another
 
 WORKER = """
 import sys, anyio
-from infrastructure.ids import SystemClock, UlidFactory
-from infrastructure.sources.nats import NatsSource
+from pipeflow.infrastructure.ids import SystemClock, UlidFactory
+from pipeflow.infrastructure.sources.nats import NatsSource
 
 async def main() -> None:
     url, stream, subject, durable = sys.argv[1:]

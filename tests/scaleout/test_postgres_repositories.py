@@ -17,12 +17,12 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from domain.errors import ConcurrencyConflict
-from domain.pipeline import Pipeline, PipelineId
-from domain.routes import RouteTable
-from infrastructure.postgres.changes import Change
-from infrastructure.postgres.db import PostgresDb
-from infrastructure.postgres.repositories import (
+from pipeflow.domain.errors import ConcurrencyConflict
+from pipeflow.domain.pipeline import Pipeline, PipelineId
+from pipeflow.domain.routes import RouteTable
+from pipeflow.infrastructure.postgres.changes import Change
+from pipeflow.infrastructure.postgres.db import PostgresDb
+from pipeflow.infrastructure.postgres.repositories import (
     PostgresIdempotencyStore,
     PostgresPipelineRepository,
     PostgresRouteTableRepository,

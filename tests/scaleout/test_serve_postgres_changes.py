@@ -13,18 +13,18 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from application.services import Services, make_services
-from domain.errors import ConcurrencyConflict, NotFound
-from domain.pipeline import Pipeline, PipelineId
-from domain.routes import RouteTable
-from infrastructure.ids import SystemClock, UlidFactory
-from infrastructure.postgres.repositories import (
+from pipeflow.application.services import Services, make_services
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound
+from pipeflow.domain.pipeline import Pipeline, PipelineId
+from pipeflow.domain.routes import RouteTable
+from pipeflow.infrastructure.ids import SystemClock, UlidFactory
+from pipeflow.infrastructure.postgres.repositories import (
     PostgresPipelineRepository,
     PostgresRouteTableRepository,
 )
-from interfaces.bootstrap import bootstrap
-from interfaces.serve import seed
-from interfaces.serve_database import Stores, follow_changes, open_stores
+from pipeflow.interfaces.bootstrap import bootstrap
+from pipeflow.interfaces.serve import seed
+from pipeflow.interfaces.serve_database import Stores, follow_changes, open_stores
 from tests.contract.test_repository_contract import table
 from tests.e2e.conftest import write_config
 from tests.e2e.serve_support import STAMP

@@ -19,7 +19,7 @@ import anyio
 import nats
 from nats.js.api import PubAck
 
-from infrastructure.sources.nats import MSG_ID, ensure_stream
+from pipeflow.infrastructure.sources.nats import MSG_ID, ensure_stream
 
 PIPEFLOW = str(Path(sys.executable).parent / "pipeflow")
 """The ``pipeflow`` console script of this virtualenv."""

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from domain.pipeline import Pipeline, PipelineBuilder, PipelineId
+from pipeflow.domain.pipeline import Pipeline, PipelineBuilder, PipelineId
 
 pipeline: Pipeline = PipelineBuilder.new(PipelineId("p")).build()

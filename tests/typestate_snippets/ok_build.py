@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.pipeline import FunctionSpec, Pipeline, PipelineBuilder, PipelineId
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineBuilder, PipelineId
 
 pipeline: Pipeline = (
     PipelineBuilder.new(PipelineId("p")).add(FunctionSpec("mask")).add(FunctionSpec("drop")).build()

@@ -2,13 +2,19 @@ from __future__ import annotations
 
 import pytest
 
-from application.pipelines import Page, PipelineDraft, Preview, decode_cursor
-from application.services import Services, make_services
-from application.versioning import StaleVersion
-from domain.domain_events import PipelineCreated, PipelineDeleted, PipelineUpdated, RoutesUpdated, event_name
-from domain.errors import ConcurrencyConflict, NotFound, ValidationError
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.application.pipelines import Page, PipelineDraft, Preview, decode_cursor
+from pipeflow.application.services import Services, make_services
+from pipeflow.application.versioning import StaleVersion
+from pipeflow.domain.domain_events import (
+    PipelineCreated,
+    PipelineDeleted,
+    PipelineUpdated,
+    RoutesUpdated,
+    event_name,
+)
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound, ValidationError
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
 from tests.fakes import (
     FAKE_FACTORIES,
     CountingIds,

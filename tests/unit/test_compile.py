@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from domain.compile import compile_pipeline
-from domain.engine import CompiledPipeline
-from domain.errors import Problem, ValidationError
-from domain.json import Json
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.ports import FunctionFactory, PipelineFn
+from pipeflow.domain.compile import compile_pipeline
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.errors import Problem, ValidationError
+from pipeflow.domain.json import Json
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.ports import FunctionFactory, PipelineFn
 from tests.strategies import GEN_FACTORIES, GenFn
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from interfaces.bootstrap import bootstrap
-from interfaces.config.loader import LoadedConfig, load_config_text
-from interfaces.config.models import FileSink, FileSource
-from interfaces.config.problems import ConfigProblem
+from pipeflow.interfaces.bootstrap import bootstrap
+from pipeflow.interfaces.config.loader import LoadedConfig, load_config_text
+from pipeflow.interfaces.config.models import FileSink, FileSource
+from pipeflow.interfaces.config.problems import ConfigProblem
 
 APP = bootstrap()
 

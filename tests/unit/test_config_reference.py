@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from interfaces.config.models import Config
-from interfaces.config_reference import GENERATOR, Schema, render_reference
+from pipeflow.interfaces.config.models import Config
+from pipeflow.interfaces.config_reference import GENERATOR, Schema, render_reference
 from scripts import gen_config_reference
 
 
@@ -179,7 +179,8 @@ def test_the_committed_reference_is_up_to_date() -> None:
 def test_the_reference_documents_only_the_built_in_functions() -> None:
     functions = gen_config_reference.builtin_functions()
     assert {"mask", "regex_extract"} <= set(functions)
-    assert all(p.model.__module__.startswith("infrastructure.functions.") for p in functions.values())
+    builtin = "pipeflow.infrastructure.functions."
+    assert all(p.model.__module__.startswith(builtin) for p in functions.values())
 
 
 def test_check_reports_a_stale_file_and_how_to_regenerate_it(

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from domain.compile import compile_pipeline
-from domain.engine import CompiledPipeline
-from domain.events import Event, EventId, EventMeta
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from infrastructure.functions.mask import plugin as mask
+from pipeflow.domain.compile import compile_pipeline
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.infrastructure.functions.mask import plugin as mask
 
 
 def ev(**fields: object) -> Event:

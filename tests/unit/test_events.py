@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from domain.events import Event, EventId, EventMeta, InvalidPath
+from pipeflow.domain.events import Event, EventId, EventMeta, InvalidPath
 
 META = EventMeta("app", 1_700_000_000.0)
 

@@ -17,7 +17,7 @@ from typing import ParamSpec, TypeVar, TypeVarTuple
 
 import pytest
 
-LAYERS = ("domain", "application", "infrastructure", "interfaces")
+LAYERS = ("pipeflow.domain", "pipeflow.application", "pipeflow.infrastructure", "pipeflow.interfaces")
 
 
 def discover() -> list[str]:
@@ -59,7 +59,8 @@ def defined_public_names(module: ModuleType) -> set[str]:
 
 
 def test_discovery_finds_the_layers_and_their_modules() -> None:
-    assert {"domain", "domain.engine", "domain.results", "infrastructure.plugins"} <= set(MODULES)
+    expected = {"domain", "domain.engine", "domain.results", "infrastructure.plugins"}
+    assert {f"pipeflow.{name}" for name in expected} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from domain.compile import compile_pipeline
-from domain.engine import CompiledPipeline
-from domain.events import Event, EventId, EventMeta
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.ports import FunctionFactory, SourceBatch
-from domain.router import Router, build_router
-from domain.routes import Route, RouteId, RouteTable, SinkName
-from infrastructure.actors.plan import BatchPlan
-from infrastructure.actors.routing import RouterCell, make_planner
-from infrastructure.fastpath.planner import make_fast_planner
-from infrastructure.functions import drop, eval, mask
+from pipeflow.domain.compile import compile_pipeline
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.ports import FunctionFactory, SourceBatch
+from pipeflow.domain.router import Router, build_router
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.infrastructure.actors.plan import BatchPlan
+from pipeflow.infrastructure.actors.routing import RouterCell, make_planner
+from pipeflow.infrastructure.fastpath.planner import make_fast_planner
+from pipeflow.infrastructure.functions import drop, eval, mask
 from tests.strategies import GEN_FACTORIES
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from domain.filter import compile_expression, compile_filter, parse_filter
-from domain.filter.ast import Expr
-from domain.filter.reference import evaluate
-from domain.json import Json, JsonObject
+from pipeflow.domain.filter import compile_expression, compile_filter, parse_filter
+from pipeflow.domain.filter.ast import Expr
+from pipeflow.domain.filter.reference import evaluate
+from pipeflow.domain.json import Json, JsonObject
 
 EVENT: JsonObject = {
     "level": "error",

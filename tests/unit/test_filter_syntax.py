@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import ValidationError
-from domain.filter import FilterSyntaxError, compile_expression, compile_filter, parse_filter
-from domain.filter.ast import Binary, Call, Const, Expr, Field, ListExpr, Unary, render_literal
-from domain.filter.parser import MAX_DEPTH
+from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.filter import FilterSyntaxError, compile_expression, compile_filter, parse_filter
+from pipeflow.domain.filter.ast import Binary, Call, Const, Expr, Field, ListExpr, Unary, render_literal
+from pipeflow.domain.filter.parser import MAX_DEPTH
 
 a, b, c = Field(("a",)), Field(("b",)), Field(("c",))
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from domain.compile import compile_pipeline
-from domain.engine import CompiledPipeline
-from domain.errors import ValidationError
-from domain.events import Event, EventId, EventMeta
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.ports import FunctionFactory
-from domain.results import Drop, Pass
-from infrastructure.functions.drop import plugin as drop
-from infrastructure.functions.eval import Eval
-from infrastructure.functions.eval import plugin as eval_
+from pipeflow.domain.compile import compile_pipeline
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.ports import FunctionFactory
+from pipeflow.domain.results import Drop, Pass
+from pipeflow.infrastructure.functions.drop import plugin as drop
+from pipeflow.infrastructure.functions.eval import Eval
+from pipeflow.infrastructure.functions.eval import plugin as eval_
 
 FACTORIES: dict[str, FunctionFactory] = {"drop": drop, "eval": eval_}
 

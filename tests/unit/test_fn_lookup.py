@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from domain.events import Event, EventId, EventMeta
-from domain.json import JsonObject
-from domain.results import Pass
-from infrastructure.functions.lookup import Lookup, LookupConfig
-from infrastructure.functions.lookup import plugin as lookup
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.results import Pass
+from pipeflow.infrastructure.functions.lookup import Lookup, LookupConfig
+from pipeflow.infrastructure.functions.lookup import plugin as lookup
 
 LOGHUB = Path(__file__).parent.parent / "fixtures" / "loghub"
 TEMPLATES = str(LOGHUB / "OpenSSH_templates.csv")

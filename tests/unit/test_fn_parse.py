@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.events import Event, EventId, EventMeta
-from domain.json import JsonObject
-from domain.results import FunctionFailed, Pass
-from infrastructure.functions.contract import json_objects
-from infrastructure.functions.parse import Parse
-from infrastructure.functions.parse import plugin as parse
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.results import FunctionFailed, Pass
+from pipeflow.infrastructure.functions.contract import json_objects
+from pipeflow.infrastructure.functions.parse import Parse
+from pipeflow.infrastructure.functions.parse import plugin as parse
 
 LOGHUB = Path(__file__).parent.parent / "fixtures" / "loghub"
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from domain.events import Event, EventId, EventMeta
-from domain.json import JsonObject
-from domain.results import Pass
-from infrastructure.functions.regex_extract import RegexExtract
-from infrastructure.functions.regex_extract import plugin as regex_extract
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.results import Pass
+from pipeflow.infrastructure.functions.regex_extract import RegexExtract
+from pipeflow.infrastructure.functions.regex_extract import plugin as regex_extract
 
 LOGHUB = Path(__file__).parent.parent / "fixtures" / "loghub"
 SSH_LINE = (

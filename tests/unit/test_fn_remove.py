@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from domain.events import Event, EventId, EventMeta
-from domain.json import JsonObject
-from domain.results import Pass
-from infrastructure.functions.remove import Remove
-from infrastructure.functions.remove import plugin as remove
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.results import Pass
+from pipeflow.infrastructure.functions.remove import Remove
+from pipeflow.infrastructure.functions.remove import plugin as remove
 
 
 def ev(fields: JsonObject) -> Event:

@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from domain.events import Event, EventId, EventMeta
-from domain.json import JsonObject
-from domain.results import Pass
-from infrastructure.functions.remove import Remove
-from infrastructure.functions.remove import plugin as remove
-from infrastructure.functions.rename import Rename
-from infrastructure.functions.rename import plugin as rename
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.results import Pass
+from pipeflow.infrastructure.functions.remove import Remove
+from pipeflow.infrastructure.functions.remove import plugin as remove
+from pipeflow.infrastructure.functions.rename import Rename
+from pipeflow.infrastructure.functions.rename import plugin as rename
 
 LOGHUB = Path(__file__).parent.parent / "fixtures" / "loghub"
 

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.events import Event, EventId, EventMeta
-from domain.json import Json, JsonObject
-from domain.results import Drop, Pass
-from infrastructure.functions.contract import json_values
-from infrastructure.functions.sample import Sample, stable_hash
-from infrastructure.functions.sample import plugin as sample
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.results import Drop, Pass
+from pipeflow.infrastructure.functions.contract import json_values
+from pipeflow.infrastructure.functions.sample import Sample, stable_hash
+from pipeflow.infrastructure.functions.sample import plugin as sample
 
 LOGHUB = Path(__file__).parent.parent / "fixtures" / "loghub"
 

@@ -7,12 +7,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.events import Event, EventId, EventMeta
-from domain.json import Json, JsonObject
-from domain.results import Drop, Pass, Split
-from infrastructure.functions.contract import json_values
-from infrastructure.functions.split import SplitList
-from infrastructure.functions.split import plugin as split
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.results import Drop, Pass, Split
+from pipeflow.infrastructure.functions.contract import json_values
+from pipeflow.infrastructure.functions.split import SplitList
+from pipeflow.infrastructure.functions.split import plugin as split
 
 LOGHUB = Path(__file__).parent.parent / "fixtures" / "loghub"
 

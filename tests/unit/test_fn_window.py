@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.engine import CompiledPipeline, Step
-from domain.events import Event, EventId, EventMeta
-from domain.json import Json, JsonObject
-from domain.pipeline import PipelineId
-from domain.ports import PipelineFn, Stateful
-from domain.results import FunctionFailed, Pass
-from infrastructure.functions.window import Window, event_time, plugin
+from pipeflow.domain.engine import CompiledPipeline, Step
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.pipeline import PipelineId
+from pipeflow.domain.ports import PipelineFn, Stateful
+from pipeflow.domain.results import FunctionFailed, Pass
+from pipeflow.infrastructure.functions.window import Window, event_time, plugin
 
 
 def build(config: Mapping[str, Json]) -> Window:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ulid import ULID
 
-from infrastructure.ids import UlidFactory
+from pipeflow.infrastructure.ids import UlidFactory
 
 
 def test_ids_are_valid_ulids_unique_and_sorted() -> None:

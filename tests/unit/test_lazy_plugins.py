@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from importlib.metadata import EntryPoint
 
-from infrastructure.functions import drop
-from infrastructure.plugins import LazyPlugins, PluginLoadError, load_function_plugins
+from pipeflow.infrastructure.functions import drop
+from pipeflow.infrastructure.plugins import LazyPlugins, PluginLoadError, load_function_plugins
 
 GROUP = "pipeflow.functions"
 
@@ -19,7 +19,7 @@ def test_a_lookup_imports_only_the_plugin_named() -> None:
     sys.modules.pop("tests.unit.fake_plugin_never_imported", None)
     plugins = LazyPlugins(
         {
-            "drop": [_point("drop", "infrastructure.functions.drop:plugin")],
+            "drop": [_point("drop", "pipeflow.infrastructure.functions.drop:plugin")],
             "other": [_point("other", "tests.unit.fake_plugin_never_imported:plugin")],
         }
     )
@@ -32,14 +32,14 @@ def test_a_broken_plugin_is_absent_and_its_reason_recorded_when_named() -> None:
     plugins = LazyPlugins(
         {
             "gone": [_point("gone", "tests.unit.no_such_module_here:plugin")],
-            "odd": [_point("odd", "infrastructure.functions.drop:DropEvents")],
+            "odd": [_point("odd", "pipeflow.infrastructure.functions.drop:DropEvents")],
         }
     )
     assert plugins.get("gone") is None
     assert [e.name for e in plugins.errors] == ["gone"]
     assert "odd" not in plugins
     assert plugins.errors[1] == PluginLoadError(
-        "odd", "infrastructure.functions.drop:DropEvents is not a FunctionPlugin"
+        "odd", "pipeflow.infrastructure.functions.drop:DropEvents is not a FunctionPlugin"
     )
     assert plugins.get("gone") is None
     assert len(plugins.errors) == 2  # tried once
@@ -49,7 +49,7 @@ def test_iterating_loads_every_plugin_and_the_last_that_loads_wins() -> None:
     plugins = LazyPlugins(
         {
             "drop": [
-                _point("drop", "infrastructure.functions.drop:plugin"),
+                _point("drop", "pipeflow.infrastructure.functions.drop:plugin"),
                 _point("drop", "tests.unit.no_such_module_here:plugin"),
             ],
             "broken": [_point("broken", "tests.unit.no_such_module_here:plugin")],

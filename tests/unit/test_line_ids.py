@@ -12,14 +12,14 @@ from pathlib import Path
 import orjson
 from ulid import ULID
 
-from domain.ports import SourceBatch
-from infrastructure.actors.plan import BatchPlan
-from infrastructure.actors.routing import RouterCell, make_planner
-from infrastructure.fastpath.planner import make_fast_planner
-from infrastructure.ids import LineIds, LineKey, UlidFactory, head_of
-from infrastructure.sources.checkpoints import MemoryCheckpointStore
-from infrastructure.sources.file import EPOCH_PATH, FileSource
-from infrastructure.workers.task import init_worker, route_span
+from pipeflow.domain.ports import SourceBatch
+from pipeflow.infrastructure.actors.plan import BatchPlan
+from pipeflow.infrastructure.actors.routing import RouterCell, make_planner
+from pipeflow.infrastructure.fastpath.planner import make_fast_planner
+from pipeflow.infrastructure.ids import LineIds, LineKey, UlidFactory, head_of
+from pipeflow.infrastructure.sources.checkpoints import MemoryCheckpointStore
+from pipeflow.infrastructure.sources.file import EPOCH_PATH, FileSource
+from pipeflow.infrastructure.workers.task import init_worker, route_span
 from tests.unit.test_fastpath_planner import _Clock, _router
 
 LEVELS = ("info", "error", "debug", "warn", None)

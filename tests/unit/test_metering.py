@@ -9,14 +9,14 @@ from collections.abc import Sequence
 
 import anyio
 
-from domain.events import Event, EventId, EventMeta
-from infrastructure.actors.dead_letter_actor import DeadLetterActor
-from infrastructure.actors.messages import Delivery
-from infrastructure.actors.retry import RetryPolicy
-from infrastructure.actors.sink_actor import SinkActor
-from infrastructure.actors.stats import RunStats
-from infrastructure.metering import MeteredSink
-from infrastructure.metrics import Metrics
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
+from pipeflow.infrastructure.actors.messages import Delivery
+from pipeflow.infrastructure.actors.retry import RetryPolicy
+from pipeflow.infrastructure.actors.sink_actor import SinkActor
+from pipeflow.infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.metering import MeteredSink
+from pipeflow.infrastructure.metrics import Metrics
 from tests.fakes import MemoryDeadLetterStore
 
 
@@ -106,15 +106,15 @@ async def test_a_failed_open_retried_counts_and_a_batch_given_up_does_not() -> N
 
 
 def test_every_function_outcome_is_counted_per_step() -> None:
-    from domain.engine import CompiledPipeline, Step
-    from domain.pipeline import PipelineId
-    from domain.ports import SourceBatch
-    from domain.results import Drop, FnResult, Pass, Split
-    from domain.router import Router, build_router
-    from domain.routes import Route, RouteId, RouteTable, SinkName
-    from infrastructure.actors.routing import RouterCell
-    from infrastructure.ids import SystemClock
-    from infrastructure.metering import metered_planner
+    from pipeflow.domain.engine import CompiledPipeline, Step
+    from pipeflow.domain.pipeline import PipelineId
+    from pipeflow.domain.ports import SourceBatch
+    from pipeflow.domain.results import Drop, FnResult, Pass, Split
+    from pipeflow.domain.router import Router, build_router
+    from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+    from pipeflow.infrastructure.actors.routing import RouterCell
+    from pipeflow.infrastructure.ids import SystemClock
+    from pipeflow.infrastructure.metering import metered_planner
 
     def twice(e: Event) -> FnResult:
         return Split((e, e))

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from infrastructure.metrics import CONTENT_TYPE, SINK_WRITE_BUCKETS, Metrics
+from pipeflow.infrastructure.metrics import CONTENT_TYPE, SINK_WRITE_BUCKETS, Metrics
 
 NAMES = st.sampled_from(["app", "errors", "rest", "scrub"])
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.json import Json, JsonObject
-from domain.paths import MISSING, Path, get_in, parse_path, remove_in, render_path, set_in
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.paths import MISSING, Path, get_in, parse_path, remove_in, render_path, set_in
 
 
 @pytest.mark.parametrize(

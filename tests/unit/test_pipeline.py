@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from domain.engine import BatchResult, CompiledPipeline, Dropped, Failed, Step
-from domain.events import Event, EventId, EventMeta
-from domain.pipeline import FunctionSpec, Pipeline, PipelineBuilder, PipelineId
-from domain.results import Drop, FnResult, Pass, Split
+from pipeflow.domain.engine import BatchResult, CompiledPipeline, Dropped, Failed, Step
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineBuilder, PipelineId
+from pipeflow.domain.results import Drop, FnResult, Pass, Split
 
 MASK = FunctionSpec("mask", {"field": "message", "pattern": r"\d"})
 OFF = FunctionSpec("drop", disabled=True)

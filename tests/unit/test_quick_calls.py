@@ -8,7 +8,7 @@ import time
 import anyio
 import pytest
 
-from infrastructure.quick_calls import SLOW_CALL_S, SLOW_CALLS, QuickCalls
+from pipeflow.infrastructure.quick_calls import SLOW_CALL_S, SLOW_CALLS, QuickCalls
 
 
 def _where() -> int:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from domain.compile import compile_pipeline
-from domain.engine import CompiledPipeline
-from domain.errors import ValidationError
-from domain.events import Event, EventId, EventMeta
-from domain.json import JsonObject
-from domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from domain.ports import FunctionFactory
-from domain.router import Router, build_router
-from domain.routes import Route, RouteId, RouteTable, SinkName
-from infrastructure.functions.drop import plugin as drop
-from infrastructure.functions.eval import plugin as eval_
-from infrastructure.functions.mask import plugin as mask
+from pipeflow.domain.compile import compile_pipeline
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.ports import FunctionFactory
+from pipeflow.domain.router import Router, build_router
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.infrastructure.functions.drop import plugin as drop
+from pipeflow.infrastructure.functions.eval import plugin as eval_
+from pipeflow.infrastructure.functions.mask import plugin as mask
 
 FACTORIES: dict[str, FunctionFactory] = {"drop": drop, "eval": eval_, "mask": mask}
 

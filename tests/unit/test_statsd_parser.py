@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.parsers.statsd import parse_statsd_line, parse_statsd_packet
+from pipeflow.domain.parsers.statsd import parse_statsd_line, parse_statsd_packet
 
 
 @pytest.mark.parametrize(

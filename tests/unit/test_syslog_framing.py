@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from domain.ports import Rejected
-from infrastructure.sources.syslog_framing import SyslogFramer
+from pipeflow.domain.ports import Rejected
+from pipeflow.infrastructure.sources.syslog_framing import SyslogFramer
 
 
 def test_newline_frames_drop_cr_and_blank_lines() -> None:

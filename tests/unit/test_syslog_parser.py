@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.parsers.structured_data import parse_structured_data
-from domain.parsers.syslog import parse_syslog
+from pipeflow.domain.parsers.structured_data import parse_structured_data
+from pipeflow.domain.parsers.syslog import parse_syslog
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "net"
 

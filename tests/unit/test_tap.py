@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.events import Event, EventId, EventMeta
-from infrastructure.actors.plan import SinkPart
-from infrastructure.tap import Tap, TapLine, spread
-from interfaces.cli_tap import render_line
+from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.infrastructure.actors.plan import SinkPart
+from pipeflow.infrastructure.tap import Tap, TapLine, spread
+from pipeflow.interfaces.cli_tap import render_line
 
 
 class FakeClock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 
-from infrastructure.workers.frames import widen_pipe
+from pipeflow.infrastructure.workers.frames import widen_pipe
 
 _F_GETPIPE_SZ = 1032
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import ValidationError
-from domain.windows import (
+from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.windows import (
     AGGREGATE_NAMES,
     AGGREGATES,
     CountSize,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.events import EventMeta
-from infrastructure.actors.plan import BatchPlan, Encoded, SinkPart
-from infrastructure.workers.arena import Arena
+from pipeflow.domain.events import EventMeta
+from pipeflow.infrastructure.actors.plan import BatchPlan, Encoded, SinkPart
+from pipeflow.infrastructure.workers.arena import Arena
 
 META = EventMeta("app", 0.0)
 

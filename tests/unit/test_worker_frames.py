@@ -9,7 +9,7 @@ import threading
 import anyio
 import pytest
 
-from infrastructure.workers.frames import FrameClosed, read_frame, read_frame_async, write_frame
+from pipeflow.infrastructure.workers.frames import FrameClosed, read_frame, read_frame_async, write_frame
 
 
 def test_frames_read_back_whole_and_in_order() -> None:

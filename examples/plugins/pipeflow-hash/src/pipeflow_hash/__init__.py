@@ -25,11 +25,11 @@ from typing import Literal, final
 
 from pydantic import Field
 
-from domain.events import Event
-from domain.json import Json
-from domain.paths import Path, parse_path
-from domain.results import FnResult, Pass
-from infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
+from pipeflow.domain.events import Event
+from pipeflow.domain.json import Json
+from pipeflow.domain.paths import Path, parse_path
+from pipeflow.domain.results import FnResult, Pass
+from pipeflow.infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
 
 Algorithm = Literal["sha256", "sha1", "md5", "blake2b"]
 
