@@ -20,7 +20,7 @@ if str(ROOT) not in sys.path:  # run as a script: make the project's packages im
 from pipeflow.infrastructure.functions.base import FunctionPlugin  # noqa: E402
 from pipeflow.infrastructure.plugins import GROUP, load_function_plugins  # noqa: E402
 from pipeflow.interfaces.config.models import Config  # noqa: E402
-from pipeflow.interfaces.config_reference import GENERATOR, render_reference  # noqa: E402
+from pipeflow.interfaces.config.reference import GENERATOR, render_reference  # noqa: E402
 
 REFERENCE = ROOT / "docs" / "config-reference.md"
 """Where the generated reference lives (committed)."""

@@ -13,7 +13,7 @@ import anyio
 from click.testing import CliRunner
 
 from pipeflow.interfaces.bootstrap import bootstrap
-from pipeflow.interfaces.cli_dlq import dlq
+from pipeflow.interfaces.cli.dlq import dlq
 from tests.delivery.helpers import dead_letter_rows, ndjson_lines, write_config
 
 BROKEN = """

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO, Literal
 import anyio
 
 from pipeflow.interfaces.bootstrap import bootstrap
-from pipeflow.interfaces.runtime import RunOutcome
+from pipeflow.interfaces.bootstrap.runtime import RunOutcome
 from tests.http_server import serving
 
 PIPEFLOW = str(Path(sys.executable).parent / "pipeflow")

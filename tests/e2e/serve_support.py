@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from pipeflow.infrastructure.sources.asgi_server import AsgiServer
 from pipeflow.interfaces.bootstrap import bootstrap
-from pipeflow.interfaces.serve import Running, ServeOptions, serve
+from pipeflow.interfaces.bootstrap.serve import Running, ServeOptions, serve
 from tests.e2e.conftest import write_config
 
 TOKEN = "t0ken"

@@ -30,7 +30,7 @@ from pipeflow.infrastructure.sqlite.repositories import (
     SqlitePipelineRepository,
     SqliteRouteTableRepository,
 )
-from pipeflow.interfaces.http import create_app
+from pipeflow.interfaces.http.app import create_app
 from tests.fakes import RecordingHandler
 
 TOKEN = "s3cret"

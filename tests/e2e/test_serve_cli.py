@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from click.testing import CliRunner
 
-from pipeflow.interfaces.cli_serve import serve
+from pipeflow.interfaces.cli.serve import serve
 from tests.e2e.conftest import (
     RUN_TIMEOUT_S,
     free_port,

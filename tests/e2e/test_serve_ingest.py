@@ -10,7 +10,7 @@ from pathlib import Path
 import anyio
 import httpx
 
-from pipeflow.interfaces.api_ingest import IngestLimits
+from pipeflow.interfaces.http.ingest import IngestLimits
 from tests.e2e.conftest import read_ndjson
 from tests.e2e.serve_support import STAMP, gate_server, ndjson, served, stamp
 

@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 from click.testing import CliRunner, Result
 
-from pipeflow.interfaces.cli_tap import tap
+from pipeflow.interfaces.cli.tap import tap
 from tests.e2e.conftest import free_port
 from tests.e2e.serve_support import STAMP, TOKEN, Served, ndjson, served
 

@@ -14,9 +14,8 @@ from typing import Any
 import anyio
 import pytest
 
-import interfaces.runtime
-from pipeflow.interfaces.bootstrap import bootstrap
-from pipeflow.interfaces.runtime import RunOutcome
+from pipeflow.interfaces.bootstrap import bootstrap, runtime
+from pipeflow.interfaces.bootstrap.runtime import RunOutcome
 from tests.e2e.conftest import (
     RUN_TIMEOUT_S,
     dead_letter_rows,
@@ -80,7 +79,7 @@ def _rows(db: Path) -> list[str]:
 async def test_two_workers_write_what_one_process_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(interfaces.runtime, "SPAN_BYTES", 700)  # many spans, cut at newlines
+    monkeypatch.setattr(runtime, "SPAN_BYTES", 700)  # many spans, cut at newlines
     data = _input(400)
     runs: dict[int, tuple[Any, ...]] = {}
     for workers in (1, 2):

@@ -7,7 +7,7 @@ import weakref
 
 import anyio
 
-from pipeflow.interfaces.runtime import collect_garbage
+from pipeflow.interfaces.bootstrap.runtime import collect_garbage
 
 
 class _Node:

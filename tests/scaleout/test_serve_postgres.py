@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from psycopg import sql
 
-from pipeflow.interfaces.cli_serve import serve
+from pipeflow.interfaces.cli.serve import serve
 from tests.e2e.conftest import free_port
 from tests.e2e.serve_support import STAMP, ndjson, stamp
 from tests.scaleout.workers_support import processes, read_numbers, stop, wait_for

@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from pipeflow.interfaces.config.models import Config
-from pipeflow.interfaces.config_reference import GENERATOR, Schema, render_reference
+from pipeflow.interfaces.config.reference import GENERATOR, Schema, render_reference
 from scripts import gen_config_reference
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.infrastructure.actors.plan import SinkPart
 from pipeflow.infrastructure.tap import Tap, TapLine, spread
-from pipeflow.interfaces.cli_tap import render_line
+from pipeflow.interfaces.cli.tap import render_line
 
 
 class FakeClock:

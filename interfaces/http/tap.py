@@ -24,8 +24,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from pipeflow.interfaces.api_models import ErrorOut
-from pipeflow.interfaces.api_responses import error
+from pipeflow.interfaces.http.models import ErrorOut
+from pipeflow.interfaces.http.responses import error
 
 NDJSON = "application/x-ndjson"
 """The media type of the stream."""

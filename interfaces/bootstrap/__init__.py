@@ -21,9 +21,9 @@ from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.functions.base import FunctionPlugin
 from pipeflow.infrastructure.ids import SystemClock, UlidFactory
 from pipeflow.infrastructure.plugins import PluginLoadError, lazy_function_plugins, plugin_distributions
+from pipeflow.interfaces.bootstrap.runtime import RunOutcome, run_topology
 from pipeflow.interfaces.config.loader import LoadedConfig, load_config
 from pipeflow.interfaces.config.problems import ConfigProblem
-from pipeflow.interfaces.runtime import RunOutcome, run_topology
 
 
 @final

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,19 +19,15 @@ from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.actors.topology import AheadPlanner, Topology
 from pipeflow.infrastructure.fastpath.planner import make_fast_planner
 from pipeflow.infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
-from pipeflow.infrastructure.sqlite.checkpoints import SqliteCheckpointStore
-from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
-from pipeflow.infrastructure.sqlite.function_state import SqliteFunctionState
-from pipeflow.infrastructure.sqlite.state_db import open_state_db
 from pipeflow.infrastructure.stateful import restore_state, save_state, stateful_functions
 from pipeflow.infrastructure.workers import WorkerPool, fork_available, keep_freed_memory, make_pool_planner
-from pipeflow.interfaces.adapters import RAW_BATCH_LINES, build_sink, build_source
+from pipeflow.interfaces.bootstrap.adapters import RAW_BATCH_LINES, build_sink, build_source
+from pipeflow.interfaces.bootstrap.progress import show_progress
+from pipeflow.interfaces.bootstrap.state import StateStores, save_checkpoints
 from pipeflow.interfaces.config import models as m
 from pipeflow.interfaces.config.loader import LoadedConfig
 from pipeflow.interfaces.config.models import Config, RetryConfig
-from pipeflow.interfaces.progress import show_progress
 
-STATE_DB = "state.db"
 GC_EVERY_S = 1.0
 SPAN_BYTES = 4 << 20
 """Bytes of input per span handed to a worker process (about 14,000 W1 events; 2 MiB was slower)."""
@@ -54,11 +49,6 @@ class RunOutcome:
 def retry_policy(config: RetryConfig) -> RetryPolicy:
     """The actor-side retry policy for a sink's ``retry`` block."""
     return RetryPolicy(config.attempts, config.backoff_ms / 1000, config.max_backoff_ms / 1000)
-
-
-def state_db_path(state_dir: str) -> str:
-    """Where the state database of a config lives."""
-    return os.path.join(state_dir, STATE_DB)
 
 
 def build_actors(
@@ -111,16 +101,11 @@ async def run_topology(
 ) -> RunOutcome:
     """Open the state database, build every actor, run until the input ends, persist state."""
     config = loaded.config
-    db = await open_state_db(state_db_path(config.state_dir))
-    try:
-        checkpoints = SqliteCheckpointStore(db)
-        dead_table = SqliteDeadLetterStore(db)
-        function_state = SqliteFunctionState(db)
-        for store in (checkpoints, dead_table, function_state):
-            await store.ensure()
-        await restore_state(loaded.compiled, function_state)
+    async with await StateStores.open(config.state_dir) as state:
+        checkpoints = state.checkpoints
+        await restore_state(loaded.compiled, state.function_state)
         stats = RunStats()
-        dead_letters, sinks = build_actors(config, dead_table, stats, clock=clock, stdout=stdout)
+        dead_letters, sinks = build_actors(config, state.dead_letters, stats, clock=clock, stdout=stdout)
         # Raw batches are large, but never larger than a sink's buffer (its backpressure bound).
         lines = min([RAW_BATCH_LINES, *(sc.buffer.max_events for sc in config.sinks.values())])
         pool = _worker_pool(loaded, workers)
@@ -176,14 +161,8 @@ async def run_topology(
             if pool is not None:
                 with anyio.CancelScope(shield=True):
                     await pool.close()
-        for source in sources.values():  # acks that arrived after a source ended
-            save = getattr(source, "save_checkpoints", None)
-            if save is not None:
-                await save()
-        await save_state(loaded.compiled, function_state)
-    finally:
-        with anyio.CancelScope(shield=True):  # a cancelled run still closes its database
-            await db.close()
+        await save_checkpoints(sources.values())  # acks that arrived after a source ended
+        await save_state(loaded.compiled, state.function_state)
     failures = [
         f"source {name!r}{_where(config.sources[name])} failed: {reason}"
         for name, reason in topology.source_failures
@@ -243,11 +222,9 @@ def _where(source: Any) -> str:
 __all__ = [
     "GC_EVERY_S",
     "SPAN_BYTES",
-    "STATE_DB",
     "RunOutcome",
     "build_actors",
     "collect_garbage",
     "retry_policy",
     "run_topology",
-    "state_db_path",
 ]

@@ -16,10 +16,10 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pipeflow.application.services import Services
-from pipeflow.interfaces.api_models import HealthOut, ProblemOut
-from pipeflow.interfaces.api_pipelines import pipelines_router
-from pipeflow.interfaces.api_responses import error
-from pipeflow.interfaces.api_routes import routes_router
+from pipeflow.interfaces.http.models import HealthOut, ProblemOut
+from pipeflow.interfaces.http.pipelines import pipelines_router
+from pipeflow.interfaces.http.responses import error
+from pipeflow.interfaces.http.routes import routes_router
 
 
 class BearerAuth:

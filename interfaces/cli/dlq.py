@@ -14,9 +14,9 @@ import anyio
 import click
 
 from pipeflow.interfaces.bootstrap import App
-from pipeflow.interfaces.cli_common import EXIT_RUNTIME, load_or_exit
-from pipeflow.interfaces.dlq import ReplayOutcome, list_dead_letters, replay_dead_letters
-from pipeflow.interfaces.summary import render_summary
+from pipeflow.interfaces.bootstrap.dlq import ReplayOutcome, list_dead_letters, replay_dead_letters
+from pipeflow.interfaces.cli.common import EXIT_RUNTIME, load_or_exit
+from pipeflow.interfaces.cli.summary import render_summary
 
 _CONFIG_HELP = "The config whose state database holds the queue."
 

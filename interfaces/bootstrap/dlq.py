@@ -25,10 +25,10 @@ from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.actors.topology import Topology
 from pipeflow.infrastructure.sources.decode import Format, decode_one
 from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
-from pipeflow.infrastructure.sqlite.state_db import open_state_db
+from pipeflow.interfaces.bootstrap.runtime import build_actors
+from pipeflow.interfaces.bootstrap.state import StateStores, state_db_path
 from pipeflow.interfaces.config.loader import LoadedConfig
 from pipeflow.interfaces.config.models import Config
-from pipeflow.interfaces.runtime import build_actors, state_db_path
 
 REPLAY_BATCH = 500
 """Records replayed per batch (one acknowledgement, one removal)."""
@@ -50,16 +50,10 @@ class ReplayOutcome:
 
 async def list_dead_letters(config: Config, *, limit: int, route: str | None = None) -> list[Record]:
     """The stored records, oldest first, with their sequence number (none without a state database)."""
-    path = state_db_path(config.state_dir)
-    if not await anyio.Path(path).exists():
+    if not await anyio.Path(state_db_path(config.state_dir)).exists():
         return []
-    db = await open_state_db(path)
-    try:
-        store = SqliteDeadLetterStore(db)
-        await store.ensure()
-        return await store.list(route=route, limit=limit)
-    finally:
-        await db.close()
+    async with await StateStores.open(config.state_dir) as state:
+        return await state.dead_letters.list(route=route, limit=limit)
 
 
 async def replay_dead_letters(
@@ -72,10 +66,8 @@ async def replay_dead_letters(
 ) -> ReplayOutcome:
     """Replay the stored records (of ``route`` only, when given) through the topology of ``loaded``."""
     config = loaded.config
-    db = await open_state_db(state_db_path(config.state_dir))
-    try:
-        table = SqliteDeadLetterStore(db)
-        await table.ensure()
+    async with await StateStores.open(config.state_dir) as state:
+        table = state.dead_letters
         records = await table.list(route=route, limit=max(await table.count(), 1))
         stats = RunStats()
         dead_letters, sinks = build_actors(config, table, stats, clock=clock, stdout=stdout)
@@ -93,8 +85,6 @@ async def replay_dead_letters(
         await topology.run()
         await source.remove_acked()
         remaining = await table.count()
-    finally:
-        await db.close()
     failures = []
     if dead_letters.failures:
         failures.append(f"{dead_letters.failures} dead letters could not be stored; their records were kept")

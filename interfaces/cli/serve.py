@@ -12,7 +12,7 @@ import ipaddress
 import click
 
 from pipeflow.interfaces.bootstrap import App, bootstrap
-from pipeflow.interfaces.cli_common import EXIT_CONFIG, EXIT_RUNTIME, load_or_exit
+from pipeflow.interfaces.cli.common import EXIT_CONFIG, EXIT_RUNTIME, load_or_exit
 
 
 def is_loopback(host: str) -> bool:
@@ -80,8 +80,8 @@ def serve(
     app = ctx.obj if isinstance(ctx.obj, App) else bootstrap()
     loaded = load_or_exit(app, config) if config is not None else None
     # Imported here: the API stack (FastAPI, uvicorn) costs ~0.4 s that other commands must not pay.
-    from pipeflow.interfaces.api_ingest import IngestLimits
-    from pipeflow.interfaces.serve import ServeError, ServeOptions, serve_sync
+    from pipeflow.interfaces.bootstrap.serve import ServeError, ServeOptions, serve_sync
+    from pipeflow.interfaces.http.ingest import IngestLimits
 
     options = ServeOptions(
         host=host,

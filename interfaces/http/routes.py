@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 
 from pipeflow.application.services import Services
 from pipeflow.domain.routes import RouteTable
-from pipeflow.interfaces.api_models import ErrorOut, RollbackIn, RoutesIn, RoutesOut, RoutesVersions
-from pipeflow.interfaces.api_responses import (
+from pipeflow.interfaces.http.models import ErrorOut, RollbackIn, RoutesIn, RoutesOut, RoutesVersions
+from pipeflow.interfaces.http.responses import (
     BadIfMatch,
     MissingIfMatch,
     expected_version,

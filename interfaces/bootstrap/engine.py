@@ -1,6 +1,6 @@
 """The running topology of ``pipeflow serve``: the config's sources and sinks around a ``RouterCell``.
 
-Like ``run``'s wiring (``interfaces.runtime``), with three differences: the router is the one
+Like ``run``'s wiring (``bootstrap.runtime``), with three differences: the router is the one
 ``HotReload`` keeps in the cell; every ``http`` source becomes an ``IngestSource`` fed by
 ``POST /ingest/{source}``; and sinks, the dead-letter store and the planner are wrapped in
 metering decorators that feed ``Metrics`` (the planner also offers what it planned to the
@@ -14,9 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import final
 
-import aiosqlite
-import anyio
-
 from pipeflow.domain.engine import CompiledPipeline
 from pipeflow.domain.pipeline import PipelineId
 from pipeflow.domain.ports import EventSource
@@ -27,17 +24,14 @@ from pipeflow.infrastructure.actors.topology import Topology
 from pipeflow.infrastructure.metering import MeteredDeadLetterStore, MeteredSink, metered_planner
 from pipeflow.infrastructure.metrics import Metrics
 from pipeflow.infrastructure.sources.ingest import IngestSource
-from pipeflow.infrastructure.sqlite.checkpoints import SqliteCheckpointStore
-from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
-from pipeflow.infrastructure.sqlite.function_state import SqliteFunctionState
-from pipeflow.infrastructure.sqlite.state_db import open_state_db
 from pipeflow.infrastructure.stateful import restore_state, save_state
 from pipeflow.infrastructure.tap import Tap
-from pipeflow.interfaces.adapters import build_source
 from pipeflow.interfaces.bootstrap import App
+from pipeflow.interfaces.bootstrap.adapters import build_source
+from pipeflow.interfaces.bootstrap.runtime import build_actors
+from pipeflow.interfaces.bootstrap.state import StateStores, save_checkpoints
 from pipeflow.interfaces.config import models as m
 from pipeflow.interfaces.config.loader import LoadedConfig
-from pipeflow.interfaces.runtime import build_actors, state_db_path
 
 
 @final
@@ -48,8 +42,7 @@ class Engine:
     topology: Topology
     sinks: dict[str, SinkActor]
     ingest: dict[str, IngestSource]
-    db: aiosqlite.Connection
-    function_state: SqliteFunctionState
+    state: StateStores
     closed: bool = False
 
     async def run(self, compiled: Callable[[], Mapping[PipelineId, CompiledPipeline]]) -> RunStats:
@@ -58,13 +51,10 @@ class Engine:
         ``compiled`` gives the pipelines in force (read at the start and again at the end).
         """
         try:
-            await restore_state(compiled(), self.function_state)
+            await restore_state(compiled(), self.state.function_state)
             stats = await self.topology.run()
-            for source in self.topology.sources.values():  # acks that arrived after a source ended
-                save = getattr(source, "save_checkpoints", None)
-                if save is not None:
-                    await save()
-            await save_state(compiled(), self.function_state)
+            await save_checkpoints(self.topology.sources.values())  # acks after a source ended
+            await save_state(compiled(), self.state.function_state)
             return stats
         finally:
             await self.aclose()
@@ -75,8 +65,7 @@ class Engine:
             source.close()
         if not self.closed:
             self.closed = True
-            with anyio.CancelScope(shield=True):
-                await self.db.close()
+            await self.state.aclose()
 
 
 async def build_engine(
@@ -91,18 +80,11 @@ async def build_engine(
     """Open the config's state database and build every actor around ``cell`` (parts offered to ``tap``)."""
     config = loaded.config
     os.makedirs(config.state_dir, exist_ok=True)
-    db = await open_state_db(state_db_path(config.state_dir))
-    checkpoints, dead_table, function_state = (
-        SqliteCheckpointStore(db),
-        SqliteDeadLetterStore(db),
-        SqliteFunctionState(db),
-    )
-    for store in (checkpoints, dead_table, function_state):
-        await store.ensure()
+    state = await StateStores.open(config.state_dir)
     clock, stats = app.clock, RunStats()
     dead_letters, sinks = build_actors(
         config,
-        dead_table,
+        state.dead_letters,
         stats,
         clock=clock,
         stdout=app.stdout,
@@ -119,11 +101,11 @@ async def build_engine(
             sources[name] = ingest[name]
         else:
             sources[name] = build_source(
-                name, sc, ids=app.ids, clock=clock, checkpoints=checkpoints, stdin=app.stdin
+                name, sc, ids=app.ids, clock=clock, checkpoints=state.checkpoints, stdin=app.stdin
             )
     planner = metered_planner(cell, clock, metrics, tap)
     topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, app.ids)
-    return Engine(topology, sinks, ingest, db, function_state)
+    return Engine(topology, sinks, ingest, state)
 
 
 __all__ = ["Engine", "build_engine"]

@@ -39,15 +39,15 @@ from pipeflow.infrastructure.postgres.db import PostgresDb
 from pipeflow.infrastructure.sources.asgi_server import AsgiServer
 from pipeflow.infrastructure.sources.ingest import DEFAULT_MAX_IN_FLIGHT
 from pipeflow.infrastructure.tap import Tap
-from pipeflow.interfaces.api_ingest import IngestLimits, ingest_router
-from pipeflow.interfaces.api_ops import OpsView, RuntimeOut, ops_router
-from pipeflow.interfaces.api_tap import TapView, tap_router
 from pipeflow.interfaces.bootstrap import App
+from pipeflow.interfaces.bootstrap.database import CannotOpen, follow_changes, open_stores
+from pipeflow.interfaces.bootstrap.engine import Engine, build_engine
+from pipeflow.interfaces.bootstrap.reload import HotReload
 from pipeflow.interfaces.config.loader import LoadedConfig
-from pipeflow.interfaces.http import create_app
-from pipeflow.interfaces.serve_database import CannotOpen, follow_changes, open_stores
-from pipeflow.interfaces.serve_engine import Engine, build_engine
-from pipeflow.interfaces.serve_reload import HotReload
+from pipeflow.interfaces.http.app import create_app
+from pipeflow.interfaces.http.ingest import IngestLimits, ingest_router
+from pipeflow.interfaces.http.ops import OpsView, RuntimeOut, ops_router
+from pipeflow.interfaces.http.tap import TapView, tap_router
 
 _log = logging.getLogger("pipeflow.serve")
 

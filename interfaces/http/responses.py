@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 
 from pipeflow.application.versioning import StaleVersion
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound, ValidationError
-from pipeflow.interfaces.api_models import ErrorOut, ProblemOut
+from pipeflow.interfaces.http.models import ErrorOut, ProblemOut
 
 Failure: TypeAlias = ValidationError | NotFound | StaleVersion | ConcurrencyConflict
 """The use-case answers that are not a success."""

@@ -16,7 +16,7 @@ from pipeflow.application.pipelines import Page, Preview
 from pipeflow.application.services import Services
 from pipeflow.domain.pipeline import Pipeline, PipelineId
 from pipeflow.domain.repositories import InProgress, StoredAnswer
-from pipeflow.interfaces.api_models import (
+from pipeflow.interfaces.http.models import (
     ErrorOut,
     PipelineCreateIn,
     PipelineIn,
@@ -27,7 +27,7 @@ from pipeflow.interfaces.api_models import (
     PreviewOut,
     RollbackIn,
 )
-from pipeflow.interfaces.api_responses import (
+from pipeflow.interfaces.http.responses import (
     BadIfMatch,
     MissingIfMatch,
     error,

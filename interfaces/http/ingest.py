@@ -23,8 +23,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from pipeflow.interfaces.api_models import ErrorOut
-from pipeflow.interfaces.api_responses import error
+from pipeflow.interfaces.http.models import ErrorOut
+from pipeflow.interfaces.http.responses import error
 
 
 class IngestTicket(Protocol):

@@ -19,14 +19,14 @@ import anyio
 import click
 
 from pipeflow.interfaces.bootstrap import App, bootstrap
-from pipeflow.interfaces.cli_common import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, load_or_exit
-from pipeflow.interfaces.cli_dlq import dlq
-from pipeflow.interfaces.cli_serve import serve
-from pipeflow.interfaces.cli_tap import tap
+from pipeflow.interfaces.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, load_or_exit
+from pipeflow.interfaces.cli.dlq import dlq
+from pipeflow.interfaces.cli.explain_text import render_trace
+from pipeflow.interfaces.cli.serve import serve
+from pipeflow.interfaces.cli.summary import render_summary, write_summary_file
+from pipeflow.interfaces.cli.tap import tap
 from pipeflow.interfaces.config.loader import LoadedConfig
 from pipeflow.interfaces.config.sources import FileSource
-from pipeflow.interfaces.explain_text import render_trace
-from pipeflow.interfaces.summary import render_summary, write_summary_file
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,7 +36,7 @@ from pipeflow.interfaces.summary import render_summary, write_summary_file
 @click.pass_context
 def main(ctx: click.Context, log_level: str, log_format: str) -> None:
     """pipeflow: an event pipeline engine for logs and metrics."""
-    from pipeflow.interfaces.logs import configure_logging
+    from pipeflow.interfaces.cli.logs import configure_logging
 
     configure_logging(log_level, log_format)
     ctx.obj = bootstrap()

@@ -1,0 +1,88 @@
+"""A config's state database (``state_dir/state.db``): the one helper that opens it for every command.
+
+``run``, ``serve`` and ``dlq`` all keep checkpoints, dead letters and function state in the same
+SQLite file; ``StateStores.open`` opens it (creating it), makes the three stores ready and hands
+them over together, so no command opens or ``ensure()``s them its own way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import final
+
+import aiosqlite
+import anyio
+
+from pipeflow.domain.ports import EventSource
+from pipeflow.infrastructure.sqlite.checkpoints import SqliteCheckpointStore
+from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
+from pipeflow.infrastructure.sqlite.function_state import SqliteFunctionState
+from pipeflow.infrastructure.sqlite.state_db import open_state_db
+
+STATE_DB = "state.db"
+"""The state database's file name inside a config's ``state_dir``."""
+
+
+def state_db_path(state_dir: str) -> str:
+    """Where the state database of a config lives.
+
+    >>> state_db_path("/var/lib/pipeflow")
+    '/var/lib/pipeflow/state.db'
+    """
+    return os.path.join(state_dir, STATE_DB)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class StateStores:
+    """The open state database and its stores, each ready to use; ``aclose`` (or ``async with``) ends it."""
+
+    db: aiosqlite.Connection
+    checkpoints: SqliteCheckpointStore
+    dead_letters: SqliteDeadLetterStore
+    function_state: SqliteFunctionState
+
+    @classmethod
+    async def open(cls, state_dir: str) -> StateStores:
+        """Open (creating it) the state database of ``state_dir`` and make its stores ready.
+
+        :raises sqlite3.Error: the file cannot be opened or prepared (the connection is closed).
+        :raises OSError: the folder cannot be created.
+        """
+        db = await open_state_db(state_db_path(state_dir))
+        try:
+            stores = cls(db, SqliteCheckpointStore(db), SqliteDeadLetterStore(db), SqliteFunctionState(db))
+            for store in (stores.checkpoints, stores.dead_letters, stores.function_state):
+                await store.ensure()
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await db.close()
+            raise
+        return stores
+
+    async def aclose(self) -> None:
+        """Close the database, even when the caller is being cancelled."""
+        with anyio.CancelScope(shield=True):
+            await self.db.close()
+
+    async def __aenter__(self) -> StateStores:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+async def save_checkpoints(sources: Iterable[EventSource]) -> None:
+    """Save what each checkpointing source was acknowledged for after it ended (late acks)."""
+    for source in sources:
+        save = getattr(source, "save_checkpoints", None)
+        if save is not None:
+            await save()
+
+
+__all__ = ["STATE_DB", "StateStores", "save_checkpoints", "state_db_path"]
