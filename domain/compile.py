@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from pipeflow.domain.engine import CompiledPipeline, Step
-from pipeflow.domain.errors import Problem, ValidationError
+from pipeflow.domain.errors import Problem, Problems, ValidationError
 from pipeflow.domain.filter.guard import guarded
-from pipeflow.domain.pipeline import Pipeline
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline
 from pipeflow.domain.ports import FunctionFactory, PipelineFn
+from returns.result import Failure, Result, Success
 
 
 def compile_pipeline(
@@ -26,31 +27,39 @@ def compile_pipeline(
     found: list[Problem] = []
     steps: list[Step] = []
     for index, spec in enumerate(pipeline.functions):
-        where = f"functions[{index}]"
-        factory = factories.get(spec.type)
-        if factory is None:
-            found.append(Problem(f"{where}.type", f"unknown function type {spec.type!r}"))
-            continue
-        built = factory(spec.config)
-        if not callable(built):
-            found.extend(_located(where, built))
-            continue
-        fn: PipelineFn = built
-        if spec.filter is not None:
-            wrapped = guarded(fn, spec.filter)
-            if isinstance(wrapped, ValidationError):
-                found.extend(Problem(f"{where}.filter", p.message) for p in wrapped.problems)
-                continue
-            fn = wrapped
-        if not spec.disabled:
-            steps.append(Step(index, spec.type, fn))
+        match _build(f"functions[{index}]", spec, factories):
+            case Success(fn):
+                if not spec.disabled:
+                    steps.append(Step(index, spec.type, fn))
+            case Failure(problems):
+                found.extend(problems)
     if found:
         return ValidationError(tuple(found))
     return CompiledPipeline(pipeline.id, pipeline.version, tuple(steps))
 
 
-def _located(where: str, items: Sequence[tuple[str, str]]) -> list[Problem]:
-    return [Problem(f"{where}.{w}" if w else where, m) for w, m in items]
+def _build(
+    where: str, spec: FunctionSpec, factories: Mapping[str, FunctionFactory]
+) -> Result[PipelineFn, Problems]:
+    """One function from its factory, behind its filter; its problems located under ``where``."""
+    factory = factories.get(spec.type)
+    if factory is None:
+        return Failure((Problem(f"{where}.type", f"unknown function type {spec.type!r}"),))
+    built = factory(spec.config).alt(lambda problems: _located(where, problems))
+    return built.bind(lambda fn: _filtered(where, fn, spec.filter))
+
+
+def _located(where: str, problems: Problems) -> Problems:
+    return tuple(Problem(f"{where}.{p.where}" if p.where else where, p.message) for p in problems)
+
+
+def _filtered(where: str, fn: PipelineFn, filter: str | None) -> Result[PipelineFn, Problems]:
+    if filter is None:
+        return Success(fn)
+    wrapped = guarded(fn, filter)
+    if isinstance(wrapped, ValidationError):
+        return Failure(tuple(Problem(f"{where}.filter", p.message) for p in wrapped.problems))
+    return Success(wrapped)
 
 
 __all__ = ["compile_pipeline"]

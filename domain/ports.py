@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, final, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, final, runtime_checkable
 
+from pipeflow.domain.errors import Problems
 from pipeflow.domain.events import Event, EventId
 from pipeflow.domain.json import Json
 from pipeflow.domain.line_block import LineBlock
 from pipeflow.domain.results import FnResult
+
+if TYPE_CHECKING:  # an annotation only: importing the ports does not import returns
+    from returns.result import Result
 
 
 @runtime_checkable
@@ -60,10 +64,11 @@ class IdFactory(Protocol):
 class FunctionFactory(Protocol):
     """Builds a ``PipelineFn`` from a function's config (its ``type``-specific fields).
 
-    Returns the function, or the list of ``(where, message)`` problems with the config.
+    Returns ``Success(fn)``, or ``Failure(problems)``: every ``Problem`` with the config, each
+    located relative to the function's config (``"pattern"``, ``"fields[0]"``; ``""``: all of it).
     """
 
-    def __call__(self, config: Mapping[str, Json], /) -> PipelineFn | Sequence[tuple[str, str]]:
+    def __call__(self, config: Mapping[str, Json], /) -> Result[PipelineFn, Problems]:
         """Build the function or say what is wrong with the config."""
         ...
 

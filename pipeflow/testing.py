@@ -1,8 +1,9 @@
-"""The contract every ``PipelineFn`` plugin passes, built in or not (vector's transform compliance).
+"""``check_plugin``: the contract every ``PipelineFn`` plugin passes, built in or not.
 
-A plugin author runs it from their own tests, with a config their function accepts::
+Install the extra (``pip install 'pipeflow[testing]'``: it brings Hypothesis) and call it from
+your plugin's own tests, with a config your function accepts::
 
-    from pipeflow.infrastructure.functions.contract import check_plugin
+    from pipeflow.testing import check_plugin
     from pipeflow_geoip import plugin
 
     def test_geoip_passes_the_pipeflow_contract() -> None:
@@ -12,7 +13,7 @@ A plugin author runs it from their own tests, with a config their function accep
 (Hypothesis shrinks it first). The rules, on generated JSON-native events (arbitrary nested
 fields, plus events that hold values, often log-like strings, at every path the config names):
 
-1. the config builds without problems, and the plugin's schema can be listed;
+1. the config builds: the factory returns ``Success(fn)``, and the plugin's schema can be listed;
 2. deterministic: two fresh builds give equal results on the same event;
 3. the input event is unchanged (its fields equal a deep copy taken before, types included);
 4. nothing but ``FunctionFailed`` escapes (that one dead-letters the event);
@@ -21,7 +22,7 @@ fields, plus events that hold values, often log-like strings, at every path the 
 6. the config round-trips: ``model_validate(model_dump())`` equals the model (also through JSON).
 
 Pass ``events=`` (a strategy of ``Event``) to test with events of your own making, e.g. from
-``events_for(config, values=...)`` with values your function cares about.
+``events_for(config, values=st.emails())`` with values your function cares about.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from returns.result import Failure, Success
 
 from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.json import Json, JsonObject
@@ -176,11 +178,14 @@ def same(a: object, b: object) -> bool:
 
 def build_fn(plugin: FunctionPlugin[Any], config: Mapping[str, Json]) -> PipelineFn:
     """Rule 1: build the function, or fail naming every config problem."""
-    built = plugin(config)
-    if not isinstance(built, PipelineFn):
-        listed = "; ".join(f"{w or '<config>'}: {m}" for w, m in built)
-        raise AssertionError(f"{plugin.name}: the config {dict(config)!r} does not build: {listed}")
-    return built
+    match plugin(config):
+        case Success(PipelineFn() as fn):
+            return fn
+        case Failure(problems):
+            listed = "; ".join(f"{p.where or '<config>'}: {p.message}" for p in problems)
+            raise AssertionError(f"{plugin.name}: the config {dict(config)!r} does not build: {listed}")
+        case built:
+            raise AssertionError(f"{plugin.name}: the factory gave {built!r}, not Success(a function)")
 
 
 def check_config(plugin: FunctionPlugin[Any], config: Mapping[str, Json]) -> None:

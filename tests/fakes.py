@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from returns.result import Failure, Result, Success
+
 from pipeflow.domain.dead_letters import DeadLetter
 from pipeflow.domain.domain_events import DomainEvent
-from pipeflow.domain.errors import ConcurrencyConflict, NotFound
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound, Problem, Problems
 from pipeflow.domain.events import Event, EventId
 from pipeflow.domain.json import Json
 from pipeflow.domain.pipeline import Pipeline, PipelineId
@@ -183,26 +185,26 @@ class RecordingHandler:
         self.seen.append(event)
 
 
-def _upper(config: Mapping[str, Json]) -> PipelineFn | Sequence[tuple[str, str]]:
+def _upper(config: Mapping[str, Json]) -> Result[PipelineFn, Problems]:
     field_name = config.get("field")
     if not isinstance(field_name, str):
-        return [("field", "required string")]
+        return Failure((Problem("field", "required string"),))
 
     def fn(event: Event) -> FnResult:
         value = event.get(field_name)
         return Pass(event.with_field(field_name, value.upper() if isinstance(value, str) else value))
 
-    return fn
+    return Success(fn)
 
 
-def _drop(config: Mapping[str, Json]) -> PipelineFn | Sequence[tuple[str, str]]:
+def _drop(config: Mapping[str, Json]) -> Result[PipelineFn, Problems]:
     if config:
-        return [(k, "unknown field") for k in config]
+        return Failure(tuple(Problem(k, "unknown field") for k in config))
 
     def fn(event: Event) -> FnResult:
         return Drop("drop")
 
-    return fn
+    return Success(fn)
 
 
 FAKE_FACTORIES: Mapping[str, FunctionFactory] = {"upper": _upper, "drop": _drop}

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias, assert_never, final, get_args
 
 from hypothesis import strategies as st
+from returns.result import Failure, Result, Success
 
 from pipeflow.domain.compile import compile_pipeline
 from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.paths import Path, Segment
@@ -191,17 +193,17 @@ def gen_fns(kinds: Sequence[Kind] = TOTAL_KINDS) -> st.SearchStrategy[GenFn]:
     return st.builds(GenFn, st.sampled_from(kinds), st.integers(0, 11))
 
 
-def gen_factory(config: Mapping[str, Json], /) -> PipelineFn | Sequence[tuple[str, str]]:
+def gen_factory(config: Mapping[str, Json], /) -> Result[PipelineFn, Problems]:
     """A ``FunctionFactory`` for ``{"kind": ..., "seed": ...}`` configs (problems as values)."""
     kind, seed = config.get("kind"), config.get("seed", 0)
-    found: list[tuple[str, str]] = []
+    found: list[Problem] = []
     if kind not in get_args(Kind):
-        found.append(("kind", f"unknown kind {kind!r}"))
+        found.append(Problem("kind", f"unknown kind {kind!r}"))
     if not isinstance(seed, int) or isinstance(seed, bool):
-        found.append(("seed", "must be an integer"))
+        found.append(Problem("seed", "must be an integer"))
     if found:
-        return found
-    return GenFn(kind, seed)  # type: ignore[arg-type]
+        return Failure(tuple(found))
+    return Success(GenFn(kind, seed))  # type: ignore[arg-type]
 
 
 GEN_FACTORIES: Mapping[str, FunctionFactory] = {"gen": gen_factory}

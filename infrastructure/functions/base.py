@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, final
 
 import pydantic
+from returns.result import Failure, Result
 
+from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.json import Json
 from pipeflow.domain.ports import PipelineFn
 
@@ -20,35 +22,32 @@ class FunctionConfig(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(frozen=True, extra="forbid")
 
 
-class ConfigProblem(ValueError):
-    """Raised by a factory for a config problem pydantic cannot see (a bad regex, a missing file)."""
-
-    def __init__(self, where: str, message: str) -> None:
-        super().__init__(message)
-        self.where = where
-        self.message = message
-
-
 @final
 @dataclass(frozen=True, slots=True)
 class FunctionPlugin(Generic[C]):
-    """What a distribution registers under ``pipeflow.functions``: name, config model, factory."""
+    """What a distribution registers under ``pipeflow.functions``: name, config model, factory.
+
+    The factory takes the validated config and returns ``Success(fn)``, or ``Failure(problems)``
+    for what pydantic cannot see (a bad regex, a missing file), each ``Problem`` located relative
+    to the function's config (``"pattern"``, ``"fields[0]"``).
+    """
 
     name: str
     model: type[C]
-    factory: Callable[[C], PipelineFn]
+    factory: Callable[[C], Result[PipelineFn, Problems]]
     summary: str = ""
 
-    def __call__(self, config: Mapping[str, Json], /) -> PipelineFn | Sequence[tuple[str, str]]:
+    def __call__(self, config: Mapping[str, Json], /) -> Result[PipelineFn, Problems]:
         """Validate ``config`` with the model and build the function, or list the problems."""
         try:
             parsed = self.model.model_validate(dict(config))
         except pydantic.ValidationError as exc:
-            return [(_loc(e["loc"]), e["msg"]) for e in exc.errors()]
-        try:
-            return self.factory(parsed)
-        except ConfigProblem as exc:
-            return [(exc.where, exc.message)]
+            return Failure(tuple(Problem(_loc(e["loc"]), e["msg"]) for e in exc.errors()))
+        built = self.factory(parsed)
+        if not isinstance(built, Result):  # a plugin's factory is third-party code: say what it did
+            kind = type(built).__name__
+            return Failure((Problem("", f"the {self.name!r} factory returned a {kind}, not a Result"),))
+        return built
 
     def schema(self) -> dict[str, Any]:
         """The JSON schema of the function's config."""
@@ -62,4 +61,4 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-__all__ = ["ConfigProblem", "FunctionConfig", "FunctionPlugin"]
+__all__ = ["FunctionConfig", "FunctionPlugin"]

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
+from returns.result import Result, Success
+
+from pipeflow.domain.errors import Problems
 from pipeflow.domain.events import Event
 from pipeflow.domain.results import Drop, FnResult
 from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
@@ -26,9 +29,9 @@ class DropEvents:
         return Drop(self.reason)
 
 
-def build(config: DropConfig) -> DropEvents:
+def build(config: DropConfig) -> Result[DropEvents, Problems]:
     """Build ``drop`` (there is nothing to check)."""
-    return DropEvents()
+    return Success(DropEvents())
 
 
 plugin = FunctionPlugin("drop", DropConfig, build, "Drop events (those matching its filter, when given).")

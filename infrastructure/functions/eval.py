@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Self, final
+from typing import Self, TypeAlias, final
 
 import pydantic
+from returns.result import Failure, Result, Success
 
-from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.errors import Problem, Problems, ValidationError
 from pipeflow.domain.events import Event
 from pipeflow.domain.filter import compile_expression
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.paths import Path
 from pipeflow.domain.results import FnResult, Pass
-from pipeflow.infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
-from pipeflow.infrastructure.functions.mask import field_path
+from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.checks import collect, field_path
 
 
 class EvalConfig(FunctionConfig):
@@ -49,20 +50,29 @@ class Eval:
         return Pass(event)
 
 
-def build(config: EvalConfig) -> Eval:
-    """Compile every expression once (a bad one is a config problem naming where it is)."""
-    pairs: dict[str, str] = (
-        dict(config.fields) if config.fields is not None else {config.field or "": config.expression or ""}
+_Assignment: TypeAlias = tuple[Path, Callable[[JsonObject], Json]]  # a path and its expression
+
+
+def _expression(text: str, where: str) -> Result[Callable[[JsonObject], Json], Problems]:
+    compiled = compile_expression(text)
+    if isinstance(compiled, ValidationError):
+        return Failure((Problem(where, str(compiled)),))
+    return Success(compiled)
+
+
+def _assignment(name: str, text: str, *, in_map: bool) -> Result[_Assignment, Problems]:
+    return Result.do(
+        (path, value)
+        for value in _expression(text, f"fields.{name}" if in_map else "expression")
+        for path in field_path(name, f"fields.{name}" if in_map else "field")
     )
-    assignments: list[tuple[Path, Callable[[JsonObject], Json]]] = []
-    for name, text in pairs.items():
-        where = f"fields.{name}" if config.fields is not None else "expression"
-        compiled = compile_expression(text)
-        if isinstance(compiled, ValidationError):
-            raise ConfigProblem(where, str(compiled))
-        path = field_path(name, f"fields.{name}" if config.fields is not None else "field")
-        assignments.append((path, compiled))
-    return Eval(tuple(assignments))
+
+
+def build(config: EvalConfig) -> Result[Eval, Problems]:
+    """Compile every expression once (a bad one is a config problem naming where it is)."""
+    in_map = config.fields is not None
+    pairs = config.fields if config.fields is not None else {config.field or "": config.expression or ""}
+    return collect(_assignment(name, text, in_map=in_map) for name, text in pairs.items()).map(Eval)
 
 
 plugin = FunctionPlugin("eval", EvalConfig, build, "Set fields to the values of expressions.")

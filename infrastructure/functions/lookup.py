@@ -12,15 +12,17 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import ClassVar, final
+from typing import ClassVar, TypeAlias, final
 
 import pydantic
+from returns.result import Failure, Result, Success
 
+from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.events import Event
 from pipeflow.domain.paths import Path
 from pipeflow.domain.results import FnResult, Pass
-from pipeflow.infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
-from pipeflow.infrastructure.functions.mask import field_path
+from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.checks import collect, field_path
 
 
 class LookupConfig(FunctionConfig):
@@ -40,13 +42,17 @@ class LookupConfig(FunctionConfig):
     fields: list[str] | dict[str, str] = pydantic.Field(min_length=1)
 
 
+Table: TypeAlias = dict[str, tuple[tuple[Path, str], ...]]
+"""A lookup table: key to the ``(field path, value)`` pairs to set."""
+
+
 @final
 @dataclass(frozen=True, slots=True)
 class Lookup:
     """Copies the columns of the row whose key matches the event's ``key`` field."""
 
     key: Path
-    table: dict[str, tuple[tuple[Path, str], ...]]  # key -> (field path, value) pairs to set
+    table: Table
 
     def __call__(self, event: Event, /) -> FnResult:
         """Enrich the event when its key is in the table."""
@@ -62,49 +68,56 @@ class Lookup:
         return Pass(event)
 
 
-def _targets(config: LookupConfig) -> list[tuple[str, Path]]:
+def _targets(config: LookupConfig) -> Result[tuple[tuple[str, Path], ...], Problems]:
     if isinstance(config.fields, list):
-        return [(column, (column,)) for column in config.fields]
-    return [(column, field_path(text, f"fields.{column}")) for column, text in config.fields.items()]
+        return Success(tuple((column, (column,)) for column in config.fields))
+    return collect(_target(column, text) for column, text in config.fields.items())
 
 
-def _key_column(config: LookupConfig, key: Path) -> str:
+def _target(column: str, text: str) -> Result[tuple[str, Path], Problems]:
+    return field_path(text, f"fields.{column}").map(lambda path: (column, path))
+
+
+def _key_column(config: LookupConfig, key: Path) -> Result[str, Problems]:
     if config.column is not None:
-        return config.column
+        return Success(config.column)
     last = key[-1]
     if isinstance(last, int):
-        raise ConfigProblem("column", "needed when key ends with a list index")
-    return last
+        return Failure((Problem("column", "needed when key ends with a list index"),))
+    return Success(last)
 
 
-def load_table(
-    file: str, column: str, targets: list[tuple[str, Path]]
-) -> dict[str, tuple[tuple[Path, str], ...]]:
-    """Read the CSV once: ``{key: ((field path, value), ...)}``; problems are ``ConfigProblem``s."""
+def load_table(file: str, column: str, targets: tuple[tuple[str, Path], ...]) -> Result[Table, Problems]:
+    """Read the CSV once, or say why it cannot be used (unreadable, a column missing)."""
     try:
         with FsPath(file).open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle, strict=True)
             header = reader.fieldnames or []
             missing = [c for c in [column, *(c for c, _ in targets)] if c not in header]
             if missing:
-                raise ConfigProblem("file", f"{file}: no column {', '.join(map(repr, missing))} in {header}")
-            table: dict[str, tuple[tuple[Path, str], ...]] = {}
+                message = f"{file}: no column {', '.join(map(repr, missing))} in {header}"
+                return Failure((Problem("file", message),))
+            table: Table = {}
             for row in reader:
                 if row[column] is None:  # a short row without its key
                     continue
                 table.setdefault(row[column], tuple((path, row[c] or "") for c, path in targets))
-            return table
+            return Success(table)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ConfigProblem("file", f"cannot read {file}: {exc}") from None
+        return Failure((Problem("file", f"cannot read {file}: {exc}"),))
 
 
-def build(config: LookupConfig) -> Lookup:
+def build(config: LookupConfig) -> Result[Lookup, Problems]:
     """Build ``lookup``: check the paths and load the table."""
-    key = field_path(config.key, "key")
-    targets = _targets(config)
-    return Lookup(key, load_table(config.file, _key_column(config, key), targets))
+    return Result.do(
+        Lookup(key, table)
+        for key in field_path(config.key, "key")
+        for targets in _targets(config)
+        for column in _key_column(config, key)
+        for table in load_table(config.file, column, targets)
+    )
 
 
 plugin = FunctionPlugin("lookup", LookupConfig, build, "Enrich events from a CSV table loaded once.")
 
-__all__ = ["Lookup", "LookupConfig", "build", "load_table", "plugin"]
+__all__ = ["Lookup", "LookupConfig", "Table", "build", "load_table", "plugin"]

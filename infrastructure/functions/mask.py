@@ -6,10 +6,14 @@ import re
 from dataclasses import dataclass
 from typing import final
 
+from returns.result import Failure, Result, Success
+
+from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.events import Event
-from pipeflow.domain.paths import Path, parse_path
+from pipeflow.domain.paths import Path
 from pipeflow.domain.results import FnResult, Pass
-from pipeflow.infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.checks import compile_regex, field_path
 
 
 class MaskConfig(FunctionConfig):
@@ -38,33 +42,26 @@ class Mask:
         return Pass(event if masked == value else event.with_field(self.path, masked))
 
 
-def compile_regex(pattern: str, where: str = "pattern") -> re.Pattern[str]:
-    """Compile a user's regex, turning a syntax error into a config problem."""
+def _replacement(regex: re.Pattern[str], replacement: str) -> Result[str, Problems]:
+    """The replacement template, once ``re.sub`` accepts it (group references that exist, ...)."""
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ConfigProblem(where, f"invalid regex: {exc}") from None
-
-
-def field_path(text: str, where: str = "field") -> Path:
-    """Parse a user's field path, turning a malformed one into a config problem."""
-    path = parse_path(text)
-    if path is None:
-        raise ConfigProblem(where, f"not a field path: {text!r}")
-    return path
-
-
-def build(config: MaskConfig) -> Mask:
-    """Build ``mask`` from its config (the regex and replacement template are checked here)."""
-    regex = compile_regex(config.pattern)
-    try:
-        regex.sub(config.replacement, "")
-        regex.sub(config.replacement, config.pattern)
+        regex.sub(replacement, "")
+        regex.sub(replacement, regex.pattern)
     except (re.error, IndexError) as exc:
-        raise ConfigProblem("replacement", f"invalid replacement: {exc}") from None
-    return Mask(field_path(config.field), regex, config.replacement)
+        return Failure((Problem("replacement", f"invalid replacement: {exc}"),))
+    return Success(replacement)
+
+
+def build(config: MaskConfig) -> Result[Mask, Problems]:
+    """Build ``mask`` from its config (the regex and replacement template are checked here)."""
+    return Result.do(
+        Mask(path, regex, replacement)
+        for regex in compile_regex(config.pattern)
+        for replacement in _replacement(regex, config.replacement)
+        for path in field_path(config.field)
+    )
 
 
 plugin = FunctionPlugin("mask", MaskConfig, build, "Replace every regex match in a string field.")
 
-__all__ = ["Mask", "MaskConfig", "build", "compile_regex", "field_path", "plugin"]
+__all__ = ["Mask", "MaskConfig", "build", "plugin"]

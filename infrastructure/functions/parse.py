@@ -14,12 +14,15 @@ import math
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, assert_never, final
 
+from returns.result import Failure, Result, Success
+
+from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.events import Event
 from pipeflow.domain.json import JsonObject
 from pipeflow.domain.paths import Path
 from pipeflow.domain.results import FnResult, FunctionFailed, Pass
-from pipeflow.infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
-from pipeflow.infrastructure.functions.mask import field_path
+from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.checks import field_path
 
 
 class ParseConfig(FunctionConfig):
@@ -185,32 +188,44 @@ class Parse:
         return Pass(event.with_fields(parsed) if parsed else event)
 
 
-def _format(config: ParseConfig) -> Format:
+def _format(config: ParseConfig) -> Result[Format, Problems]:
     if config.columns is not None and config.format != "csv":
-        raise ConfigProblem("columns", "only the csv format takes columns")
+        return _problem("columns", "only the csv format takes columns")
     match config.format:
         case "json":
-            return JsonFormat()
+            return Success(JsonFormat())
         case "csv":
             if not config.columns:
-                raise ConfigProblem("columns", "the csv format needs columns")
+                return _problem("columns", "the csv format needs columns")
             if len(config.delimiter) != 1:
-                raise ConfigProblem("delimiter", "must be one character")
-            return CsvFormat(tuple(config.columns), config.delimiter)
+                return _problem("delimiter", "must be one character")
+            return Success(CsvFormat(tuple(config.columns), config.delimiter))
         case "kv":
             if not config.pair_delimiter or not config.kv_delimiter:
-                raise ConfigProblem("kv_delimiter", "delimiters must not be empty")
+                return _problem("kv_delimiter", "delimiters must not be empty")
             if config.kv_delimiter.isspace() or config.kv_delimiter in config.pair_delimiter:
-                raise ConfigProblem("kv_delimiter", "must differ from pair_delimiter and not be whitespace")
-            return KvFormat(config.pair_delimiter, config.kv_delimiter, config.standalone_keys)
+                return _problem("kv_delimiter", "must differ from pair_delimiter and not be whitespace")
+            return Success(KvFormat(config.pair_delimiter, config.kv_delimiter, config.standalone_keys))
         case _:
             assert_never(config.format)
 
 
-def build(config: ParseConfig) -> Parse:
+def _problem(where: str, message: str) -> Result[Format, Problems]:
+    return Failure((Problem(where, message),))
+
+
+def _target(config: ParseConfig) -> Result[Path | None, Problems]:
+    return Success(None) if config.target is None else field_path(config.target, "target")
+
+
+def build(config: ParseConfig) -> Result[Parse, Problems]:
     """Build ``parse``; formats, delimiters and paths are checked here."""
-    target = None if config.target is None else field_path(config.target, "target")
-    return Parse(field_path(config.field), _format(config), target)
+    return Result.do(
+        Parse(path, fmt, target)
+        for target in _target(config)
+        for path in field_path(config.field)
+        for fmt in _format(config)
+    )
 
 
 plugin = FunctionPlugin("parse", ParseConfig, build, "Parse a string field as json, kv or csv.")

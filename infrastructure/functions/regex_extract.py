@@ -6,12 +6,15 @@ import re
 from dataclasses import dataclass
 from typing import final
 
+from returns.result import Failure, Result, Success
+
+from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.events import Event
 from pipeflow.domain.json import JsonObject
 from pipeflow.domain.paths import Path
 from pipeflow.domain.results import FnResult, Pass
-from pipeflow.infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
-from pipeflow.infrastructure.functions.mask import compile_regex, field_path
+from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.checks import compile_regex, field_path
 
 
 class RegexExtractConfig(FunctionConfig):
@@ -45,12 +48,19 @@ class RegexExtract:
         return Pass(event.with_fields(found) if found else event)
 
 
-def build(config: RegexExtractConfig) -> RegexExtract:
-    """Build ``regex_extract``; a pattern without a named group is a config problem."""
-    regex = compile_regex(config.pattern)
+def _named(regex: re.Pattern[str]) -> Result[re.Pattern[str], Problems]:
     if not regex.groupindex:
-        raise ConfigProblem("pattern", "needs at least one named group, e.g. (?P<user_id>\\d+)")
-    return RegexExtract(field_path(config.field), regex)
+        return Failure((Problem("pattern", "needs at least one named group, e.g. (?P<user_id>\\d+)"),))
+    return Success(regex)
+
+
+def build(config: RegexExtractConfig) -> Result[RegexExtract, Problems]:
+    """Build ``regex_extract``; a pattern without a named group is a config problem."""
+    return Result.do(
+        RegexExtract(path, regex)
+        for regex in compile_regex(config.pattern).bind(_named)
+        for path in field_path(config.field)
+    )
 
 
 plugin = FunctionPlugin(

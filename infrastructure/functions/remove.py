@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from typing import final
 
 import pydantic
+from returns.result import Result
 
+from pipeflow.domain.errors import Problems
 from pipeflow.domain.events import Event
 from pipeflow.domain.paths import Path
 from pipeflow.domain.results import FnResult, Pass
 from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
-from pipeflow.infrastructure.functions.mask import field_path
+from pipeflow.infrastructure.functions.checks import collect, field_path
 
 
 class RemoveConfig(FunctionConfig):
@@ -34,9 +36,9 @@ class Remove:
         return Pass(event)
 
 
-def build(config: RemoveConfig) -> Remove:
+def build(config: RemoveConfig) -> Result[Remove, Problems]:
     """Build ``remove``; every path is checked here."""
-    return Remove(tuple(field_path(text, f"fields[{i}]") for i, text in enumerate(config.fields)))
+    return collect(field_path(text, f"fields[{i}]") for i, text in enumerate(config.fields)).map(Remove)
 
 
 plugin = FunctionPlugin("remove", RemoveConfig, build, "Remove fields.")

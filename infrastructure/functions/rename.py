@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from typing import final
 
 import pydantic
+from returns.result import Result
 
+from pipeflow.domain.errors import Problems
 from pipeflow.domain.events import Event
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.paths import MISSING, Path, get_in
 from pipeflow.domain.results import FnResult, Pass
 from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
-from pipeflow.infrastructure.functions.mask import field_path
+from pipeflow.infrastructure.functions.checks import collect, field_path
 
 
 class RenameConfig(FunctionConfig):
@@ -66,14 +68,14 @@ class Rename:
         return Pass(event)
 
 
-def build(config: RenameConfig) -> Rename:
+def _move(old: str, new: str) -> Result[tuple[Path, Path], Problems]:
+    where = f"fields.{old}"
+    return Result.do((src, dst) for src in field_path(old, where) for dst in field_path(new, where))
+
+
+def build(config: RenameConfig) -> Result[Rename, Problems]:
     """Build ``rename``; every path is checked here."""
-    return Rename(
-        tuple(
-            (field_path(old, f"fields.{old}"), field_path(new, f"fields.{old}"))
-            for old, new in config.fields.items()
-        )
-    )
+    return collect(_move(old, new) for old, new in config.fields.items()).map(Rename)
 
 
 plugin = FunctionPlugin("rename", RenameConfig, build, "Rename fields (a map of old path to new path).")

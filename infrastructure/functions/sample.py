@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from typing import final
 
 import pydantic
+from returns.result import Result, Success
 
+from pipeflow.domain.errors import Problems
 from pipeflow.domain.events import Event
 from pipeflow.domain.json import Json
 from pipeflow.domain.paths import MISSING, Path, get_in
 from pipeflow.domain.results import Drop, FnResult, Pass
 from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
-from pipeflow.infrastructure.functions.mask import field_path
+from pipeflow.infrastructure.functions.checks import field_path
 
 
 class SampleConfig(FunctionConfig):
@@ -57,9 +59,11 @@ class Sample:
         return Drop(f"sampled out (keeping 1 in {self.rate})")
 
 
-def build(config: SampleConfig) -> Sample:
-    """Build ``sample``."""
-    return Sample(config.rate, None if config.key is None else field_path(config.key, "key"))
+def build(config: SampleConfig) -> Result[Sample, Problems]:
+    """Build ``sample`` (the key path, when given, is checked here)."""
+    if config.key is None:
+        return Success(Sample(config.rate, None))
+    return field_path(config.key, "key").map(lambda key: Sample(config.rate, key))
 
 
 plugin = FunctionPlugin("sample", SampleConfig, build, "Keep 1 event in `rate`, deterministically.")

@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
+from returns.result import Result
+
+from pipeflow.domain.errors import Problems
 from pipeflow.domain.events import Event, EventId
 from pipeflow.domain.paths import Path
 from pipeflow.domain.results import Drop, FnResult, Pass, Split
 from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
-from pipeflow.infrastructure.functions.mask import field_path
+from pipeflow.infrastructure.functions.checks import field_path
 
 
 class SplitConfig(FunctionConfig):
@@ -58,9 +61,9 @@ class SplitList:
         )
 
 
-def build(config: SplitConfig) -> SplitList:
-    """Build ``split``."""
-    return SplitList(field_path(config.field))
+def build(config: SplitConfig) -> Result[SplitList, Problems]:
+    """Build ``split`` (its field path is checked here)."""
+    return field_path(config.field).map(SplitList)
 
 
 plugin = FunctionPlugin("split", SplitConfig, build, "One event per element of a list field.")

@@ -14,8 +14,9 @@ from typing import Annotated, final
 
 import orjson
 import pydantic
+from returns.result import Result
 
-from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.errors import Problems, ValidationError
 from pipeflow.domain.events import Event
 from pipeflow.domain.json import Json
 from pipeflow.domain.paths import Path
@@ -32,7 +33,7 @@ from pipeflow.domain.windows import (
     step,
 )
 from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
-from pipeflow.infrastructure.functions.mask import field_path
+from pipeflow.infrastructure.functions.checks import collect, field_path
 
 SNAPSHOT_VERSION = 1
 
@@ -172,17 +173,19 @@ def _point(raw: Json) -> Point:
     raise ValueError(f"window snapshot: not a point: {raw!r}")
 
 
-def build(config: WindowConfig) -> Window:
+def _emitted(out: str, name: AggregateName) -> Result[tuple[Path, AggregateName], Problems]:
+    return field_path(out, f"emit.{out}").map(lambda path: (path, name))
+
+
+def build(config: WindowConfig) -> Result[Window, Problems]:
     """Build ``window`` from its config (size, paths and aggregate names are checked here)."""
-    spec = WindowSpec(
-        field=field_path(config.field),
-        size=config.size,
-        by=tuple(field_path(p, f"by[{i}]") for i, p in enumerate(config.by)),
-        emit=tuple((field_path(out, f"emit.{out}"), name) for out, name in config.emit.items()),
-        time_field=field_path(config.time_field, "time_field"),
-        time_name=config.time_field,
+    return Result.do(
+        Window(WindowSpec(field, config.size, by, emit, time_field, config.time_field))
+        for field in field_path(config.field)
+        for by in collect(field_path(p, f"by[{i}]") for i, p in enumerate(config.by))
+        for emit in collect(_emitted(out, name) for out, name in config.emit.items())
+        for time_field in field_path(config.time_field, "time_field")
     )
-    return Window(spec)
 
 
 plugin = FunctionPlugin(

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from pipeflow.domain.json import JsonObject
-from pipeflow.infrastructure.functions.contract import check_plugin
 from pipeflow.infrastructure.plugins import GROUP, load_function_plugins
+from pipeflow.testing import check_plugin
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "loghub"
 

@@ -10,13 +10,15 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from returns.result import Failure, Result, Success
 
+from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.json import Json
 from pipeflow.domain.ports import PipelineFn
 from pipeflow.domain.results import Drop, FnResult, FunctionFailed, Pass, Split
 from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
-from pipeflow.infrastructure.functions.contract import (
+from pipeflow.testing import (
     check_plugin,
     config_paths,
     events_for,
@@ -37,8 +39,8 @@ def plugin_of(fn: Callable[[Event], Any], model: type[FunctionConfig] = FieldCon
             result: FnResult = fn(event)
             return result
 
-    def build(config: FunctionConfig) -> PipelineFn:
-        return Fn()
+    def build(config: FunctionConfig) -> Result[PipelineFn, Problems]:
+        return Success(Fn())
 
     return FunctionPlugin("bad", model, build)
 
@@ -108,6 +110,24 @@ def test_a_well_behaved_function_passes() -> None:
 def test_a_config_that_does_not_build_is_named() -> None:
     with pytest.raises(AssertionError, match=r"does not build: field: Input should be a valid string"):
         check_plugin(plugin_of(lambda e: Pass(e)), {"field": 3})
+
+
+def test_a_factory_problem_is_named() -> None:
+    def build(config: FieldConfig) -> Result[PipelineFn, Problems]:
+        return Failure((Problem("field", f"no such field: {config.field}"),))
+
+    with pytest.raises(AssertionError, match=r"does not build: field: no such field: message"):
+        check_plugin(FunctionPlugin("bad", FieldConfig, build), {"field": "message"})
+
+
+def test_a_factory_that_returns_no_result_is_named() -> None:
+    def build(config: FieldConfig) -> Result[PipelineFn, Problems]:
+        return lambda event: Pass(event)  # type: ignore[return-value]  # the pre-Result contract
+
+    with pytest.raises(
+        AssertionError, match=r"does not build: <config>: the 'bad' factory returned a function"
+    ):
+        check_plugin(FunctionPlugin("bad", FieldConfig, build), {"field": "message"})
 
 
 class LossyConfig(FunctionConfig):

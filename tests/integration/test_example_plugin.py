@@ -3,11 +3,13 @@
 It is a distribution of its own that registers ``hash`` under ``pipeflow.functions``. The test
 installs it (editable, once: later runs find it already installed from this folder), then finds
 it the way the engine does, through the entry-point group, runs it through the public contract
-suite, and uses it from a config file.
+suite, runs the plugin's own tests, uses it from a config file, and checks that its code imports
+pipeflow by the one SDK name only (spec §15).
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import hmac
 import importlib
@@ -23,6 +25,8 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
+import pipeflow
+import pipeflow.testing
 from pipeflow.domain.compile import compile_pipeline
 from pipeflow.domain.engine import CompiledPipeline
 from pipeflow.domain.errors import ValidationError
@@ -30,12 +34,13 @@ from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.json import JsonObject
 from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
 from pipeflow.infrastructure.functions.base import FunctionPlugin
-from pipeflow.infrastructure.functions.contract import check_plugin, events_for
 from pipeflow.infrastructure.plugins import GROUP, load_function_plugins
 from pipeflow.interfaces.config.loader import LoadedConfig, load_config
+from pipeflow.testing import check_plugin, events_for
 
 PLUGIN_DIR = Path(__file__).resolve().parents[2] / "examples" / "plugins" / "pipeflow-hash"
 DIST = "pipeflow-hash"
+LAYERS = {"domain", "application", "infrastructure", "interfaces"}
 
 
 def installed_from() -> str | None:
@@ -236,3 +241,55 @@ def test_an_invalid_plugin_config_is_reported_at_its_place_in_the_file(
         f"{place}: pipelines.pseudonymise.functions[0].algorithm: "
         "Input should be 'sha256', 'sha1', 'md5' or 'blake2b'"
     )
+
+
+def imported_modules(source: Path) -> set[str]:
+    """Every module a Python file imports (``from a import b`` counts ``a`` and ``a.b``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module is not None:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_imported_modules_sees_a_layer_however_it_is_imported(tmp_path: Path) -> None:
+    source = tmp_path / "plugin.py"
+    source.write_text("import json\nfrom pipeflow import domain\nfrom pipeflow.testing import check_plugin\n")
+    assert imported_modules(source) == {
+        "json",
+        "pipeflow",
+        "pipeflow.domain",
+        "pipeflow.testing",
+        "pipeflow.testing.check_plugin",
+    }
+
+
+def test_the_plugin_imports_pipeflow_by_its_sdk_name_only() -> None:
+    sdk = {"pipeflow", *(f"pipeflow.{name}" for name in pipeflow.__all__)}
+    testing = {"pipeflow.testing", *(f"pipeflow.testing.{name}" for name in pipeflow.testing.__all__)}
+    sources = [PLUGIN_DIR / "src" / "pipeflow_hash" / "__init__.py"]
+    tests = [PLUGIN_DIR / "tests" / "test_hash.py"]
+    assert sorted(PLUGIN_DIR.glob("[!b]*/**/*.py")) == sorted(sources + tests)  # build/ aside
+    for source in sources + tests:
+        imported = imported_modules(source)
+        assert {m for m in imported if LAYERS & set(m.split("."))} == set(), source
+        ours = {m for m in imported if m.split(".")[0] == "pipeflow"}
+        assert ours <= (sdk | testing if source in tests else sdk), source
+    outside = {m.split(".")[0] for m in imported_modules(sources[0])} - set(sys.stdlib_module_names)
+    assert outside == {"pipeflow", "pydantic"}
+
+
+def test_the_plugins_own_tests_pass(hash_plugin: FunctionPlugin[Any]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q"],
+        cwd=PLUGIN_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1].startswith("4 passed"), done.stdout

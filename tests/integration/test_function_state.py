@@ -38,8 +38,9 @@ EVENTS: list[JsonObject] = [
 
 
 def window() -> Window:
-    fn = plugin(CONFIG)
-    assert isinstance(fn, Window)
+    built = plugin(CONFIG)
+    fn = built.value_or(None)
+    assert isinstance(fn, Window), built
     return fn
 
 

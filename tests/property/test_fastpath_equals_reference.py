@@ -13,6 +13,7 @@ from typing import Any, final
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from returns.result import Success
 
 from pipeflow.domain.compile import compile_pipeline
 from pipeflow.domain.engine import CompiledPipeline
@@ -55,7 +56,7 @@ FACTORIES: Mapping[str, FunctionFactory] = {
     "eval": eval.plugin,
     "mask": mask.plugin,
     "regex_extract": regex_extract.plugin,
-    "shout": lambda config: Shout(),
+    "shout": lambda config: Success(Shout()),
     **GEN_FACTORIES,
 }
 FILTERS = ['level == "error"', "status >= 500", "exists(user)", "true", "false", 'msg contains "@"', "null"]

@@ -12,6 +12,7 @@ from typing import final
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from returns.result import Success
 
 from pipeflow.domain.compile import compile_pipeline
 from pipeflow.domain.engine import CompiledPipeline
@@ -159,7 +160,7 @@ class _Wrap:
 
 
 def test_after_a_plugin_kernel_strings_are_tested_as_the_reference_tests_them() -> None:
-    factories = {**FACTORIES, "wrap": lambda config: _Wrap()}
+    factories = {**FACTORIES, "wrap": lambda config: Success(_Wrap())}
     mask = FunctionSpec("mask", {"field": "msg", "pattern": "a", "replacement": "b"})
     built = compile_pipeline(Pipeline(PipelineId("p"), (FunctionSpec("wrap"), mask)), factories)
     assert isinstance(built, CompiledPipeline)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+
+from returns.result import Failure, Result, Success
 
 from pipeflow.domain.compile import compile_pipeline
 from pipeflow.domain.engine import CompiledPipeline
-from pipeflow.domain.errors import Problem, ValidationError
+from pipeflow.domain.errors import Problem, Problems, ValidationError
 from pipeflow.domain.json import Json
 from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
 from pipeflow.domain.ports import FunctionFactory, PipelineFn
@@ -53,8 +55,8 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
 
 
 def test_a_problem_without_a_place_is_located_at_the_function() -> None:
-    def whole(config: Mapping[str, Json], /) -> PipelineFn | Sequence[tuple[str, str]]:
-        return [("", "this function needs a field")]
+    def whole(config: Mapping[str, Json], /) -> Result[PipelineFn, Problems]:
+        return Failure((Problem("", "this function needs a field"),))
 
     out = compile_specs(gen(), FunctionSpec("whole"), factories={"whole": whole, **GEN_FACTORIES})
     assert out == ValidationError((Problem("functions[1]", "this function needs a field"),))
@@ -75,9 +77,9 @@ def test_a_valid_filter_compiles() -> None:
 def test_disabled_functions_are_validated_but_not_run_and_the_rest_keep_their_index() -> None:
     built: list[Mapping[str, Json]] = []
 
-    def counting(config: Mapping[str, Json], /) -> PipelineFn | Sequence[tuple[str, str]]:
+    def counting(config: Mapping[str, Json], /) -> Result[PipelineFn, Problems]:
         built.append(config)
-        return GenFn("identity")
+        return Success(GenFn("identity"))
 
     out = compile_specs(
         FunctionSpec("count", {"n": 0}, disabled=True),
@@ -106,9 +108,9 @@ def test_a_pipeline_of_disabled_functions_compiles_to_the_identity() -> None:
 def test_the_factory_receives_the_type_specific_config_only() -> None:
     seen: list[Mapping[str, Json]] = []
 
-    def spy(config: Mapping[str, Json], /) -> PipelineFn | Sequence[tuple[str, str]]:
+    def spy(config: Mapping[str, Json], /) -> Result[PipelineFn, Problems]:
         seen.append(config)
-        return GenFn("identity")
+        return Success(GenFn("identity"))
 
     compile_specs(FunctionSpec("spy", {"a": 1}), factories={"spy": spy})
     assert seen == [{"a": 1}]

@@ -21,8 +21,9 @@ def ev(fields: JsonObject) -> Event:
 
 
 def build(**config: Any) -> Lookup:
-    fn = lookup(config)
-    assert isinstance(fn, Lookup), fn
+    built = lookup(config)
+    fn = built.value_or(None)
+    assert isinstance(fn, Lookup), built
     return fn
 
 
@@ -104,7 +105,6 @@ def test_the_file_is_declared_a_path_field() -> None:
     ],
 )
 def test_config_problems_are_values(config: JsonObject, where: str, says: str) -> None:
-    problems = lookup(config)
-    assert isinstance(problems, list)
-    assert [w for w, _ in problems] == [where]
-    assert says in problems[0][1]
+    problems = lookup(config).failure()
+    assert [p.where for p in problems] == [where]
+    assert says in problems[0].message

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.json import JsonObject
 from pipeflow.domain.results import FunctionFailed, Pass
-from pipeflow.infrastructure.functions.contract import json_objects
 from pipeflow.infrastructure.functions.parse import Parse
 from pipeflow.infrastructure.functions.parse import plugin as parse
+from pipeflow.testing import json_objects
 
 LOGHUB = Path(__file__).parent.parent / "fixtures" / "loghub"
 
@@ -24,8 +24,9 @@ def ev(fields: JsonObject) -> Event:
 
 
 def build(**config: Any) -> Parse:
-    fn = parse(config)
-    assert isinstance(fn, Parse), fn
+    built = parse(config)
+    fn = built.value_or(None)
+    assert isinstance(fn, Parse), built
     return fn
 
 
@@ -171,6 +172,5 @@ def test_non_string_values_pass_unchanged(value: Any) -> None:
     ],
 )
 def test_config_problems_are_values(config: JsonObject, where: str) -> None:
-    problems = parse(config)
-    assert isinstance(problems, list)
-    assert [w for w, _ in problems] == [where]
+    problems = parse(config).failure()
+    assert [p.where for p in problems] == [where]

@@ -25,8 +25,9 @@ def ev(fields: JsonObject) -> Event:
 
 
 def build(**config: Any) -> RegexExtract:
-    fn = regex_extract(config)
-    assert isinstance(fn, RegexExtract), fn
+    built = regex_extract(config)
+    fn = built.value_or(None)
+    assert isinstance(fn, RegexExtract), built
     return fn
 
 
@@ -125,6 +126,5 @@ def test_nested_field_and_input_untouched() -> None:
     ],
 )
 def test_config_problems_are_values(config: JsonObject, where: str) -> None:
-    problems = regex_extract(config)
-    assert isinstance(problems, list)
-    assert [w for w, _ in problems] == [where]
+    problems = regex_extract(config).failure()
+    assert [p.where for p in problems] == [where]

@@ -28,14 +28,16 @@ def run(fn: Rename | Remove, fields: JsonObject) -> JsonObject:
 
 
 def rename_fn(**fields: str) -> Rename:
-    fn = rename({"fields": dict(fields)})
-    assert isinstance(fn, Rename), fn
+    built = rename({"fields": dict(fields)})
+    fn = built.value_or(None)
+    assert isinstance(fn, Rename), built
     return fn
 
 
 def remove_fn(*fields: str) -> Remove:
-    fn = remove({"fields": list(fields)})
-    assert isinstance(fn, Remove), fn
+    built = remove({"fields": list(fields)})
+    fn = built.value_or(None)
+    assert isinstance(fn, Remove), built
     return fn
 
 
@@ -46,7 +48,7 @@ def openssh_row() -> dict[str, Any]:
 
 def test_rename_and_remove_shape_a_loghub_record() -> None:
     row = openssh_row()
-    renamed = run(rename({"fields": {"Content": "message", "Pid": "process.pid"}}), row)  # type: ignore[arg-type]
+    renamed = run(rename_fn(Content="message", Pid="process.pid"), row)
     trimmed = run(remove_fn("LineId", "EventTemplate", "process.pid"), renamed)
     assert trimmed == {
         "Date": "Dec",
@@ -71,8 +73,9 @@ def test_rename_and_remove_shape_a_loghub_record() -> None:
 
 
 def test_rename_moves_nested_paths_in_order() -> None:
-    fn = rename({"fields": {"a": "b.c", "b.c": "d", "tags[0]": "first"}})
-    assert isinstance(fn, Rename)
+    built = rename({"fields": {"a": "b.c", "b.c": "d", "tags[0]": "first"}})
+    fn = built.value_or(None)
+    assert isinstance(fn, Rename), built
     assert run(fn, {"a": 1, "tags": ["x", "y"]}) == {"b": {}, "d": 1, "tags": ["y"], "first": "x"}
 
 
@@ -86,8 +89,9 @@ def test_rename_overwrites_an_existing_target_and_keeps_null() -> None:
 
 
 def test_rename_to_a_list_index_that_does_not_exist_keeps_the_field() -> None:
-    fn = rename({"fields": {"a": "tags[5]"}})
-    assert isinstance(fn, Rename)
+    built = rename({"fields": {"a": "tags[5]"}})
+    fn = built.value_or(None)
+    assert isinstance(fn, Rename), built
     assert run(fn, {"a": 1, "tags": []}) == {"a": 1, "tags": []}
 
 
@@ -107,6 +111,5 @@ def test_neither_changes_its_input() -> None:
 )
 def test_config_problems_are_values(plugin_config: tuple[Any, JsonObject], where: str) -> None:
     plugin, config = plugin_config
-    problems = plugin(config)
-    assert isinstance(problems, list)
-    assert [w for w, _ in problems] == [where]
+    problems = plugin(config).failure()
+    assert [p.where for p in problems] == [where]

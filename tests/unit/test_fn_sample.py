@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.results import Drop, Pass
-from pipeflow.infrastructure.functions.contract import json_values
 from pipeflow.infrastructure.functions.sample import Sample, stable_hash
 from pipeflow.infrastructure.functions.sample import plugin as sample
+from pipeflow.testing import json_values
 
 LOGHUB = Path(__file__).parent.parent / "fixtures" / "loghub"
 
@@ -23,8 +23,9 @@ def ev(fields: JsonObject, ident: str = "01J") -> Event:
 
 
 def build(rate: int, key: str | None = None) -> Sample:
-    fn = sample({"rate": rate} if key is None else {"rate": rate, "key": key})
-    assert isinstance(fn, Sample), fn
+    built = sample({"rate": rate} if key is None else {"rate": rate, "key": key})
+    fn = built.value_or(None)
+    assert isinstance(fn, Sample), built
     return fn
 
 
@@ -84,6 +85,5 @@ def test_a_missing_key_falls_back_to_the_event_id() -> None:
 
 @pytest.mark.parametrize(("config", "where"), [({"rate": 0}, "rate"), ({"rate": 2, "key": "a..b"}, "key")])
 def test_config_problems_are_values(config: JsonObject, where: str) -> None:
-    problems = sample(config)
-    assert isinstance(problems, list)
-    assert [w for w, _ in problems] == [where]
+    problems = sample(config).failure()
+    assert [p.where for p in problems] == [where]

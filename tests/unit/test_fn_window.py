@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeflow.domain.engine import CompiledPipeline, Step
+from pipeflow.domain.errors import Problems
 from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.pipeline import PipelineId
@@ -19,15 +20,14 @@ from pipeflow.infrastructure.functions.window import Window, event_time, plugin
 
 
 def build(config: Mapping[str, Json]) -> Window:
-    fn = plugin(config)
-    assert isinstance(fn, Window), fn
+    built = plugin(config)
+    fn = built.value_or(None)
+    assert isinstance(fn, Window), built
     return fn
 
 
-def problems(config: Mapping[str, Json]) -> list[tuple[str, str]]:
-    out = plugin(config)
-    assert not callable(out), "expected config problems"
-    return list(out)
+def problems(config: Mapping[str, Json]) -> Problems:
+    return plugin(config).failure()
 
 
 def ev(n: int, **fields: Json) -> Event:
@@ -168,7 +168,7 @@ def test_count_window_without_a_time_still_aggregates_rate_is_null() -> None:
     ],
 )
 def test_config_problems_are_located(config: Mapping[str, Json], where: str) -> None:
-    assert where in [w for w, _ in problems(config)]
+    assert where in [p.where for p in problems(config)]
 
 
 def test_event_time_reads_numbers_and_iso_8601() -> None:

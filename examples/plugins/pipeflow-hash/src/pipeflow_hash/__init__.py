@@ -25,11 +25,21 @@ from typing import Literal, final
 
 from pydantic import Field
 
-from pipeflow.domain.events import Event
-from pipeflow.domain.json import Json
-from pipeflow.domain.paths import Path, parse_path
-from pipeflow.domain.results import FnResult, Pass
-from pipeflow.infrastructure.functions.base import ConfigProblem, FunctionConfig, FunctionPlugin
+from pipeflow import (
+    Event,
+    Failure,
+    FnResult,
+    FunctionConfig,
+    FunctionPlugin,
+    Json,
+    Pass,
+    Path,
+    Problem,
+    Problems,
+    Result,
+    Success,
+    parse_path,
+)
 
 Algorithm = Literal["sha256", "sha1", "md5", "blake2b"]
 
@@ -80,28 +90,28 @@ class Hash:
         return Pass(event)
 
 
-def _paths(config: HashConfig) -> tuple[tuple[Path, Path], ...]:
+def _paths(config: HashConfig) -> Result[tuple[tuple[Path, Path], ...], Problems]:
+    """Each field's (source, target) paths, or the problem with the first field that has one."""
     out: list[tuple[Path, Path]] = []
     for index, text in enumerate(config.fields):
+        where = f"fields[{index}]"
         path = parse_path(text)
         if path is None:
-            raise ConfigProblem(f"fields[{index}]", f"not a field path: {text!r}")
+            return Failure((Problem(where, f"not a field path: {text!r}"),))
         if config.target is None:
             out.append((path, path))
             continue
         last = path[-1]
         if not isinstance(last, str):
-            raise ConfigProblem(
-                f"fields[{index}]", f"{text!r} ends in a list index: a target suffix needs a name"
-            )
+            return Failure((Problem(where, f"{text!r} ends in a list index: a target suffix needs a name"),))
         out.append((path, (*path[:-1], last + config.target)))
-    return tuple(out)
+    return Success(tuple(out))
 
 
-def build(config: HashConfig) -> Hash:
-    """Build ``hash`` from its config (the field paths are checked here)."""
+def build(config: HashConfig) -> Result[Hash, Problems]:
+    """Build ``hash`` from its config: ``Success(Hash(...))``, or ``Failure`` naming a bad field path."""
     salt = None if config.salt is None else config.salt.encode("utf-8")
-    return Hash(_paths(config), config.algorithm, salt)
+    return _paths(config).map(lambda paths: Hash(paths, config.algorithm, salt))
 
 
 plugin = FunctionPlugin("hash", HashConfig, build, "Replace fields with their hex digest (pseudonymise PII).")
