@@ -1,12 +1,12 @@
-"""Domain errors as values: returned in ``Failure(...)``, never raised across the domain.
+"""Domain errors as values, never raised: the pure core returns them as one arm of a union
+(``compile_pipeline`` gives ``CompiledPipeline | ValidationError``); the repository ports and the
+use cases return them in a ``returns`` ``Failure(...)`` (``Result[Pipeline, NotFound]``).
 
 The variants (one sum type, ``DomainError``)::
 
     DomainError
     ├── ValidationError       bad config, pipeline or expression; carries every problem
     ├── NotFound              an aggregate that does not exist
-    ├── PipelineExecution     a function failed on an event
-    ├── Persistence           the store failed
     └── ConcurrencyConflict   a compare-and-set lost a race (optimistic versioning)
 """
 
@@ -54,24 +54,6 @@ class NotFound:
 
 @final
 @dataclass(frozen=True, slots=True)
-class PipelineExecution:
-    """A function failed on an event: which pipeline, which function index, and why."""
-
-    pipeline: str
-    stage: int
-    reason: str
-
-
-@final
-@dataclass(frozen=True, slots=True)
-class Persistence:
-    """The store failed to read or write."""
-
-    reason: str
-
-
-@final
-@dataclass(frozen=True, slots=True)
 class ConcurrencyConflict:
     """A write expected ``expected`` but the stored version had moved on."""
 
@@ -81,8 +63,8 @@ class ConcurrencyConflict:
     actual: int | None
 
 
-DomainError: TypeAlias = ValidationError | NotFound | PipelineExecution | Persistence | ConcurrencyConflict
-"""Every error the domain and the use cases return as a value."""
+DomainError: TypeAlias = ValidationError | NotFound | ConcurrencyConflict
+"""Every error the domain and its ports return as a value (the use cases add ``StaleVersion``)."""
 
 
 def problems(*items: tuple[str, str]) -> ValidationError:
@@ -98,8 +80,6 @@ __all__ = [
     "ConcurrencyConflict",
     "DomainError",
     "NotFound",
-    "Persistence",
-    "PipelineExecution",
     "Problem",
     "Problems",
     "ValidationError",
