@@ -4,7 +4,9 @@ On a shared machine the same command varies by 30 % from one minute to the next,
 judged by running the floor and each revision one after the other, round after round, and
 comparing them round by round (``per-round`` ratios) and by medians. Each revision is exported
 with ``git archive`` into a temporary folder and run from there (``pipeflow run`` on the W1
-config, through ``interfaces.cli``), with a bytecode cache warmed once.
+config, through the revision's own CLI module), with a bytecode cache warmed once. Revisions from
+before the ``pipeflow`` import name are compared only with each other: installed plugin entry
+points name ``pipeflow.infrastructure...`` now.
 
 Usage: ``.venv/bin/python bench/ab_w1.py [--rounds 5] [--workers 1] [-n 1000000] REV [REV...]``
 (``REV`` is any git revision; ``WORKTREE`` is the working tree as it is).
@@ -28,7 +30,7 @@ sys.path.insert(0, str(BENCH))
 
 from run_w1 import ensure_input, fresh, write_config  # noqa: E402 - the bench folder is not a package
 
-PACKAGES = ("domain", "application", "infrastructure", "interfaces")
+PACKAGES = ("pipeflow", "domain", "application", "infrastructure", "interfaces")
 
 
 def export(rev: str, into: Path) -> Path:
@@ -36,11 +38,20 @@ def export(rev: str, into: Path) -> Path:
     into.mkdir(parents=True)
     if rev == "WORKTREE":
         for package in PACKAGES:
-            shutil.copytree(ROOT / package, into / package)
+            shutil.copytree(ROOT / package, into / package, symlinks=True)
         return into
-    archive = subprocess.run(["git", "archive", rev, *PACKAGES], cwd=ROOT, capture_output=True, check=True)
+    listed = subprocess.run(["git", "ls-tree", "--name-only", rev], cwd=ROOT, capture_output=True, check=True)
+    present = [p for p in PACKAGES if p in listed.stdout.decode().split()]
+    archive = subprocess.run(["git", "archive", rev, *present], cwd=ROOT, capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
     return into
+
+
+def entry_module(tree: Path) -> str:
+    """The module of ``entry`` in an exported tree, for the layouts pipeflow has had."""
+    if (tree / "interfaces" / "cli" / "main.py").exists():
+        return "pipeflow.interfaces.cli.main"
+    return "pipeflow.interfaces.cli" if (tree / "pipeflow").exists() else "interfaces.cli"
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -75,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(tmp / "state", ignore_errors=True)
             argv = ["pipeflow", "run", str(config), "--workers", str(args.workers)]
             code = f"import sys; sys.path.insert(0, {str(tree)!r}); sys.argv = {argv!r}; "
-            code += "from interfaces.cli import entry; entry()"
+            code += f"from {entry_module(tree)} import entry; entry()"
             return timed([sys.executable, "-c", code], env)
 
         floor = [sys.executable, str(BENCH / "vendor" / "floor_w1.py"), str(inp), str(fresh(tmp / "floor"))]

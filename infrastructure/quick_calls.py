@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import os
 import stat
-import time
 from collections.abc import Callable
 from typing import TypeVar, final
 
 import anyio.to_thread
+
+from pipeflow.domain.ports import Clock
 
 __all__ = ["SLOW_CALLS", "SLOW_CALL_S", "QuickCalls", "is_regular_file"]
 
@@ -37,12 +38,16 @@ def is_regular_file(fd: int) -> bool:
 
 @final
 class QuickCalls:
-    """Where one file's blocking calls run: on the loop while they are quick, else in a thread."""
+    """Where one file's blocking calls run: on the loop while they are quick, else in a thread.
 
-    __slots__ = ("_inline", "_slow")
+    ``clock`` times the calls (the system clock in production; a fake one in tests).
+    """
 
-    def __init__(self, inline: bool) -> None:
+    __slots__ = ("_clock", "_inline", "_slow")
+
+    def __init__(self, inline: bool, clock: Clock) -> None:
         self._inline = inline
+        self._clock = clock
         self._slow = 0  # slow calls in a row
 
     @property
@@ -54,9 +59,10 @@ class QuickCalls:
         """``call(*args)``, on the loop or in a worker thread; its exception is raised here."""
         if not self._inline:
             return await anyio.to_thread.run_sync(call, *args)
-        started = time.perf_counter()
+        now = self._clock.now
+        started = now()
         try:
             return call(*args)
         finally:
-            self._slow = self._slow + 1 if time.perf_counter() - started > SLOW_CALL_S else 0
+            self._slow = self._slow + 1 if now() - started > SLOW_CALL_S else 0
             self._inline = self._slow < SLOW_CALLS

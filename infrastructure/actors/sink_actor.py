@@ -16,7 +16,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from pipeflow.domain.dead_letters import DeadLetter
 from pipeflow.domain.events import Event
-from pipeflow.domain.ports import EventSink, IdFactory
+from pipeflow.domain.ports import EncodedSink, EventSink, IdFactory, Retryable
 from pipeflow.infrastructure.actors.budget import EventBudget
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
 from pipeflow.infrastructure.actors.messages import Delivery
@@ -63,7 +63,7 @@ class SinkActor:
         self.clock = clock
         self.timeout_s = timeout_s
         self.ids: IdFactory = ids if ids is not None else UlidFactory()
-        self._write_encoded = getattr(sink, "write_encoded", None)
+        self._write_encoded = sink.write_encoded if isinstance(sink, EncodedSink) else None
         self.budget = EventBudget(max_events)
         self.dropped = 0
         self._opened = False
@@ -136,7 +136,8 @@ class SinkActor:
         last, attempt = "no attempt", 0
         delivery = group[0]
         # Decoded once, so every attempt (and a dead letter) carries the same event ids.
-        encoded = delivery.encoded if self._write_encoded is not None else None
+        write_encoded = self._write_encoded
+        encoded = delivery.encoded if write_encoded is not None else None
         data = b"".join(d.encoded.data for d in group if d.encoded is not None) if len(group) > 1 else None
         events = delivery.materialize(self.ids) if encoded is None else None
         for attempt in range(self.retry.attempts):
@@ -145,13 +146,13 @@ class SinkActor:
                     if not self._opened:
                         await self.sink.open()
                         self._opened = True
-                    if encoded is not None:
-                        await self._write_encoded(encoded.data if data is None else data)  # type: ignore[misc]
+                    if encoded is not None and write_encoded is not None:
+                        await write_encoded(encoded.data if data is None else data)
                     else:
                         await self.sink.write(events)  # type: ignore[arg-type]
             except Exception as exc:  # noqa: BLE001 - a failed write is retried, then dead-lettered
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                if getattr(exc, "retryable", True) is False:  # e.g. HTTP 400: retrying cannot help
+                if isinstance(exc, Retryable) and not exc.retryable:  # e.g. HTTP 400: retrying cannot help
                     _log.warning("sink %s rejected the batch (not retryable): %s", self.name, last)
                     break
                 _log.warning(

@@ -15,6 +15,8 @@ from typing import BinaryIO, final
 import anyio.to_thread
 
 from pipeflow.domain.events import Event
+from pipeflow.domain.ports import Clock
+from pipeflow.infrastructure.ids import SystemClock
 from pipeflow.infrastructure.quick_calls import QuickCalls, is_regular_file
 from pipeflow.infrastructure.sinks.encode import encode_ndjson
 from pipeflow.infrastructure.sinks.errors import SinkError
@@ -63,13 +65,14 @@ class FileSink:
     with a newline on the next open, so the lines after it stay whole.
     """
 
-    def __init__(self, name: str, path: str, *, fsync: bool = True) -> None:
+    def __init__(self, name: str, path: str, *, fsync: bool = True, clock: Clock | None = None) -> None:
         self.name = name
+        self._clock: Clock = clock if clock is not None else SystemClock()
         self._path = Path(path)
         self._fsync = fsync
         self._handle: BinaryIO | None = None
         self._torn = False
-        self._calls = QuickCalls(inline=False)  # where writes run, once open
+        self._calls = QuickCalls(False, self._clock)  # where writes run, once open
 
     async def open(self) -> None:
         """Create the parent folders and open the file for appending.
@@ -81,7 +84,7 @@ class FileSink:
                 self._handle = await anyio.to_thread.run_sync(_open_append, self._path)
             except OSError as exc:
                 raise SinkError(self.name, f"cannot open {self._path}: {exc}") from exc
-            self._calls = QuickCalls(not self._fsync and is_regular_file(self._handle.fileno()))
+            self._calls = QuickCalls(not self._fsync and is_regular_file(self._handle.fileno()), self._clock)
 
     async def write(self, events: Sequence[Event]) -> None:
         """Append the batch, flushed and fsync-ed (off the event loop, unless quick and not fsync-ed).

@@ -267,7 +267,7 @@ class FileSource:
             handle.close()
             return
         offset = 0 if rotated else await self._resume(path, inode, size, initial=initial)
-        self._tails[path] = FileTail(path, handle, inode, offset, self._max_line_bytes)
+        self._tails[path] = FileTail(path, handle, inode, offset, self._max_line_bytes, self._clock)
 
     async def _resume(self, path: str, inode: int, size: int, *, initial: bool) -> int:
         """The checkpoint's offset (same inode), 0 (another inode), or where ``start_at`` says."""

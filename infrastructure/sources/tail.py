@@ -13,6 +13,7 @@ from typing import BinaryIO, final
 
 import anyio.to_thread
 
+from pipeflow.domain.ports import Clock
 from pipeflow.infrastructure.ids import LineKey, read_line_key
 from pipeflow.infrastructure.quick_calls import QuickCalls, is_regular_file
 from pipeflow.infrastructure.sources.lines import LineSplitter
@@ -57,7 +58,9 @@ class FileTail:
 
     __slots__ = ("_calls", "_handle", "_key", "at_eof", "inode", "path", "read_pos", "splitter")
 
-    def __init__(self, path: str, handle: BinaryIO, inode: int, offset: int, max_line_bytes: int) -> None:
+    def __init__(
+        self, path: str, handle: BinaryIO, inode: int, offset: int, max_line_bytes: int, clock: Clock
+    ) -> None:
         handle.seek(offset)
         self.path = path
         self.inode = inode
@@ -66,7 +69,7 @@ class FileTail:
         self.splitter = LineSplitter(offset, max_line_bytes)
         self.at_eof = False
         self._key: LineKey | None = None
-        self._calls = QuickCalls(is_regular_file(handle.fileno()))  # reads on the loop, while quick
+        self._calls = QuickCalls(is_regular_file(handle.fileno()), clock)  # reads on the loop, while quick
 
     async def line_key(self, epoch_ms: int, source: str) -> LineKey:
         """The key of this file's line ids (read once a line is complete: its head is fixed then)."""

@@ -140,7 +140,7 @@ def build_sink(name: str, config: m.SinkConfig, *, clock: Clock, stdout: BinaryI
     """The sink adapter for ``config``."""
     match config:
         case m.FileSink():
-            return FileSinkAdapter(name, config.path, fsync=config.fsync)
+            return FileSinkAdapter(name, config.path, fsync=config.fsync, clock=clock)
         case m.StdoutSink():
             return StdoutSinkAdapter(name, stream=stdout)
         case m.HttpSink():

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO, final
 
 import anyio
 
-from pipeflow.domain.ports import Clock, EventSink, IdFactory
+from pipeflow.domain.ports import Clock, EncodedSink, EventSink, IdFactory
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
 from pipeflow.infrastructure.actors.retry import RetryPolicy
 from pipeflow.infrastructure.actors.routing import RouterCell
@@ -122,7 +122,7 @@ async def run_topology(
             )
             for name, sc in config.sources.items()
         }
-        encoded = [name for name, actor in sinks.items() if hasattr(actor.sink, "write_encoded")]
+        encoded = [name for name, actor in sinks.items() if isinstance(actor.sink, EncodedSink)]
         local = make_fast_planner(RouterCell(loaded.router), clock, ids, encoded)
         planner: AheadPlanner = local
         ahead = 2 * workers if pool is not None else 0

@@ -16,7 +16,7 @@ from typing import final
 import aiosqlite
 import anyio
 
-from pipeflow.domain.ports import EventSource
+from pipeflow.domain.ports import CheckpointingSource, EventSource
 from pipeflow.infrastructure.sqlite.checkpoints import SqliteCheckpointStore
 from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
 from pipeflow.infrastructure.sqlite.function_state import SqliteFunctionState
@@ -80,9 +80,8 @@ class StateStores:
 async def save_checkpoints(sources: Iterable[EventSource]) -> None:
     """Save what each checkpointing source was acknowledged for after it ended (late acks)."""
     for source in sources:
-        save = getattr(source, "save_checkpoints", None)
-        if save is not None:
-            await save()
+        if isinstance(source, CheckpointingSource):
+            await source.save_checkpoints()
 
 
 __all__ = ["STATE_DB", "StateStores", "save_checkpoints", "state_db_path"]

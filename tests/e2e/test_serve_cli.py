@@ -52,7 +52,7 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
 def test_serve_process_ingests_and_drains_on_sigterm(tmp_path: Path) -> None:
     config = write_config(tmp_path, STAMP)
     port = free_port()
-    code = "from interfaces.cli_serve import serve; serve()"
+    code = "from pipeflow.interfaces.cli.serve import serve; serve()"
     args = ["--config", str(config), "--database", str(tmp_path / "m.db"), "--port", str(port)]
     env = {**os.environ, "PIPEFLOW_TOKEN": TOKEN}
     proc = subprocess.Popen(

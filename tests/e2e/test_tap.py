@@ -135,7 +135,7 @@ async def test_the_cli_prints_ndjson_until_its_limit(tmp_path: Path) -> None:
 
 async def test_ctrl_c_ends_the_cli_process_with_exit_0(tmp_path: Path) -> None:
     async with served(tmp_path) as s:
-        code = "from interfaces.cli_tap import tap; tap()"
+        code = "from pipeflow.interfaces.cli.tap import tap; tap()"
         args = [sys.executable, "-c", code, "--route", "all", "--url", s.running.base_url]
         env = {**os.environ, "PIPEFLOW_TOKEN": TOKEN}
         async with await anyio.open_process(args, env=env) as proc:

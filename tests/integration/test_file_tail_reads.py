@@ -7,6 +7,7 @@ import os
 import time
 from pathlib import Path
 
+from pipeflow.infrastructure.ids import SystemClock
 from pipeflow.infrastructure.quick_calls import SLOW_CALL_S, SLOW_CALLS
 from pipeflow.infrastructure.sources.tail import FileTail
 
@@ -38,7 +39,7 @@ async def test_a_regular_file_is_read_on_the_loop_while_reads_are_quick(tmp_path
     path = tmp_path / "a.log"
     path.write_bytes(b"".join(b"line %d\n" % i for i in range(100)))
     with path.open("rb") as handle:
-        tail = FileTail(str(path), handle, os.fstat(handle.fileno()).st_ino, 0, 1 << 20)
+        tail = FileTail(str(path), handle, os.fstat(handle.fileno()).st_ino, 0, 1 << 20, SystemClock())
         assert tail.reads_inline
         await tail.fill(1000, 64)
         assert tail.at_eof
@@ -50,7 +51,8 @@ async def _read_all(path: Path, slow: int) -> bool:
     """Read ``path`` in small chunks, its first ``slow`` reads slow; whether reads stayed inline."""
     handle = _SlowReads(path, slow)
     try:
-        tail = FileTail(str(path), handle, os.fstat(handle.fileno()).st_ino, 0, 1 << 20)  # type: ignore[arg-type]
+        inode = os.fstat(handle.fileno()).st_ino
+        tail = FileTail(str(path), handle, inode, 0, 1 << 20, SystemClock())  # type: ignore[arg-type]
         await tail.fill(1000, 64)  # many reads
         lines, _, offset = tail.splitter.take(1000)
         assert (len(lines), offset) == (100, os.fstat(handle.fileno()).st_size)  # read all the same
@@ -68,5 +70,5 @@ async def test_slow_reads_in_a_row_send_later_reads_to_a_worker_thread(tmp_path:
 
 def test_a_file_that_is_not_a_regular_file_is_never_read_on_the_loop() -> None:
     with Path("/dev/zero").open("rb") as handle:  # a device: reads may block however quick they look
-        tail = FileTail("/dev/zero", handle, os.fstat(handle.fileno()).st_ino, 0, 1 << 20)
+        tail = FileTail("/dev/zero", handle, os.fstat(handle.fileno()).st_ino, 0, 1 << 20, SystemClock())
         assert not tail.reads_inline

@@ -11,7 +11,7 @@ import pytest
 def _leave(arg: str) -> subprocess.CompletedProcess[str]:
     code = (
         "import logging, sys\n"
-        "from interfaces.cli import leave\n"
+        "from pipeflow.interfaces.cli.main import leave\n"
         "logging.basicConfig(stream=sys.stderr, format='%(message)s')\n"
         "print('out', end='')\n"
         "logging.getLogger('t').warning('logged')\n"
