@@ -144,14 +144,49 @@ class EventSink(Protocol):
         ...
 
 
+@runtime_checkable
+class EncodedSink(EventSink, Protocol):
+    """A sink that can also write a batch already encoded as NDJSON bytes (file, stdout).
+
+    The fast path encodes for such sinks while it routes, so no ``Event`` is built for them.
+    """
+
+    async def write_encoded(self, data: bytes) -> None:
+        """Write NDJSON lines (each ending in a newline) durably, or raise as ``write`` does."""
+        ...
+
+
+@runtime_checkable
+class CheckpointingSource(EventSource, Protocol):
+    """A source that keeps checkpoints: acknowledged input is recorded so a restart skips it.
+
+    Acks that arrive after the source's last batch are saved when the runtime calls
+    ``save_checkpoints`` once the topology has drained.
+    """
+
+    async def save_checkpoints(self) -> None:
+        """Record every checkpoint acknowledged so far."""
+        ...
+
+
+@runtime_checkable
+class Retryable(Protocol):
+    """An error that says whether trying the same write again can help (a 4xx answer cannot)."""
+
+    retryable: bool
+
+
 __all__ = [
+    "CheckpointingSource",
     "Clock",
+    "EncodedSink",
     "EventSink",
     "EventSource",
     "FunctionFactory",
     "IdFactory",
     "PipelineFn",
     "Rejected",
+    "Retryable",
     "SourceBatch",
     "Stateful",
 ]
