@@ -20,6 +20,8 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
+from returns.result import Failure
+
 from pipeflow.domain.events import EventMeta
 from pipeflow.infrastructure.fastpath import compile_snapshot, run_lines
 from pipeflow.infrastructure.ids import UlidFactory
@@ -29,9 +31,10 @@ CHUNK = 1 << 20
 
 
 def _load(config: str) -> tuple[str, dict[str, str], object]:
-    loaded = bootstrap().load(config)
-    if isinstance(loaded, list):
-        raise SystemExit(f"{config}: {len(loaded)} problem(s)")
+    result = bootstrap().load(config)
+    if isinstance(result, Failure):
+        raise SystemExit(f"{config}: {len(result.failure())} problem(s)")
+    loaded = result.unwrap()
     sources = [s for s in loaded.config.sources.values() if s.type == "file"]
     paths = {name: s.path for name, s in loaded.config.sinks.items() if s.type == "file"}
     return sources[0].path, paths, loaded.router

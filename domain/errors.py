@@ -18,14 +18,38 @@ from typing import TypeAlias, final
 
 @final
 @dataclass(frozen=True, slots=True)
+class Position:
+    """A 1-based line and column in a file the user wrote (a config file)."""
+
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}"
+
+
+@final
+@dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with an input, with where it is (a dotted location) when known."""
+    """One thing wrong with an input: where (a dotted location), what, and its place in the file if known.
+
+    The one problem type from the domain outward: function factories, the config loader, the
+    use cases and the API all report ``Problem``s.
+
+    >>> str(Problem("functions[0].pattern", "bad regex"))
+    'functions[0].pattern: bad regex'
+    """
 
     where: str
     message: str
+    position: Position | None = None
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
+
+    def __repr__(self) -> str:
+        at = "" if self.position is None else f", position={self.position!r}"
+        return f"Problem(where={self.where!r}, message={self.message!r}{at})"
 
 
 Problems: TypeAlias = tuple[Problem, ...]
@@ -80,6 +104,7 @@ __all__ = [
     "ConcurrencyConflict",
     "DomainError",
     "NotFound",
+    "Position",
     "Problem",
     "Problems",
     "ValidationError",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, final
+from typing import Any, ClassVar, Generic, TypeVar, final
 
 import pydantic
 from returns.result import Failure, Result
@@ -13,13 +13,19 @@ from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.json import Json
 from pipeflow.domain.ports import PipelineFn
 
-C = TypeVar("C", bound=pydantic.BaseModel)
-
 
 class FunctionConfig(pydantic.BaseModel):
-    """Base for function config models: frozen, unknown keys refused."""
+    """Base for function config models: frozen, unknown keys refused.
+
+    A model whose fields name files lists them in ``path_fields``: the config loader makes those
+    values relative to the config file's folder, as it does for sources and sinks.
+    """
 
     model_config = pydantic.ConfigDict(frozen=True, extra="forbid")
+    path_fields: ClassVar[tuple[str, ...]] = ()
+
+
+C = TypeVar("C", bound=FunctionConfig)
 
 
 @final
@@ -52,6 +58,11 @@ class FunctionPlugin(Generic[C]):
     def schema(self) -> dict[str, Any]:
         """The JSON schema of the function's config."""
         return self.model.model_json_schema()
+
+    @property
+    def path_fields(self) -> tuple[str, ...]:
+        """The config fields that name files (made relative to the config file by the loader)."""
+        return self.model.path_fields
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:

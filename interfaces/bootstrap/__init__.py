@@ -1,7 +1,10 @@
 """The composition root: the one place that builds real adapters and wires them together.
 
 ``bootstrap()`` takes optional fakes (clock, ids, streams, plugins) so tests can drive the real
-wiring; ``cli.py`` and ``http.py`` call it once and only translate.
+wiring; the CLI (``interfaces.cli``) calls it once and only translates. This package is the only
+code that imports ``pipeflow.infrastructure`` (an import contract holds it): ``adapters`` maps
+config to sources and sinks, ``state`` opens the state database, ``runtime`` runs ``run``'s
+topology, ``serve``/``engine``/``reload``/``database`` run ``serve``, ``dlq`` the dead letters.
 """
 
 from __future__ import annotations
@@ -12,18 +15,19 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, final
 
 import anyio
+from returns.result import Failure, Result
 
 from pipeflow.application.config_tests import CaseResult, ConfigTest, run_config_test
+from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.events import Event, EventMeta
 from pipeflow.domain.json import Json, JsonObject
-from pipeflow.domain.ports import Clock, FunctionFactory, IdFactory
+from pipeflow.domain.ports import Clock, FunctionFactory, IdFactory, PipelineFn
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.functions.base import FunctionPlugin
 from pipeflow.infrastructure.ids import SystemClock, UlidFactory
 from pipeflow.infrastructure.plugins import PluginLoadError, lazy_function_plugins, plugin_distributions
 from pipeflow.interfaces.bootstrap.runtime import RunOutcome, run_topology
 from pipeflow.interfaces.config.loader import LoadedConfig, load_config
-from pipeflow.interfaces.config.problems import ConfigProblem
 
 
 @final
@@ -41,26 +45,18 @@ class App:
 
     @property
     def factories(self) -> Mapping[str, FunctionFactory]:
-        """Function factories by type name (every plugin is one)."""
-        return self.plugins
+        """Function factories by type name (every plugin is one); a plugin that failed to load is
+        a factory that says so, where the config names its type."""
+        return _Factories(self.plugins, self.plugin_errors)
 
     @property
     def path_fields(self) -> Mapping[str, tuple[str, ...]]:
         """Per function type, the config fields that are file paths (made relative to the config)."""
         return _PathFields(self.plugins)
 
-    def load(self, path: str) -> LoadedConfig | list[ConfigProblem]:
-        """Load and validate a config file; plugins that failed to load are reported if named."""
-        loaded = load_config(path, self.factories, self.path_fields)
-        if isinstance(loaded, list):
-            broken = {e.name: e.reason for e in self.plugin_errors}
-            return [
-                ConfigProblem(p.loc, f"{p.message} (plugin failed to load: {broken[t]})", p.position)
-                if (t := _unknown_type(p.message)) in broken
-                else p
-                for p in loaded
-            ]
-        return loaded
+    def load(self, path: str) -> Result[LoadedConfig, Problems]:
+        """Load and validate a config file: the loaded config, or every problem in it."""
+        return load_config(path, self.factories, self.path_fields)
 
     def describe_plugins(self) -> dict[str, Any]:
         """Every installed function with its distribution, summary and config schema; broken ones."""
@@ -126,7 +122,7 @@ class _PathFields(Mapping[str, tuple[str, ...]]):
         self._plugins = plugins
 
     def __getitem__(self, name: str) -> tuple[str, ...]:
-        return tuple(getattr(self._plugins[name].model, "path_fields", ()))
+        return self._plugins[name].path_fields
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._plugins)
@@ -138,9 +134,44 @@ class _PathFields(Mapping[str, tuple[str, ...]]):
         return True  # ``len`` would import every plugin; an empty one reads like ``{}`` anyway
 
 
-def _unknown_type(message: str) -> str | None:
-    prefix = "unknown function type "
-    return message[len(prefix) :].strip("'\"") if message.startswith(prefix) else None
+@final
+class _Factories(Mapping[str, FunctionFactory]):
+    """The plugins as factories; a name whose plugin failed to load maps to ``_Unloadable``.
+
+    Plugins load when first looked up, so a load error is known only after the lookup that met it.
+    """
+
+    def __init__(self, plugins: Mapping[str, FunctionPlugin[Any]], errors: list[PluginLoadError]) -> None:
+        self._plugins = plugins
+        self._errors = errors
+
+    def __getitem__(self, name: str) -> FunctionFactory:
+        try:
+            return self._plugins[name]
+        except KeyError:
+            reason = next((e.reason for e in reversed(self._errors) if e.name == name), None)
+            if reason is None:
+                raise
+            return _Unloadable(name, reason)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._plugins)
+
+    def __len__(self) -> int:
+        return len(self._plugins)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class _Unloadable:
+    """The factory of a plugin that failed to load: every config naming it gets the reason."""
+
+    name: str
+    reason: str
+
+    def __call__(self, config: Mapping[str, Json], /) -> Result[PipelineFn, Problems]:
+        message = f"unknown function type {self.name!r} (plugin failed to load: {self.reason})"
+        return Failure((Problem("type", message),))
 
 
 def bootstrap(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import click
+from returns.result import Failure
 
 from pipeflow.interfaces.bootstrap import App
 from pipeflow.interfaces.config.loader import LoadedConfig
+from pipeflow.interfaces.config.problems import render_problem
 
 EXIT_OK, EXIT_RUNTIME, EXIT_CONFIG = 0, 1, 2
 """0 success, 1 runtime failure, 2 bad config or bad usage (spec section 1)."""
@@ -14,12 +16,13 @@ EXIT_OK, EXIT_RUNTIME, EXIT_CONFIG = 0, 1, 2
 def load_or_exit(app: App, config: str) -> LoadedConfig:
     """The loaded config, or every problem printed as ``file:line:col: where: what`` and exit 2."""
     loaded = app.load(config)
-    if isinstance(loaded, list):
-        for problem in loaded:
-            click.echo(problem.render(config), err=True)
-        click.echo(f"{config}: {len(loaded)} problem(s)", err=True)
+    if isinstance(loaded, Failure):
+        problems = loaded.failure()
+        for problem in problems:
+            click.echo(render_problem(problem, config), err=True)
+        click.echo(f"{config}: {len(problems)} problem(s)", err=True)
         raise SystemExit(EXIT_CONFIG)
-    return loaded
+    return loaded.unwrap()
 
 
 __all__ = ["EXIT_CONFIG", "EXIT_OK", "EXIT_RUNTIME", "load_or_exit"]

@@ -1,7 +1,7 @@
 """Loading a config file: YAML → pydantic models → domain values, with every problem located.
 
-Nothing here raises for a user's mistake: the result is the loaded config or the list of
-problems, each with its line and column where the YAML has them.
+Nothing here raises for a user's mistake: the result is ``Success(LoadedConfig)`` or
+``Failure(problems)``, every ``Problem`` with its line and column where the YAML has them.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, final
 
 import pydantic
+from returns.result import Failure, Result, Success
 
 from pipeflow.domain.compile import compile_pipeline
 from pipeflow.domain.engine import CompiledPipeline
-from pipeflow.domain.errors import ValidationError
+from pipeflow.domain.errors import Problem, Problems, ValidationError
 from pipeflow.domain.filter import compile_filter
 from pipeflow.domain.json import Json
 from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
@@ -24,7 +25,7 @@ from pipeflow.domain.ports import FunctionFactory
 from pipeflow.domain.router import Router, build_router
 from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
 from pipeflow.interfaces.config.models import Config, FunctionConfig, PipelineConfig, RouteConfig
-from pipeflow.interfaces.config.problems import ConfigProblem, located, parse_loc
+from pipeflow.interfaces.config.problems import located, parse_loc
 from pipeflow.interfaces.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
 
 
@@ -46,15 +47,15 @@ def load_config(
     path: str,
     factories: Mapping[str, FunctionFactory],
     path_fields: Mapping[str, tuple[str, ...]] | None = None,
-) -> LoadedConfig | list[ConfigProblem]:
+) -> Result[LoadedConfig, Problems]:
     """Read, validate and build the config at ``path``; every problem is returned, none raised."""
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except OSError as exc:
-        return [ConfigProblem((), f"cannot read config: {exc.strerror or exc}")]
+        return Failure((Problem("", f"cannot read config: {exc.strerror or exc}"),))
     except UnicodeDecodeError as exc:
-        return [ConfigProblem((), f"config is not UTF-8 text: {exc.reason}")]
+        return Failure((Problem("", f"config is not UTF-8 text: {exc.reason}"),))
     return load_config_text(text, path, factories, path_fields or {})
 
 
@@ -63,14 +64,14 @@ def load_config_text(
     path: str,
     factories: Mapping[str, FunctionFactory],
     path_fields: Mapping[str, tuple[str, ...]],
-) -> LoadedConfig | list[ConfigProblem]:
+) -> Result[LoadedConfig, Problems]:
     """Like ``load_config`` for text already read (``path`` names it and anchors relative paths)."""
     try:
         doc = load_yaml(text)
     except YamlSyntaxError as exc:
-        return [ConfigProblem((), f"invalid YAML: {exc.message}", exc.position)]
+        return Failure((Problem("", f"invalid YAML: {exc.message}", exc.position),))
     if not isinstance(doc.data, dict):
-        return [located(doc, (), "the config must be a mapping with sources, sinks and routes")]
+        return Failure((located(doc, (), "the config must be a mapping with sources, sinks and routes"),))
     base = os.path.dirname(os.path.abspath(path))
     try:
         config = Config.model_validate(doc.data)
@@ -78,7 +79,7 @@ def load_config_text(
         found = [located(doc, _strip_tags(e["loc"], doc.data), _message(e)) for e in exc.errors()]
         # A schema mistake must not hide the others: check what did parse, part by part.
         found.extend(_partial_problems(doc, base, factories, path_fields))
-        return _in_file_order(found)
+        return Failure(_in_file_order(found))
     config = _absolute_paths(config, base)
     pipelines, compiled, problems = _compile_pipelines(doc, config.pipelines, base, factories, path_fields)
     problems.extend(_check_sinks(config, doc))
@@ -113,8 +114,8 @@ def load_config_text(
             )
         )
     if problems or isinstance(router, ValidationError):
-        return _in_file_order(problems)
-    return LoadedConfig(path, config, pipelines, compiled, table, router, doc)
+        return Failure(_in_file_order(problems))
+    return Success(LoadedConfig(path, config, pipelines, compiled, table, router, doc))
 
 
 def _compile_pipelines(
@@ -123,10 +124,10 @@ def _compile_pipelines(
     base: str,
     factories: Mapping[str, FunctionFactory],
     path_fields: Mapping[str, tuple[str, ...]],
-) -> tuple[dict[PipelineId, Pipeline], dict[PipelineId, CompiledPipeline], list[ConfigProblem]]:
+) -> tuple[dict[PipelineId, Pipeline], dict[PipelineId, CompiledPipeline], list[Problem]]:
     pipelines: dict[PipelineId, Pipeline] = {}
     compiled: dict[PipelineId, CompiledPipeline] = {}
-    problems: list[ConfigProblem] = []
+    problems: list[Problem] = []
     for name, pc in configs.items():
         pid = PipelineId(name)
         pipeline = Pipeline(pid, _specs(pc, base, path_fields), pc.description)
@@ -146,7 +147,7 @@ def _partial_problems(
     base: str,
     factories: Mapping[str, FunctionFactory],
     path_fields: Mapping[str, tuple[str, ...]],
-) -> list[ConfigProblem]:
+) -> list[Problem]:
     """The semantic problems of the sections that parsed on their own (the rest is reported already)."""
     data = doc.data
     raw_pipelines = data.get("pipelines") if isinstance(data.get("pipelines"), dict) else {}
@@ -171,9 +172,9 @@ def _partial_problems(
     return problems
 
 
-def _in_file_order(problems: list[ConfigProblem]) -> list[ConfigProblem]:
-    unique = list(dict.fromkeys(problems))
-    return sorted(unique, key=lambda p: (p.position.line, p.position.column) if p.position else (0, 0))
+def _in_file_order(problems: list[Problem]) -> Problems:
+    unique = dict.fromkeys(problems)
+    return tuple(sorted(unique, key=lambda p: (p.position.line, p.position.column) if p.position else (0, 0)))
 
 
 def _route_pipeline(config: Config, where: str) -> str | None:
@@ -196,15 +197,13 @@ def _spec(fc: FunctionConfig, base: str, path_fields: tuple[str, ...]) -> Functi
     return FunctionSpec(fc.type, own, fc.filter, fc.disabled)
 
 
-def _check_sinks(config: Config, doc: YamlDocument) -> list[ConfigProblem]:
+def _check_sinks(config: Config, doc: YamlDocument) -> list[Problem]:
     names = set(config.sinks)
     return [p for i, route in enumerate(config.routes) for p in _route_sink_problems(doc, i, route, names)]
 
 
-def _route_sink_problems(
-    doc: YamlDocument, i: int, route: RouteConfig, sinks: set[str]
-) -> list[ConfigProblem]:
-    problems: list[ConfigProblem] = []
+def _route_sink_problems(doc: YamlDocument, i: int, route: RouteConfig, sinks: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
     for j, sink in enumerate(route.sink_names()):
         if sink not in sinks:
             loc: Loc = ("routes", i, "sink") if route.sink is not None else ("routes", i, "sinks", j)

@@ -1,34 +1,33 @@
-"""Config problems with their place in the file, and how they are printed."""
+"""Config problems: the domain's ``Problem`` placed in the file, and how they are printed."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import final
 
-from pipeflow.interfaces.config.yaml_source import Loc, Position, YamlDocument
+from pipeflow.domain.errors import Problem
+from pipeflow.interfaces.config.yaml_source import Loc, YamlDocument
 
 
-@final
-@dataclass(frozen=True, slots=True)
-class ConfigProblem:
-    """One problem: where in the document (a location), the file position if known, and what."""
+def render_problem(problem: Problem, filename: str) -> str:
+    """``file:line:col: where: message``, as compilers print it.
 
-    loc: Loc
-    message: str
-    position: Position | None = None
-
-    def render(self, filename: str) -> str:
-        """``file:line:col: where: message``, as compilers print it."""
-        place = (
-            filename if self.position is None else f"{filename}:{self.position.line}:{self.position.column}"
-        )
-        where = render_loc(self.loc)
-        return f"{place}: {where}: {self.message}" if where else f"{place}: {self.message}"
+    >>> from pipeflow.domain.errors import Position
+    >>> render_problem(Problem("sinks.out.path", "field required", Position(3, 5)), "p.yaml")
+    'p.yaml:3:5: sinks.out.path: field required'
+    >>> render_problem(Problem("", "cannot read config"), "p.yaml")
+    'p.yaml: cannot read config'
+    """
+    at = problem.position
+    place = filename if at is None else f"{filename}:{at.line}:{at.column}"
+    return f"{place}: {problem.where}: {problem.message}" if problem.where else f"{place}: {problem.message}"
 
 
 def render_loc(loc: Loc) -> str:
-    """``pipelines.scrub.functions[1].pattern`` for a location tuple."""
+    """``pipelines.scrub.functions[1].pattern`` for a location tuple.
+
+    >>> render_loc(("pipelines", "scrub", "functions", 1, "pattern"))
+    'pipelines.scrub.functions[1].pattern'
+    """
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
@@ -47,9 +46,9 @@ def parse_loc(text: str) -> Loc:
     return tuple(int(m.group(1)) if m.group(1) is not None else m.group(2) for m in _PART.finditer(text))
 
 
-def located(doc: YamlDocument | None, loc: Loc, message: str) -> ConfigProblem:
+def located(doc: YamlDocument | None, loc: Loc, message: str) -> Problem:
     """A problem at ``loc`` with its position looked up in the document."""
-    return ConfigProblem(loc, message, doc.position(loc) if doc is not None else None)
+    return Problem(render_loc(loc), message, doc.position(loc) if doc is not None else None)
 
 
-__all__ = ["ConfigProblem", "located", "parse_loc", "render_loc"]
+__all__ = ["located", "parse_loc", "render_loc", "render_problem"]

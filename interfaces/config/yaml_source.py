@@ -7,20 +7,10 @@ from typing import Any, final
 
 import yaml
 
+from pipeflow.domain.errors import Position
+
 Loc = tuple[int | str, ...]
 """A location inside the document: keys and list indexes from the root."""
-
-
-@final
-@dataclass(frozen=True, slots=True)
-class Position:
-    """A 1-based line and column in the file."""
-
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"line {self.line}, column {self.column}"
 
 
 @final
@@ -81,4 +71,4 @@ def _walk(node: yaml.Node, loc: Loc, out: dict[Loc, Position]) -> None:
             _walk(item, (*loc, i), out)
 
 
-__all__ = ["Loc", "Position", "YamlDocument", "YamlSyntaxError", "load_yaml"]
+__all__ = ["Loc", "YamlDocument", "YamlSyntaxError", "load_yaml"]

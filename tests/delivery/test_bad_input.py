@@ -78,8 +78,7 @@ async def _run(folder: Path, lines: list[Line]) -> dict[str, Any]:
     (folder / "in.ndjson").write_bytes(b"".join(raw + b"\n" for _, raw in lines))
     config = write_config(folder, CONFIG)
     app = bootstrap()
-    loaded = app.load(str(config))
-    assert not isinstance(loaded, list), loaded
+    loaded = app.load(str(config)).unwrap()
     with anyio.fail_after(20):
         outcome = await app.run(loaded, handle_signals=False)
     assert outcome.failures == []

@@ -44,8 +44,7 @@ def test_replay_through_a_fixed_config_empties_the_queue(tmp_path: Path) -> None
     dead = f'{{type: http, url: "http://127.0.0.1:{_closed_port()}/", retry: {{attempts: 1}}}}'
     config = _configure(tmp_path, dead)
     app = bootstrap()
-    loaded = app.load(str(config))
-    assert not isinstance(loaded, list)
+    loaded = app.load(str(config)).unwrap()
     anyio.run(partial(app.run, loaded, handle_signals=False))  # the CLI runs its own event loop
     assert len(dead_letter_rows(tmp_path / "state")) == 6
 

@@ -76,8 +76,7 @@ async def run_in_process(
 ) -> RunOutcome:
     """Load ``config`` with a real ``bootstrap()`` and run it to the end of its input."""
     app = bootstrap(stdin=stdin, stdout=stdout)
-    loaded = app.load(str(config))
-    assert not isinstance(loaded, list), [p.render(str(config)) for p in loaded]
+    loaded = app.load(str(config)).unwrap()
     with anyio.fail_after(RUN_TIMEOUT_S):
         return await app.run(loaded, handle_signals=False)
 

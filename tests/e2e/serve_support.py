@@ -74,8 +74,7 @@ async def served(
 ) -> AsyncIterator[Served]:
     """Start ``serve`` (config written into ``tmp_path``), yield clients, stop it gracefully."""
     app = bootstrap()
-    loaded = app.load(str(write_config(tmp_path, config)))
-    assert not isinstance(loaded, list), loaded
+    loaded = app.load(str(write_config(tmp_path, config))).unwrap()
     opts = ServeOptions(port=0, database=str(tmp_path / database), token=TOKEN, **options)
     with anyio.fail_after(30):
         async with anyio.create_task_group() as tg:

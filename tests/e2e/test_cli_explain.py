@@ -58,8 +58,7 @@ def test_explain_rejects_an_event_that_is_not_a_json_object() -> None:
 
 def test_explain_marks_an_event_that_no_route_takes() -> None:
     app = bootstrap()
-    loaded = app.load(str(FIXTURES / "good.yaml"))
-    assert not isinstance(loaded, list)
+    loaded = app.load(str(FIXTURES / "good.yaml")).unwrap()
 
     trace = app.explain(loaded, {"level": "trace"})
 

@@ -35,7 +35,8 @@ from pipeflow.domain.json import JsonObject
 from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
 from pipeflow.infrastructure.functions.base import FunctionPlugin
 from pipeflow.infrastructure.plugins import GROUP, load_function_plugins
-from pipeflow.interfaces.config.loader import LoadedConfig, load_config
+from pipeflow.interfaces.config.loader import load_config
+from pipeflow.interfaces.config.problems import render_problem
 from pipeflow.testing import check_plugin, events_for
 
 PLUGIN_DIR = Path(__file__).resolve().parents[2] / "examples" / "plugins" / "pipeflow-hash"
@@ -217,8 +218,7 @@ def test_a_config_file_uses_the_plugin_by_its_type(hash_plugin: FunctionPlugin[A
     path = tmp_path / "pipeflow.yaml"
     path.write_text(CONFIG, encoding="utf-8")
     plugins, _ = load_function_plugins()
-    loaded = load_config(str(path), plugins)
-    assert isinstance(loaded, LoadedConfig), loaded
+    loaded = load_config(str(path), plugins).unwrap()
     [out] = (
         loaded.compiled[PipelineId("pseudonymise")].process_event(event({"user": {"email": "a@b.c"}})).outputs
     )
@@ -232,12 +232,10 @@ def test_an_invalid_plugin_config_is_reported_at_its_place_in_the_file(
     text = CONFIG.replace("salt: k", "algorithm: crc32")
     path.write_text(text, encoding="utf-8")
     plugins, _ = load_function_plugins()
-    problems = load_config(str(path), plugins)
-    assert isinstance(problems, list)
-    [problem] = problems
+    [problem] = load_config(str(path), plugins).failure()
     line = text.splitlines()[5]
     place = f"pipeflow.yaml:6:{line.index('crc32') + 1}"  # points at the bad value
-    assert problem.render("pipeflow.yaml") == (
+    assert render_problem(problem, "pipeflow.yaml") == (
         f"{place}: pipelines.pseudonymise.functions[0].algorithm: "
         "Input should be 'sha256', 'sha1', 'md5' or 'blake2b'"
     )

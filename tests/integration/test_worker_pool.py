@@ -37,8 +37,7 @@ def _lines(n: int) -> bytes:
 async def _started(folder: Path, slot_bytes: int = SLOT_BYTES) -> AsyncIterator[WorkerPool]:
     """Two real workers for ``CONFIG`` in ``folder``, answers read, closed on the way out."""
     write_config(folder, CONFIG)
-    loaded = bootstrap().load(str(folder / "pipeflow.yaml"))
-    assert not isinstance(loaded, list), loaded
+    loaded = bootstrap().load(str(folder / "pipeflow.yaml")).unwrap()
     workers = WorkerPool(2)
     workers.start(loaded.router, ["out"], {"app": 1 << 20}, SystemClock(), in_flight=2, slot_bytes=slot_bytes)
     try:

@@ -14,8 +14,7 @@ EVENTS = 200
 
 
 def _load(path: Path) -> LoadedConfig:
-    loaded = bootstrap().load(str(path))
-    assert not isinstance(loaded, list), [p.render(str(path)) for p in loaded]
+    loaded = bootstrap().load(str(path)).unwrap()
     return loaded
 
 

@@ -5,21 +5,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from returns.result import Result
+
+from pipeflow.domain.errors import Problems
 from pipeflow.interfaces.bootstrap import bootstrap
 from pipeflow.interfaces.config.loader import LoadedConfig, load_config_text
 from pipeflow.interfaces.config.models import FileSink, FileSource
-from pipeflow.interfaces.config.problems import ConfigProblem
+from pipeflow.interfaces.config.problems import render_problem
 
 APP = bootstrap()
 
 
-def load(text: str, path: str = "/cfg/pipeflow.yaml") -> LoadedConfig | list[ConfigProblem]:
+def load(text: str, path: str = "/cfg/pipeflow.yaml") -> Result[LoadedConfig, Problems]:
     return load_config_text(text, path, APP.factories, APP.path_fields)
 
 
-def rendered(result: LoadedConfig | list[ConfigProblem]) -> list[str]:
-    assert isinstance(result, list)
-    return [p.render("c.yaml") for p in result]
+def rendered(result: Result[LoadedConfig, Problems]) -> list[str]:
+    return [render_problem(p, "c.yaml") for p in result.failure()]
 
 
 def test_a_test_case_naming_an_unknown_sink_is_a_problem() -> None:
@@ -60,8 +62,7 @@ sinks: {out: {type: file, path: out/x.ndjson}}
 routes: [{name: all, sink: out}]
 """,
         path="/srv/conf/pipeflow.yaml",
-    )
-    assert isinstance(out, LoadedConfig)
+    ).unwrap()
     assert out.config.state_dir == os.path.join("/srv/conf", "st")
     source, sink = out.config.sources["app"], out.config.sinks["out"]
     assert isinstance(source, FileSource)
@@ -89,6 +90,5 @@ pipelines: {p: {functions: [{type: drop, filter: 'level == "debug"'}]}}
 sinks: {out: {type: stdout}}
 routes: [{name: all, pipeline: p, sink: out}]
 """
-    )
-    assert isinstance(out, LoadedConfig)
+    ).unwrap()
     assert [r.name for r in out.routes.routes] == ["all"]

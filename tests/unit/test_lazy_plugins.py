@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 from importlib.metadata import EntryPoint
+from pathlib import Path
 
 from pipeflow.infrastructure.functions import drop
 from pipeflow.infrastructure.plugins import LazyPlugins, PluginLoadError, load_function_plugins
+from pipeflow.interfaces.bootstrap import App
+from tests.fakes import CountingIds, FakeClock
 
 GROUP = "pipeflow.functions"
 
@@ -64,3 +67,33 @@ def test_the_installed_builtins_load_eagerly_as_before() -> None:
     plugins, errors = load_function_plugins()
     assert plugins["drop"] is drop.plugin
     assert not [e for e in errors if e.name in {"drop", "mask", "eval", "regex_extract"}]
+
+
+def test_a_config_naming_a_broken_plugin_says_why_it_failed_to_load(tmp_path: Path) -> None:
+    lazy = LazyPlugins(
+        {
+            "drop": [_point("drop", "pipeflow.infrastructure.functions.drop:plugin")],
+            "gone": [_point("gone", "tests.unit.no_such_module_here:plugin")],
+        }
+    )
+    app = App(lazy, lazy.errors, FakeClock(), CountingIds())
+    config = tmp_path / "pipeflow.yaml"
+    config.write_text(
+        "sources: {app: {type: stdin}}\n"
+        "pipelines: {p: {functions: [{type: drop}, {type: gone}, {type: nope}]}}\n"
+        "sinks: {out: {type: stdout}}\n"
+        "routes: [{name: all, pipeline: p, sink: out}]\n",
+        encoding="utf-8",
+    )
+    problems = app.load(str(config)).failure()
+    assert [(p.where, p.message) for p in problems] == [
+        (
+            "pipelines.p.functions[1].type",
+            (
+                "unknown function type 'gone' (plugin failed to load: cannot import "
+                "tests.unit.no_such_module_here:plugin: No module named 'tests.unit.no_such_module_here')"
+            ),
+        ),
+        ("pipelines.p.functions[2].type", "unknown function type 'nope'"),
+    ]
+    assert [p.position.line if p.position else None for p in problems] == [2, 2]
