@@ -2,7 +2,7 @@
 
 A table is checked as a whole before it is stored: names unique, every route's pipeline
 exists, every sink is a known sink, every filter compiles. Every problem is listed, and a
-table that fails changes nothing.
+table that fails changes nothing. Writes answer a ``Result`` (``Failure``: the domain error).
 """
 
 from __future__ import annotations
@@ -11,19 +11,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias, final
 
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
+
 from pipeflow.application.dispatch import Publish
+from pipeflow.application.outcomes import bind_async
 from pipeflow.application.versioning import StaleVersion, check_expected
 from pipeflow.domain.domain_events import RoutesUpdated
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound, Problem, ValidationError
-from pipeflow.domain.pipeline import Pipeline
 from pipeflow.domain.repositories import PipelineRepository, RouteTableRepository
 from pipeflow.domain.routes import Route, RouteTable
 
 FilterCheck: TypeAlias = Callable[[str], str | None]
 """Checks a filter expression: ``None`` when it compiles, else what is wrong with it."""
 
-RoutesWrite: TypeAlias = RouteTable | ValidationError | NotFound | StaleVersion | ConcurrencyConflict
-"""What a route table write answers: the stored version or why not."""
+RoutesWrite: TypeAlias = Result[RouteTable, ValidationError | NotFound | StaleVersion | ConcurrencyConflict]
+"""What a route table write answers: the stored version or why not (``NotFound``: rollback only)."""
 
 
 @final
@@ -41,8 +44,8 @@ class RouteUseCases:
         """The current table (empty, version 0, before the first write)."""
         return await self.routes.get()
 
-    async def validate(self, routes: tuple[Route, ...]) -> ValidationError | None:
-        """Every problem with a table, or ``None`` when it may be stored."""
+    async def validate(self, routes: tuple[Route, ...]) -> Result[tuple[Route, ...], ValidationError]:
+        """The routes when they may be stored, else every problem with them."""
         found: list[Problem] = []
         seen: set[str] = set()
         for i, route in enumerate(routes):
@@ -55,9 +58,7 @@ class RouteUseCases:
             problem = self.filter_check(route.filter)
             if problem is not None:
                 found.append(Problem(f"{at}.filter", problem))
-            if route.pipeline is not None and not isinstance(
-                await self.pipelines.get(route.pipeline), Pipeline
-            ):
+            if route.pipeline is not None and not is_successful(await self.pipelines.get(route.pipeline)):
                 found.append(Problem(f"{at}.pipeline", f"unknown pipeline {route.pipeline!r}"))
             if not route.sinks:
                 found.append(Problem(f"{at}.sinks", "a route needs at least one sink"))
@@ -66,15 +67,15 @@ class RouteUseCases:
                 for j, sink in enumerate(route.sinks)
                 if sink not in self.known_sinks
             )
-        return ValidationError(tuple(found)) if found else None
+        return Failure(ValidationError(tuple(found))) if found else Success(routes)
 
-    async def put(self, routes: tuple[Route, ...], expected: int | None) -> RoutesWrite:
+    async def put(
+        self, routes: tuple[Route, ...], expected: int | None
+    ) -> Result[RouteTable, ValidationError | StaleVersion | ConcurrencyConflict]:
         """Replace the whole table; ``expected`` is the version the client read."""
         current = await self.routes.get()
         base = check_expected("routes", "routes", expected, current.version)
-        if isinstance(base, StaleVersion):
-            return base
-        return await self._store(current.changed(routes), base)
+        return await bind_async(base, lambda at: self._store(current.changed(routes), at))
 
     async def history(self) -> tuple[RouteTable, ...]:
         """Every stored version, oldest first."""
@@ -84,20 +85,22 @@ class RouteUseCases:
         """Store an earlier version's routes as the next version (validated again)."""
         current = await self.routes.get()
         base = check_expected("routes", "routes", expected, current.version)
-        if isinstance(base, StaleVersion):
-            return base
-        old = await self.routes.get_version(version)
-        if isinstance(old, NotFound):
-            return NotFound("routes version", str(version))
-        return await self._store(current.changed(old.routes), base)
+        return await bind_async(base, lambda at: self._restore(current, version, at))
 
-    async def _store(self, table: RouteTable, expected: int) -> RoutesWrite:
-        problems = await self.validate(table.routes)
-        if problems is not None:
-            return problems
-        stored = await self.routes.put(table, expected)
-        if isinstance(stored, RouteTable):
-            await self.publish(RoutesUpdated(stored))
+    async def _restore(self, current: RouteTable, version: int, base: int) -> RoutesWrite:
+        old = await self.routes.get_version(version)
+        missing = NotFound("routes version", str(version))
+        return await bind_async(
+            old.alt(lambda _: missing), lambda o: self._store(current.changed(o.routes), base)
+        )
+
+    async def _store(
+        self, table: RouteTable, expected: int
+    ) -> Result[RouteTable, ValidationError | ConcurrencyConflict]:
+        checked = await self.validate(table.routes)
+        stored = await bind_async(checked, lambda _: self.routes.put(table, expected))
+        if is_successful(stored):
+            await self.publish(RoutesUpdated(stored.unwrap()))
         return stored
 
 

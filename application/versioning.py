@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
+from returns.result import Failure, Result, Success
+
 
 @final
 @dataclass(frozen=True, slots=True)
@@ -23,17 +25,17 @@ class StaleVersion:
     actual: int
 
 
-def check_expected(kind: str, ident: str, expected: int | None, actual: int) -> int | StaleVersion:
+def check_expected(kind: str, ident: str, expected: int | None, actual: int) -> Result[int, StaleVersion]:
     """The version to compare-and-set against, or ``StaleVersion`` when the client is behind.
 
     >>> check_expected("pipeline", "p", None, 4)
-    4
+    <Success: 4>
     >>> check_expected("pipeline", "p", 3, 4)
-    StaleVersion(kind='pipeline', id='p', expected=3, actual=4)
+    <Failure: StaleVersion(kind='pipeline', id='p', expected=3, actual=4)>
     """
     if expected is None or expected == actual:
-        return actual
-    return StaleVersion(kind, ident, expected, actual)
+        return Success(actual)
+    return Failure(StaleVersion(kind, ident, expected, actual))
 
 
 __all__ = ["StaleVersion", "check_expected"]

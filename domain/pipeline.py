@@ -1,17 +1,19 @@
 """The ``Pipeline`` aggregate and its typestate builder.
 
 A pipeline is data: an id, a description, an ordered list of function specs and a version.
-It validates itself against the known function factories (every problem, as values) and
-bumps its version on change. ``PipelineBuilder`` makes an empty pipeline unbuildable:
-``build()`` exists only on ``PipelineBuilder[HasFunctions]``, so mypy rejects the empty case.
+``PipelineBuilder`` makes an empty pipeline unbuildable: ``build()`` exists only on
+``PipelineBuilder[HasFunctions]``, so mypy rejects the empty case. ``build_pipeline`` is the way
+code builds one from functions it was given (a client's, a stored document's): it matches them
+into the builder and answers the empty case with a ``ValidationError``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Generic, NewType, TypeVar, final
 
+from pipeflow.domain.errors import Problem, ValidationError
 from pipeflow.domain.json import Json
 
 PipelineId = NewType("PipelineId", str)
@@ -52,15 +54,6 @@ class Pipeline:
     def active_functions(self) -> tuple[tuple[int, FunctionSpec], ...]:
         """The functions that run, with their index in the full list (disabled ones skipped)."""
         return tuple((i, f) for i, f in enumerate(self.functions) if not f.disabled)
-
-    def changed(self, functions: tuple[FunctionSpec, ...], description: str | None = None) -> Pipeline:
-        """The next version of this pipeline with new functions (and description)."""
-        return replace(
-            self,
-            functions=functions,
-            description=self.description if description is None else description,
-            version=self.version + 1,
-        )
 
     def to_json(self) -> dict[str, Json]:
         """The pipeline as a JSON object (the API's and the store's shape)."""
@@ -111,4 +104,40 @@ class PipelineBuilder(Generic[S]):
         return Pipeline(self.id, self.functions, self.description)
 
 
-__all__ = ["FunctionSpec", "HasFunctions", "NoFunctions", "Pipeline", "PipelineBuilder", "PipelineId"]
+NO_FUNCTIONS = Problem("functions", "a pipeline needs at least one function")
+"""The problem of a pipeline built from no function."""
+
+
+def build_pipeline(
+    pipeline_id: PipelineId, functions: Sequence[FunctionSpec], description: str = "", version: int = 1
+) -> Pipeline | ValidationError:
+    """The pipeline of ``functions`` built through ``PipelineBuilder``, or ``NO_FUNCTIONS``.
+
+    >>> build_pipeline(PipelineId("p"), (FunctionSpec("drop"), FunctionSpec("mask")), "d", 3)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Pipeline(id='p', functions=(FunctionSpec(type='drop', config={}, filter=None, disabled=False),
+    FunctionSpec(type='mask', config={}, filter=None, disabled=False)), description='d', version=3)
+    >>> print(build_pipeline(PipelineId("p"), ()))
+    functions: a pipeline needs at least one function
+    """
+    match tuple(functions):
+        case (first, *rest):
+            builder = PipelineBuilder.new(pipeline_id, description).add(first)
+            for spec in rest:
+                builder = builder.add(spec)
+            built = builder.build()
+            return built if version == built.version else replace(built, version=version)
+        case _:
+            return ValidationError((NO_FUNCTIONS,))
+
+
+__all__ = [
+    "NO_FUNCTIONS",
+    "FunctionSpec",
+    "HasFunctions",
+    "NoFunctions",
+    "Pipeline",
+    "PipelineBuilder",
+    "PipelineId",
+    "build_pipeline",
+]

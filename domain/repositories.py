@@ -1,7 +1,8 @@
 """Repository ports: where pipelines, the route table and idempotency keys are kept.
 
 Every aggregate is versioned and every write is a compare-and-set on the version the writer
-read: a write that lost a race returns ``ConcurrencyConflict`` (a value, never an exception).
+read: a write that lost a race returns ``Failure(ConcurrencyConflict(...))`` (a value, never an
+exception); a read or write of what does not exist returns ``Failure(NotFound(...))``.
 Every stored version is kept, so history and rollback are reads. Adapters raise only for a
 broken store (``:raises:`` at the adapter edge).
 """
@@ -10,21 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, final
+from typing import TYPE_CHECKING, Protocol, final
 
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound
 from pipeflow.domain.pipeline import Pipeline, PipelineId
 from pipeflow.domain.routes import RouteTable
 
+if TYPE_CHECKING:  # annotations only: importing the ports does not import returns
+    from returns.result import Result
+
 
 class PipelineRepository(Protocol):
     """Versioned pipelines. A delete stores a tombstone version; history keeps every version."""
 
-    async def get(self, pipeline_id: PipelineId) -> Pipeline | NotFound:
+    async def get(self, pipeline_id: PipelineId) -> Result[Pipeline, NotFound]:
         """The current version of a live pipeline."""
         ...
 
-    async def get_version(self, pipeline_id: PipelineId, version: int) -> Pipeline | NotFound:
+    async def get_version(self, pipeline_id: PipelineId, version: int) -> Result[Pipeline, NotFound]:
         """One stored version (deleted pipelines' versions included; tombstones are not versions)."""
         ...
 
@@ -36,21 +40,23 @@ class PipelineRepository(Protocol):
         """Up to ``limit`` live pipelines with ids greater than ``after``, ordered by id."""
         ...
 
-    async def add(self, pipeline: Pipeline) -> Pipeline | ConcurrencyConflict:
+    async def add(self, pipeline: Pipeline) -> Result[Pipeline, ConcurrencyConflict]:
         """Store a new pipeline; the id must be free (a deleted one is free again).
 
         The stored version is 1, or the next number after a deleted pipeline's tombstone.
-        A live pipeline with this id is a conflict (``expected=0``).
+        A live pipeline with this id is a ``Failure(ConcurrencyConflict(...))`` (``expected=0``).
         """
         ...
 
-    async def update(self, pipeline: Pipeline, expected: int) -> Pipeline | ConcurrencyConflict | NotFound:
+    async def update(
+        self, pipeline: Pipeline, expected: int
+    ) -> Result[Pipeline, ConcurrencyConflict | NotFound]:
         """Store ``pipeline`` as version ``expected + 1`` if the current version is ``expected``."""
         ...
 
     async def delete(
         self, pipeline_id: PipelineId, expected: int
-    ) -> Pipeline | ConcurrencyConflict | NotFound:
+    ) -> Result[Pipeline, ConcurrencyConflict | NotFound]:
         """Delete if the current version is ``expected``; returns the last live version."""
         ...
 
@@ -62,7 +68,7 @@ class RouteTableRepository(Protocol):
         """The current table (``RouteTable((), 0)`` when none was stored)."""
         ...
 
-    async def get_version(self, version: int) -> RouteTable | NotFound:
+    async def get_version(self, version: int) -> Result[RouteTable, NotFound]:
         """One stored version."""
         ...
 
@@ -70,7 +76,7 @@ class RouteTableRepository(Protocol):
         """Every stored version, oldest first."""
         ...
 
-    async def put(self, table: RouteTable, expected: int) -> RouteTable | ConcurrencyConflict:
+    async def put(self, table: RouteTable, expected: int) -> Result[RouteTable, ConcurrencyConflict]:
         """Store ``table`` as version ``expected + 1`` if the current version is ``expected``."""
         ...
 
@@ -99,8 +105,8 @@ ABANDONED_AFTER_S = 60.0
 class IdempotencyStore(Protocol):
     """Idempotency keys with the first answer given for each."""
 
-    async def claim(self, key: str, at: float) -> StoredAnswer | InProgress | None:
-        """Reserve ``key`` (``None``: the caller now owns it), or say what holds it already."""
+    async def claim(self, key: str, at: float) -> Result[None, StoredAnswer | InProgress]:
+        """Reserve ``key`` (``Success(None)``: the caller now owns it), or say what holds it already."""
         ...
 
     async def complete(self, key: str, answer: StoredAnswer) -> None:

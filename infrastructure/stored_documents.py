@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 import orjson
+from returns.pipeline import is_successful
 
 from pipeflow.application.codecs import pipeline_from_json, route_table_from_json
-from pipeflow.domain.errors import ValidationError
 from pipeflow.domain.pipeline import Pipeline
 from pipeflow.domain.routes import RouteTable
 
@@ -32,9 +32,9 @@ def load_pipeline(text: str) -> Pipeline:
     :raises StoredDocumentInvalid: when the document does not decode (it was edited by hand).
     """
     decoded = pipeline_from_json(orjson.loads(text))
-    if isinstance(decoded, ValidationError):
-        raise StoredDocumentInvalid(f"stored pipeline: {decoded}")
-    return decoded
+    if not is_successful(decoded):
+        raise StoredDocumentInvalid(f"stored pipeline: {decoded.failure()}")
+    return decoded.unwrap()
 
 
 def load_route_table(text: str) -> RouteTable:
@@ -43,9 +43,9 @@ def load_route_table(text: str) -> RouteTable:
     :raises StoredDocumentInvalid: when the document does not decode (it was edited by hand).
     """
     decoded = route_table_from_json(orjson.loads(text))
-    if isinstance(decoded, ValidationError):
-        raise StoredDocumentInvalid(f"stored route table: {decoded}")
-    return decoded
+    if not is_successful(decoded):
+        raise StoredDocumentInvalid(f"stored route table: {decoded.failure()}")
+    return decoded.unwrap()
 
 
 __all__ = ["StoredDocumentInvalid", "dump_document", "load_pipeline", "load_route_table"]

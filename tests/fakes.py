@@ -33,14 +33,16 @@ class InMemoryPipelineRepository:
         history = self.versions.get(pid)
         return history[-1] if history else None
 
-    async def get(self, pipeline_id: PipelineId) -> Pipeline | NotFound:
+    async def get(self, pipeline_id: PipelineId) -> Result[Pipeline, NotFound]:
         current = self._current(pipeline_id)
-        return current if current is not None else NotFound("pipeline", pipeline_id)
+        return Success(current) if current is not None else Failure(NotFound("pipeline", pipeline_id))
 
-    async def get_version(self, pipeline_id: PipelineId, version: int) -> Pipeline | NotFound:
+    async def get_version(self, pipeline_id: PipelineId, version: int) -> Result[Pipeline, NotFound]:
         history = self.versions.get(pipeline_id, [])
         found = history[version - 1] if 1 <= version <= len(history) else None
-        return found if found is not None else NotFound("pipeline version", f"{pipeline_id}@{version}")
+        if found is None:
+            return Failure(NotFound("pipeline version", f"{pipeline_id}@{version}"))
+        return Success(found)
 
     async def history(self, pipeline_id: PipelineId) -> Sequence[Pipeline]:
         return [p for p in self.versions.get(pipeline_id, []) if p is not None]
@@ -56,35 +58,37 @@ class InMemoryPipelineRepository:
         )
         return live[:limit]
 
-    async def add(self, pipeline: Pipeline) -> Pipeline | ConcurrencyConflict:
+    async def add(self, pipeline: Pipeline) -> Result[Pipeline, ConcurrencyConflict]:
         history = self.versions.setdefault(pipeline.id, [])
         if history and history[-1] is not None:
-            return ConcurrencyConflict("pipeline", pipeline.id, 0, len(history))
+            return Failure(ConcurrencyConflict("pipeline", pipeline.id, 0, len(history)))
         stored = replace(pipeline, version=len(history) + 1)
         history.append(stored)
-        return stored
+        return Success(stored)
 
-    async def update(self, pipeline: Pipeline, expected: int) -> Pipeline | ConcurrencyConflict | NotFound:
+    async def update(
+        self, pipeline: Pipeline, expected: int
+    ) -> Result[Pipeline, ConcurrencyConflict | NotFound]:
         history = self.versions.get(pipeline.id)
         if not history or history[-1] is None:
-            return NotFound("pipeline", pipeline.id)
+            return Failure(NotFound("pipeline", pipeline.id))
         if len(history) != expected:
-            return ConcurrencyConflict("pipeline", pipeline.id, expected, len(history))
+            return Failure(ConcurrencyConflict("pipeline", pipeline.id, expected, len(history)))
         stored = replace(pipeline, version=expected + 1)
         history.append(stored)
-        return stored
+        return Success(stored)
 
     async def delete(
         self, pipeline_id: PipelineId, expected: int
-    ) -> Pipeline | ConcurrencyConflict | NotFound:
+    ) -> Result[Pipeline, ConcurrencyConflict | NotFound]:
         history = self.versions.get(pipeline_id)
         if not history or history[-1] is None:
-            return NotFound("pipeline", pipeline_id)
+            return Failure(NotFound("pipeline", pipeline_id))
         last = history[-1]
         if len(history) != expected:
-            return ConcurrencyConflict("pipeline", pipeline_id, expected, len(history))
+            return Failure(ConcurrencyConflict("pipeline", pipeline_id, expected, len(history)))
         history.append(None)
-        return last
+        return Success(last)
 
 
 @dataclass
@@ -96,20 +100,20 @@ class InMemoryRouteTableRepository:
     async def get(self) -> RouteTable:
         return self.tables[-1] if self.tables else RouteTable((), 0)
 
-    async def get_version(self, version: int) -> RouteTable | NotFound:
+    async def get_version(self, version: int) -> Result[RouteTable, NotFound]:
         if 1 <= version <= len(self.tables):
-            return self.tables[version - 1]
-        return NotFound("routes version", str(version))
+            return Success(self.tables[version - 1])
+        return Failure(NotFound("routes version", str(version)))
 
     async def history(self) -> Sequence[RouteTable]:
         return list(self.tables)
 
-    async def put(self, table: RouteTable, expected: int) -> RouteTable | ConcurrencyConflict:
+    async def put(self, table: RouteTable, expected: int) -> Result[RouteTable, ConcurrencyConflict]:
         if len(self.tables) != expected:
-            return ConcurrencyConflict("routes", "routes", expected, len(self.tables))
+            return Failure(ConcurrencyConflict("routes", "routes", expected, len(self.tables)))
         stored = replace(table, version=expected + 1)
         self.tables.append(stored)
-        return stored
+        return Success(stored)
 
 
 @dataclass
@@ -119,15 +123,15 @@ class InMemoryIdempotencyStore:
     answers: dict[str, tuple[StoredAnswer | None, float]] = field(default_factory=dict)
     abandoned_after_s: float = 60.0
 
-    async def claim(self, key: str, at: float) -> StoredAnswer | InProgress | None:
+    async def claim(self, key: str, at: float) -> Result[None, StoredAnswer | InProgress]:
         if key in self.answers:
             answer, claimed_at = self.answers[key]
             if answer is not None:
-                return answer
+                return Failure(answer)
             if claimed_at > at - self.abandoned_after_s:
-                return InProgress(key)
+                return Failure(InProgress(key))
         self.answers[key] = (None, at)
-        return None
+        return Success(None)
 
     async def complete(self, key: str, answer: StoredAnswer) -> None:
         held = self.answers.get(key)

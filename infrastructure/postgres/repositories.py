@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any, final
 
 import psycopg
+from returns.result import Failure, Result, Success
 
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound
 from pipeflow.domain.pipeline import Pipeline, PipelineId
@@ -36,20 +37,22 @@ class PostgresPipelineRepository:
     def __init__(self, db: PostgresDb) -> None:
         self._db = db
 
-    async def get(self, pipeline_id: PipelineId) -> Pipeline | NotFound:
+    async def get(self, pipeline_id: PipelineId) -> Result[Pipeline, NotFound]:
         """The current version of a live pipeline."""
         rows = await self._db.fetch(
             "SELECT doc FROM pipeflow_pipelines WHERE id = %s AND current AND NOT deleted", (pipeline_id,)
         )
-        return load_pipeline(rows[0][0]) if rows else NotFound("pipeline", pipeline_id)
+        return Success(load_pipeline(rows[0][0])) if rows else Failure(NotFound("pipeline", pipeline_id))
 
-    async def get_version(self, pipeline_id: PipelineId, version: int) -> Pipeline | NotFound:
+    async def get_version(self, pipeline_id: PipelineId, version: int) -> Result[Pipeline, NotFound]:
         """One stored version (tombstones are not versions)."""
         rows = await self._db.fetch(
             "SELECT doc FROM pipeflow_pipelines WHERE id = %s AND version = %s AND NOT deleted",
             (pipeline_id, version),
         )
-        return load_pipeline(rows[0][0]) if rows else NotFound("pipeline version", f"{pipeline_id}@{version}")
+        if not rows:
+            return Failure(NotFound("pipeline version", f"{pipeline_id}@{version}"))
+        return Success(load_pipeline(rows[0][0]))
 
     async def history(self, pipeline_id: PipelineId) -> Sequence[Pipeline]:
         """Every stored version, oldest first."""
@@ -68,14 +71,14 @@ class PostgresPipelineRepository:
         )
         return [load_pipeline(r[0]) for r in rows]
 
-    async def add(self, pipeline: Pipeline) -> Pipeline | ConcurrencyConflict:
+    async def add(self, pipeline: Pipeline) -> Result[Pipeline, ConcurrencyConflict]:
         """Store version 1, or the next version after a tombstone; a live id is a conflict."""
         async with self._db.transaction(_lock(pipeline.id)) as cur:
             head = await _head(cur, pipeline.id)
             if head is None:
                 version = 1
             elif not head[1]:
-                return ConcurrencyConflict("pipeline", pipeline.id, 0, head[0])
+                return Failure(ConcurrencyConflict("pipeline", pipeline.id, 0, head[0]))
             else:
                 await cur.execute(
                     "UPDATE pipeflow_pipelines SET current = false WHERE id = %s AND current", (pipeline.id,)
@@ -84,22 +87,24 @@ class PostgresPipelineRepository:
             stored = replace(pipeline, version=version)
             await _insert(cur, stored.id, version, dump_document(stored.to_json()), deleted=False)
             await self._db.notify(cur, Change("pipeline", stored.id, version))
-            return stored
+            return Success(stored)
 
-    async def update(self, pipeline: Pipeline, expected: int) -> Pipeline | ConcurrencyConflict | NotFound:
+    async def update(
+        self, pipeline: Pipeline, expected: int
+    ) -> Result[Pipeline, ConcurrencyConflict | NotFound]:
         """Compare-and-set: store version ``expected + 1`` if the head is live at ``expected``."""
         async with self._db.transaction(_lock(pipeline.id)) as cur:
             lost = await _supersede(cur, pipeline.id, expected)
             if lost is not None:
-                return lost
+                return Failure(lost)
             stored = replace(pipeline, version=expected + 1)
             await _insert(cur, stored.id, stored.version, dump_document(stored.to_json()), deleted=False)
             await self._db.notify(cur, Change("pipeline", stored.id, stored.version))
-            return stored
+            return Success(stored)
 
     async def delete(
         self, pipeline_id: PipelineId, expected: int
-    ) -> Pipeline | ConcurrencyConflict | NotFound:
+    ) -> Result[Pipeline, ConcurrencyConflict | NotFound]:
         """Compare-and-set a tombstone as version ``expected + 1``; returns the last live version."""
         async with self._db.transaction(_lock(pipeline_id)) as cur:
             await cur.execute(
@@ -108,11 +113,11 @@ class PostgresPipelineRepository:
             last = await cur.fetchone()
             lost = await _supersede(cur, pipeline_id, expected)
             if lost is not None:
-                return lost
+                return Failure(lost)
             assert last is not None  # the compare-and-set just matched this row
             await _insert(cur, pipeline_id, expected + 1, str(last[0]), deleted=True)
             await self._db.notify(cur, Change("pipeline", pipeline_id, expected + 1))
-            return load_pipeline(last[0])
+            return Success(load_pipeline(last[0]))
 
 
 def _lock(pipeline_id: str) -> str:
@@ -160,17 +165,19 @@ class PostgresRouteTableRepository:
         rows = await self._db.fetch("SELECT doc FROM pipeflow_route_tables WHERE current")
         return load_route_table(rows[0][0]) if rows else RouteTable((), 0)
 
-    async def get_version(self, version: int) -> RouteTable | NotFound:
+    async def get_version(self, version: int) -> Result[RouteTable, NotFound]:
         """One stored version."""
         rows = await self._db.fetch("SELECT doc FROM pipeflow_route_tables WHERE version = %s", (version,))
-        return load_route_table(rows[0][0]) if rows else NotFound("routes version", str(version))
+        if not rows:
+            return Failure(NotFound("routes version", str(version)))
+        return Success(load_route_table(rows[0][0]))
 
     async def history(self) -> Sequence[RouteTable]:
         """Every stored version, oldest first."""
         rows = await self._db.fetch("SELECT doc FROM pipeflow_route_tables ORDER BY version")
         return [load_route_table(r[0]) for r in rows]
 
-    async def put(self, table: RouteTable, expected: int) -> RouteTable | ConcurrencyConflict:
+    async def put(self, table: RouteTable, expected: int) -> Result[RouteTable, ConcurrencyConflict]:
         """Compare-and-set: store version ``expected + 1`` if the head is at ``expected``."""
         async with self._db.transaction("pipeflow.routes") as cur:
             if expected == 0:
@@ -185,8 +192,8 @@ class PostgresRouteTableRepository:
             if not won:
                 await cur.execute("SELECT version FROM pipeflow_route_tables WHERE current")
                 head = await cur.fetchone()
-                return ConcurrencyConflict(
-                    "routes", "routes", expected, None if head is None else int(head[0])
+                return Failure(
+                    ConcurrencyConflict("routes", "routes", expected, None if head is None else int(head[0]))
                 )
             stored = replace(table, version=expected + 1)
             await cur.execute(
@@ -194,7 +201,7 @@ class PostgresRouteTableRepository:
                 (stored.version, dump_document(stored.to_json())),
             )
             await self._db.notify(cur, Change("routes", "routes", stored.version))
-            return stored
+            return Success(stored)
 
 
 @final
@@ -204,7 +211,7 @@ class PostgresIdempotencyStore:
     def __init__(self, db: PostgresDb) -> None:
         self._db = db
 
-    async def claim(self, key: str, at: float) -> StoredAnswer | InProgress | None:
+    async def claim(self, key: str, at: float) -> Result[None, StoredAnswer | InProgress]:
         """Reserve ``key``; a claim left unanswered for ``ABANDONED_AFTER_S`` is taken over."""
         async with self._db.transaction(f"pipeflow.idempotency:{key}") as cur:
             await cur.execute(
@@ -212,16 +219,16 @@ class PostgresIdempotencyStore:
             )
             row = await cur.fetchone()
             if row is not None and row[0] is not None:
-                return StoredAnswer(int(row[0]), str(row[1]))
+                return Failure(StoredAnswer(int(row[0]), str(row[1])))
             if row is not None and float(row[2]) > at - ABANDONED_AFTER_S:
-                return InProgress(key)
+                return Failure(InProgress(key))
             await cur.execute(
                 "INSERT INTO pipeflow_idempotency (key, status, body, created_at) "
                 "VALUES (%s, NULL, NULL, %s) "
                 "ON CONFLICT (key) DO UPDATE SET created_at = excluded.created_at",
                 (key, at),
             )
-            return None
+            return Success(None)
 
     async def complete(self, key: str, answer: StoredAnswer) -> None:
         """Record the first answer for ``key``."""

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import final
 
 import aiosqlite
+from returns.result import Failure, Result, Success
 
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound
 from pipeflow.domain.pipeline import Pipeline, PipelineId
@@ -30,19 +31,21 @@ class SqlitePipelineRepository:
     def __init__(self, db: ManagementDb) -> None:
         self._db = db
 
-    async def get(self, pipeline_id: PipelineId) -> Pipeline | NotFound:
+    async def get(self, pipeline_id: PipelineId) -> Result[Pipeline, NotFound]:
         """The current version of a live pipeline."""
         rows = await self._db.fetch(
             "SELECT doc FROM pipelines WHERE id = ? AND current = 1 AND deleted = 0", (pipeline_id,)
         )
-        return load_pipeline(rows[0][0]) if rows else NotFound("pipeline", pipeline_id)
+        return Success(load_pipeline(rows[0][0])) if rows else Failure(NotFound("pipeline", pipeline_id))
 
-    async def get_version(self, pipeline_id: PipelineId, version: int) -> Pipeline | NotFound:
+    async def get_version(self, pipeline_id: PipelineId, version: int) -> Result[Pipeline, NotFound]:
         """One stored version (tombstones are not versions)."""
         rows = await self._db.fetch(
             "SELECT doc FROM pipelines WHERE id = ? AND version = ? AND deleted = 0", (pipeline_id, version)
         )
-        return load_pipeline(rows[0][0]) if rows else NotFound("pipeline version", f"{pipeline_id}@{version}")
+        if not rows:
+            return Failure(NotFound("pipeline version", f"{pipeline_id}@{version}"))
+        return Success(load_pipeline(rows[0][0]))
 
     async def history(self, pipeline_id: PipelineId) -> Sequence[Pipeline]:
         """Every stored version, oldest first."""
@@ -59,7 +62,7 @@ class SqlitePipelineRepository:
         )
         return [load_pipeline(r[0]) for r in rows]
 
-    async def add(self, pipeline: Pipeline) -> Pipeline | ConcurrencyConflict:
+    async def add(self, pipeline: Pipeline) -> Result[Pipeline, ConcurrencyConflict]:
         """Store version 1, or the next version after a tombstone; a live id is a conflict."""
         async with self._db.transaction() as conn:
             head = await one(
@@ -68,7 +71,7 @@ class SqlitePipelineRepository:
             if head is None:
                 version = 1
             elif not head[1]:
-                return ConcurrencyConflict("pipeline", pipeline.id, 0, int(head[0]))
+                return Failure(ConcurrencyConflict("pipeline", pipeline.id, 0, int(head[0])))
             else:
                 await conn.execute(
                     "UPDATE pipelines SET current = 0 WHERE id = ? AND current = 1", (pipeline.id,)
@@ -79,24 +82,26 @@ class SqlitePipelineRepository:
                 "INSERT INTO pipelines (id, version, doc, deleted, current) VALUES (?, ?, ?, 0, 1)",
                 (stored.id, version, dump_document(stored.to_json())),
             )
-            return stored
+            return Success(stored)
 
-    async def update(self, pipeline: Pipeline, expected: int) -> Pipeline | ConcurrencyConflict | NotFound:
+    async def update(
+        self, pipeline: Pipeline, expected: int
+    ) -> Result[Pipeline, ConcurrencyConflict | NotFound]:
         """Compare-and-set: store version ``expected + 1`` if the head is live at ``expected``."""
         async with self._db.transaction() as conn:
             lost = await _supersede(conn, pipeline.id, expected)
             if lost is not None:
-                return lost
+                return Failure(lost)
             stored = replace(pipeline, version=expected + 1)
             await conn.execute(
                 "INSERT INTO pipelines (id, version, doc, deleted, current) VALUES (?, ?, ?, 0, 1)",
                 (stored.id, stored.version, dump_document(stored.to_json())),
             )
-            return stored
+            return Success(stored)
 
     async def delete(
         self, pipeline_id: PipelineId, expected: int
-    ) -> Pipeline | ConcurrencyConflict | NotFound:
+    ) -> Result[Pipeline, ConcurrencyConflict | NotFound]:
         """Compare-and-set a tombstone as version ``expected + 1``; returns the last live version."""
         async with self._db.transaction() as conn:
             last = await one(
@@ -104,13 +109,13 @@ class SqlitePipelineRepository:
             )
             lost = await _supersede(conn, pipeline_id, expected)
             if lost is not None:
-                return lost
+                return Failure(lost)
             assert last is not None  # the compare-and-set just matched this row
             await conn.execute(
                 "INSERT INTO pipelines (id, version, doc, deleted, current) VALUES (?, ?, ?, 1, 1)",
                 (pipeline_id, expected + 1, last[0]),
             )
-            return load_pipeline(last[0])
+            return Success(load_pipeline(last[0]))
 
 
 async def _supersede(
@@ -142,17 +147,19 @@ class SqliteRouteTableRepository:
         rows = await self._db.fetch("SELECT doc FROM route_tables WHERE current = 1")
         return load_route_table(rows[0][0]) if rows else RouteTable((), 0)
 
-    async def get_version(self, version: int) -> RouteTable | NotFound:
+    async def get_version(self, version: int) -> Result[RouteTable, NotFound]:
         """One stored version."""
         rows = await self._db.fetch("SELECT doc FROM route_tables WHERE version = ?", (version,))
-        return load_route_table(rows[0][0]) if rows else NotFound("routes version", str(version))
+        if not rows:
+            return Failure(NotFound("routes version", str(version)))
+        return Success(load_route_table(rows[0][0]))
 
     async def history(self) -> Sequence[RouteTable]:
         """Every stored version, oldest first."""
         rows = await self._db.fetch("SELECT doc FROM route_tables ORDER BY version")
         return [load_route_table(r[0]) for r in rows]
 
-    async def put(self, table: RouteTable, expected: int) -> RouteTable | ConcurrencyConflict:
+    async def put(self, table: RouteTable, expected: int) -> Result[RouteTable, ConcurrencyConflict]:
         """Compare-and-set: store version ``expected + 1`` if the head is at ``expected``."""
         async with self._db.transaction() as conn:
             if expected == 0:
@@ -164,15 +171,15 @@ class SqliteRouteTableRepository:
                 won = cur.rowcount == 1
             if not won:
                 head = await one(conn, "SELECT version FROM route_tables WHERE current = 1", ())
-                return ConcurrencyConflict(
-                    "routes", "routes", expected, None if head is None else int(head[0])
+                return Failure(
+                    ConcurrencyConflict("routes", "routes", expected, None if head is None else int(head[0]))
                 )
             stored = replace(table, version=expected + 1)
             await conn.execute(
                 "INSERT INTO route_tables (version, doc, current) VALUES (?, ?, 1)",
                 (stored.version, dump_document(stored.to_json())),
             )
-            return stored
+            return Success(stored)
 
 
 @final
@@ -182,20 +189,20 @@ class SqliteIdempotencyStore:
     def __init__(self, db: ManagementDb) -> None:
         self._db = db
 
-    async def claim(self, key: str, at: float) -> StoredAnswer | InProgress | None:
+    async def claim(self, key: str, at: float) -> Result[None, StoredAnswer | InProgress]:
         """Reserve ``key``; a claim left unanswered for ``ABANDONED_AFTER_S`` is taken over."""
         async with self._db.transaction() as conn:
             row = await one(conn, "SELECT status, body, created_at FROM idempotency WHERE key = ?", (key,))
             if row is not None and row[0] is not None:
-                return StoredAnswer(int(row[0]), str(row[1]))
+                return Failure(StoredAnswer(int(row[0]), str(row[1])))
             if row is not None and float(row[2]) > at - ABANDONED_AFTER_S:
-                return InProgress(key)
+                return Failure(InProgress(key))
             await conn.execute(
                 "INSERT INTO idempotency (key, status, body, created_at) VALUES (?, NULL, NULL, ?) "
                 "ON CONFLICT (key) DO UPDATE SET created_at = excluded.created_at",
                 (key, at),
             )
-            return None
+            return Success(None)
 
     async def complete(self, key: str, answer: StoredAnswer) -> None:
         """Record the first answer for ``key``."""

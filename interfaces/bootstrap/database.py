@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import anyio
 import psycopg
+from returns.result import Failure, Result, Success
 
 from pipeflow.domain.repositories import IdempotencyStore, PipelineRepository, RouteTableRepository
 from pipeflow.infrastructure.postgres.db import PostgresDb
@@ -105,26 +106,30 @@ def redacted(database: str) -> str:
     return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", database)
 
 
-async def open_stores(database: str) -> Stores | CannotOpen:
+async def open_stores(database: str) -> Result[Stores, CannotOpen]:
     """Open ``database`` (a SQLite path or a PostgreSQL URL) and create its tables when missing."""
     try:
         if not is_postgres(database):
             db = await ManagementDb.open(database)
-            return Stores(
-                SqlitePipelineRepository(db),
-                SqliteRouteTableRepository(db),
-                SqliteIdempotencyStore(db),
-                db.close,
+            return Success(
+                Stores(
+                    SqlitePipelineRepository(db),
+                    SqliteRouteTableRepository(db),
+                    SqliteIdempotencyStore(db),
+                    db.close,
+                )
             )
         pg = await _open_postgres(*split_schema(database))
     except (psycopg.Error, OSError, sqlite3.Error) as exc:
-        return CannotOpen(f"cannot open the database {redacted(database)}: {exc}")
-    return Stores(
-        PostgresPipelineRepository(pg),
-        PostgresRouteTableRepository(pg),
-        PostgresIdempotencyStore(pg),
-        pg.close,
-        pg,
+        return Failure(CannotOpen(f"cannot open the database {redacted(database)}: {exc}"))
+    return Success(
+        Stores(
+            PostgresPipelineRepository(pg),
+            PostgresRouteTableRepository(pg),
+            PostgresIdempotencyStore(pg),
+            pg.close,
+            pg,
+        )
     )
 
 

@@ -20,12 +20,15 @@ from collections.abc import Mapping
 from typing import final
 
 import anyio
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
 
+from pipeflow.application.outcomes import to_result
 from pipeflow.domain.compile import compile_pipeline
 from pipeflow.domain.domain_events import DomainEvent, event_name
 from pipeflow.domain.engine import CompiledPipeline
-from pipeflow.domain.errors import NotFound, Problem, ValidationError
-from pipeflow.domain.pipeline import PipelineId
+from pipeflow.domain.errors import Problem, ValidationError
+from pipeflow.domain.pipeline import Pipeline, PipelineId
 from pipeflow.domain.ports import FunctionFactory
 from pipeflow.domain.repositories import PipelineRepository, RouteTableRepository
 from pipeflow.domain.router import Router, build_router
@@ -62,7 +65,7 @@ class HotReload:
         """The compiled pipelines of the router in force."""
         return self._compiled
 
-    async def rebuild(self) -> Router | ValidationError:
+    async def rebuild(self) -> Result[Router, ValidationError]:
         """Compile the stored snapshot and install it; on problems install nothing and return them."""
         async with self._lock:
             table = await self._routes.get()
@@ -70,21 +73,24 @@ class HotReload:
             compiled: dict[PipelineId, CompiledPipeline] = {}
             for pid in dict.fromkeys(r.pipeline for r in table.routes if r.pipeline is not None):
                 got = await self._compile(pid)
-                if isinstance(got, ValidationError):
-                    found.extend(Problem(f"pipelines.{pid}.{p.where}", p.message) for p in got.problems)
+                if is_successful(got):
+                    compiled[pid] = got.unwrap()
                 else:
-                    compiled[pid] = got
+                    found.extend(
+                        Problem(f"pipelines.{pid}.{p.where}", p.message) for p in got.failure().problems
+                    )
             found.extend(
                 Problem(f"routes[{i}].sinks", f"unknown sink {sink!r}")
                 for i, r in enumerate(table.routes)
                 for sink in r.sinks
                 if sink not in self._sinks
             )
-            router = ValidationError(tuple(found)) if found else build_router(table, compiled)
-            if isinstance(router, ValidationError):
-                return router
-            self._compiled = compiled
-            self.cell.swap(router)
+            router = (
+                Failure(ValidationError(tuple(found))) if found else to_result(build_router(table, compiled))
+            )
+            if is_successful(router):
+                self._compiled = compiled
+                self.cell.swap(router.unwrap())
             return router
 
     async def on_change(self, event: DomainEvent) -> None:
@@ -94,10 +100,10 @@ class HotReload:
     async def reload(self, reason: str) -> None:
         """Rebuild after ``reason`` (a local write, or a change another worker notified) and log it."""
         got = await self.rebuild()
-        if isinstance(got, ValidationError):
-            _log.error("after %s the engine keeps its current snapshot: %s", reason, got)
+        if is_successful(got):
+            _log.info("after %s the engine runs route table version %d", reason, got.unwrap().version)
         else:
-            _log.info("after %s the engine runs route table version %d", reason, got.version)
+            _log.error("after %s the engine keeps its current snapshot: %s", reason, got.failure())
 
     def versions(self) -> dict[str, int]:
         """Each pipeline the router in force uses, with its version."""
@@ -105,14 +111,17 @@ class HotReload:
             str(r.pipeline.id): r.pipeline.version for r in self.cell.router.routes if r.pipeline is not None
         }
 
-    async def _compile(self, pid: PipelineId) -> CompiledPipeline | ValidationError:
+    async def _compile(self, pid: PipelineId) -> Result[CompiledPipeline, ValidationError]:
         stored = await self._pipelines.get(pid)
-        if isinstance(stored, NotFound):
-            return ValidationError((Problem("id", f"unknown pipeline {pid!r}"),))
-        cached = self._compiled.get(pid)
+        unknown = ValidationError((Problem("id", f"unknown pipeline {pid!r}"),))
+        return stored.alt(lambda _: unknown).bind(self._compiled_once)
+
+    def _compiled_once(self, stored: Pipeline) -> Result[CompiledPipeline, ValidationError]:
+        """The compiled instance in force for this version (a window keeps its state), else a new one."""
+        cached = self._compiled.get(stored.id)
         if cached is not None and cached.version == stored.version:
-            return cached
-        return compile_pipeline(stored, self._factories)
+            return Success(cached)
+        return to_result(compile_pipeline(stored, self._factories))
 
 
 __all__ = ["EMPTY_ROUTER", "HotReload"]

@@ -1,7 +1,7 @@
 """``pipeflow serve``: the management API, HTTP ingest and the running topology, in one task group.
 
 1. Open the management database (a SQLite file, or PostgreSQL shared by every worker:
-   ``interfaces.serve_database``) and build the services; every domain event goes to
+   ``interfaces.bootstrap.database``) and build the services; every domain event goes to
    ``HotReload.on_change``, which swaps a new router into the ``RouterCell``. With PostgreSQL a
    task also reloads after every change any worker notifies.
 2. Seed from ``--config``: each config pipeline is stored under its config name unless that id
@@ -24,15 +24,14 @@ from typing import final
 
 import anyio
 from anyio.abc import TaskStatus
+from returns.pipeline import is_successful
+from returns.result import Failure
 
 from pipeflow.application.pipelines import PipelineDraft
 from pipeflow.application.services import Services, make_services
-from pipeflow.application.versioning import StaleVersion
 from pipeflow.domain.domain_events import PipelineCreated, PipelineDeleted, PipelineUpdated, RoutesUpdated
-from pipeflow.domain.errors import ConcurrencyConflict, ValidationError
+from pipeflow.domain.errors import ValidationError
 from pipeflow.domain.filter import compile_filter
-from pipeflow.domain.pipeline import Pipeline
-from pipeflow.domain.routes import RouteTable
 from pipeflow.infrastructure.metering import observe_buffers
 from pipeflow.infrastructure.metrics import CONTENT_TYPE, Metrics
 from pipeflow.infrastructure.postgres.db import PostgresDb
@@ -40,7 +39,7 @@ from pipeflow.infrastructure.sources.asgi_server import AsgiServer
 from pipeflow.infrastructure.sources.ingest import DEFAULT_MAX_IN_FLIGHT
 from pipeflow.infrastructure.tap import Tap
 from pipeflow.interfaces.bootstrap import App
-from pipeflow.interfaces.bootstrap.database import CannotOpen, follow_changes, open_stores
+from pipeflow.interfaces.bootstrap.database import follow_changes, open_stores
 from pipeflow.interfaces.bootstrap.engine import Engine, build_engine
 from pipeflow.interfaces.bootstrap.reload import HotReload
 from pipeflow.interfaces.config.loader import LoadedConfig
@@ -96,16 +95,17 @@ async def seed(services: Services, loaded: LoadedConfig) -> list[str]:
     """
     problems: list[str] = []
     for pid, pipeline in loaded.pipelines.items():
-        if not isinstance(await services.pipelines.history(pid), tuple):
+        if not is_successful(await services.pipelines.history(pid)):
             made = await services.pipelines.create(
                 PipelineDraft(pipeline.functions, pipeline.description), pid
             )
-            if not isinstance(made, Pipeline | ConcurrencyConflict):
-                problems.append(f"pipeline {pid!r}: {made}")
+            match made:
+                case Failure(ValidationError() as invalid):
+                    problems.append(f"pipeline {pid!r}: {invalid}")
     if (await services.routes.get()).version == 0:
-        table = await services.routes.put(loaded.routes.routes, 0)
-        if not isinstance(table, RouteTable | ConcurrencyConflict | StaleVersion):
-            problems.append(f"routes: {table}")
+        match await services.routes.put(loaded.routes.routes, 0):
+            case Failure(ValidationError() as invalid):
+                problems.append(f"routes: {invalid}")
     return problems
 
 
@@ -133,9 +133,10 @@ async def serve(
     :raises ServeError: when it cannot start (seeding failed, stored state does not compile,
         the address cannot be bound).
     """
-    stores = await open_stores(options.database)
-    if isinstance(stores, CannotOpen):
-        raise ServeError(stores.message)
+    opened = await open_stores(options.database)
+    if not is_successful(opened):
+        raise ServeError(opened.failure().message)
+    stores = opened.unwrap()
     engine: Engine | None = None
     try:
         pipelines, routes = stores.pipelines, stores.routes
@@ -155,8 +156,7 @@ async def serve(
         )
         problems = await seed(services, loaded) if loaded is not None else []
         first = await hot.rebuild()
-        if isinstance(first, ValidationError):
-            problems.extend(str(p) for p in first.problems)
+        problems.extend(str(p) for p in first.swap().map(lambda e: e.problems).value_or(()))
         if problems:
             raise ServeError("the stored pipelines and routes cannot run: " + "; ".join(problems))
         metrics, tap = Metrics(), Tap()

@@ -1,6 +1,9 @@
 """HTTP translation of the use cases' answers: status codes, ETags, ``If-Match`` and error bodies.
 
-| answer                 | status |
+A use case answers a ``Result``; ``answer`` turns its ``Success`` into the endpoint's response
+and its ``Failure`` into an error response:
+
+| failure                | status |
 |------------------------|--------|
 | ``ValidationError``    | 422 with every problem |
 | ``NotFound``           | 404 |
@@ -12,18 +15,24 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias, assert_never, final
+from typing import Any, TypeAlias, TypeVar, assert_never, final
 
+from fastapi import Response
 from fastapi.responses import JSONResponse
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
 
 from pipeflow.application.versioning import StaleVersion
-from pipeflow.domain.errors import ConcurrencyConflict, NotFound, ValidationError
+from pipeflow.domain.errors import ConcurrencyConflict, DomainError, NotFound, ValidationError
 from pipeflow.interfaces.http.models import ErrorOut, ProblemOut
 
-Failure: TypeAlias = ValidationError | NotFound | StaleVersion | ConcurrencyConflict
-"""The use-case answers that are not a success."""
+Refusal: TypeAlias = DomainError | StaleVersion
+"""What a use case's ``Failure`` holds."""
+
+_T = TypeVar("_T")
+_R = TypeVar("_R", bound=Response)
 
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
 
@@ -55,20 +64,31 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def expected_version(header: str | None) -> int | MissingIfMatch | BadIfMatch | None:
+def expected_version(header: str | None) -> Result[int | None, MissingIfMatch | BadIfMatch]:
     """The version an ``If-Match`` header names (quoted or bare), ``None`` for ``*``.
 
     >>> expected_version('"3"'), expected_version("3"), expected_version("*")
-    (3, 3, None)
+    (<Success: 3>, <Success: 3>, <Success: None>)
+    >>> expected_version(None), expected_version("abc")
+    (<Failure: MissingIfMatch()>, <Failure: BadIfMatch(value='abc')>)
     """
     if header is None:
-        return MissingIfMatch()
+        return Failure(MissingIfMatch())
     if header.strip() == "*":
-        return ANY_VERSION
+        return Success(ANY_VERSION)
     m = _ETAG.match(header)
     if m is None:
-        return BadIfMatch(header.strip())
-    return int(m.group(1))
+        return Failure(BadIfMatch(header.strip()))
+    return Success(int(m.group(1)))
+
+
+def optional_expected_version(header: str | None) -> Result[int | None, MissingIfMatch | BadIfMatch]:
+    """``expected_version`` for a write where ``If-Match`` is optional: none means any version.
+
+    >>> optional_expected_version(None), optional_expected_version('"2"')
+    (<Success: None>, <Success: 2>)
+    """
+    return Success(ANY_VERSION) if header is None else expected_version(header)
 
 
 def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -87,9 +107,20 @@ def if_match_failure(problem: MissingIfMatch | BadIfMatch) -> JSONResponse:
             assert_never(problem)
 
 
-def failure(answer: Failure) -> JSONResponse:
-    """The error answer for a use case's failure value."""
+def answer(
+    result: Result[_T, Refusal | MissingIfMatch | BadIfMatch], success: Callable[[_T], _R]
+) -> _R | JSONResponse:
+    """``success`` of a ``Success``'s value, or the error answer for a ``Failure``'s."""
+    if is_successful(result):
+        return success(result.unwrap())
+    return failure(result.failure())
+
+
+def failure(answer: Refusal | MissingIfMatch | BadIfMatch) -> JSONResponse:
+    """The error answer for a use case's failure value (or an ``If-Match`` that fails)."""
     match answer:
+        case MissingIfMatch() | BadIfMatch():
+            return if_match_failure(answer)
         case ValidationError(problems):
             found = [ProblemOut.of(p) for p in problems]
             return error(422, "invalid", f"{len(found)} problem(s): {answer}", problems=found)
@@ -128,12 +159,14 @@ def ok(
 __all__ = [
     "ANY_VERSION",
     "BadIfMatch",
-    "Failure",
     "MissingIfMatch",
+    "Refusal",
+    "answer",
     "error",
     "etag",
     "expected_version",
     "failure",
     "if_match_failure",
     "ok",
+    "optional_expected_version",
 ]

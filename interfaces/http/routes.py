@@ -7,17 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
+from pipeflow.application.outcomes import bind_async
 from pipeflow.application.services import Services
 from pipeflow.domain.routes import RouteTable
 from pipeflow.interfaces.http.models import ErrorOut, RollbackIn, RoutesIn, RoutesOut, RoutesVersions
-from pipeflow.interfaces.http.responses import (
-    BadIfMatch,
-    MissingIfMatch,
-    expected_version,
-    failure,
-    if_match_failure,
-    ok,
-)
+from pipeflow.interfaces.http.responses import answer, expected_version, ok, optional_expected_version
 
 _IfMatch = Annotated[
     str | None, Header(description="The table version you read (its ETag), quoted or bare, or *")
@@ -46,10 +40,8 @@ def routes_router(services: Services) -> APIRouter:
     async def put_routes(body: RoutesIn, if_match: _IfMatch = None) -> JSONResponse:
         """Replace the whole table; every route is checked and every problem listed."""
         expected = expected_version(if_match)
-        if isinstance(expected, MissingIfMatch | BadIfMatch):
-            return if_match_failure(expected)
-        got = await uc.put(tuple(r.to_route() for r in body.routes), expected)
-        return _table(got) if isinstance(got, RouteTable) else failure(got)
+        got = await bind_async(expected, lambda e: uc.put(tuple(r.to_route() for r in body.routes), e))
+        return answer(got, _table)
 
     @router.get("/versions", response_model=RoutesVersions)
     async def route_versions() -> JSONResponse:
@@ -59,11 +51,8 @@ def routes_router(services: Services) -> APIRouter:
     @router.post("/rollback", response_model=RoutesOut, responses=_errors(404, 409, 412, 422))
     async def rollback_routes(body: RollbackIn, if_match: _IfMatch = None) -> JSONResponse:
         """Store an earlier table as the next version (``If-Match`` optional)."""
-        expected = expected_version(if_match) if if_match is not None else None
-        if isinstance(expected, MissingIfMatch | BadIfMatch):
-            return if_match_failure(expected)
-        got = await uc.rollback(body.version, expected)
-        return _table(got) if isinstance(got, RouteTable) else failure(got)
+        expected = optional_expected_version(if_match)
+        return answer(await bind_async(expected, lambda e: uc.rollback(body.version, e)), _table)
 
     return router
 

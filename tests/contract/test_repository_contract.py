@@ -8,6 +8,8 @@ from pathlib import Path
 
 import anyio
 import pytest
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
 
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound
 from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
@@ -57,25 +59,30 @@ def table(*names: str) -> RouteTable:
 
 async def test_add_then_read_back(repos: Repos) -> None:
     stored = await repos.pipelines.add(pipe("p", description="d"))
-    assert stored == pipe("p", description="d")
+    assert stored == Success(pipe("p", description="d"))
     assert await repos.pipelines.get(PipelineId("p")) == stored
     assert await repos.pipelines.get_version(PipelineId("p"), 1) == stored
-    assert await repos.pipelines.get(PipelineId("q")) == NotFound("pipeline", "q")
-    assert isinstance(await repos.pipelines.get_version(PipelineId("p"), 2), NotFound)
+    assert await repos.pipelines.get(PipelineId("q")) == Failure(NotFound("pipeline", "q"))
+    assert await repos.pipelines.get_version(PipelineId("p"), 2) == Failure(
+        NotFound("pipeline version", "p@2")
+    )
 
 
 async def test_add_of_a_live_id_conflicts(repos: Repos) -> None:
     await repos.pipelines.add(pipe("p"))
-    assert await repos.pipelines.add(pipe("p", "other")) == ConcurrencyConflict("pipeline", "p", 0, 1)
+    assert await repos.pipelines.add(pipe("p", "other")) == Failure(
+        ConcurrencyConflict("pipeline", "p", 0, 1)
+    )
 
 
 async def test_update_is_compare_and_set(repos: Repos) -> None:
     await repos.pipelines.add(pipe("p"))
     two = await repos.pipelines.update(pipe("p", "b"), 1)
-    assert two == Pipeline(PipelineId("p"), pipe("p", "b").functions, version=2)
-    assert await repos.pipelines.update(pipe("p", "c"), 1) == ConcurrencyConflict("pipeline", "p", 1, 2)
+    assert two == Success(Pipeline(PipelineId("p"), pipe("p", "b").functions, version=2))
+    lost = await repos.pipelines.update(pipe("p", "c"), 1)
+    assert lost == Failure(ConcurrencyConflict("pipeline", "p", 1, 2))
     assert await repos.pipelines.get(PipelineId("p")) == two
-    assert await repos.pipelines.update(pipe("zz"), 1) == NotFound("pipeline", "zz")
+    assert await repos.pipelines.update(pipe("zz"), 1) == Failure(NotFound("pipeline", "zz"))
     assert [p.version for p in await repos.pipelines.history(PipelineId("p"))] == [1, 2]
 
 
@@ -83,18 +90,17 @@ async def test_delete_keeps_history_and_frees_the_id(repos: Repos) -> None:
     pid = PipelineId("p")
     await repos.pipelines.add(pipe("p"))
     await repos.pipelines.update(pipe("p", "b"), 1)
-    assert await repos.pipelines.delete(pid, 1) == ConcurrencyConflict("pipeline", "p", 1, 2)
+    assert await repos.pipelines.delete(pid, 1) == Failure(ConcurrencyConflict("pipeline", "p", 1, 2))
     last = await repos.pipelines.delete(pid, 2)
-    assert isinstance(last, Pipeline)
-    assert last.version == 2
-    assert await repos.pipelines.get(pid) == NotFound("pipeline", "p")
-    assert await repos.pipelines.delete(pid, 3) == NotFound("pipeline", "p")
-    assert await repos.pipelines.update(pipe("p"), 3) == NotFound("pipeline", "p")
+    assert last == Success(Pipeline(pid, pipe("p", "b").functions, version=2))
+    assert await repos.pipelines.get(pid) == Failure(NotFound("pipeline", "p"))
+    assert await repos.pipelines.delete(pid, 3) == Failure(NotFound("pipeline", "p"))
+    assert await repos.pipelines.update(pipe("p"), 3) == Failure(NotFound("pipeline", "p"))
     assert [p.version for p in await repos.pipelines.history(pid)] == [1, 2]
-    assert isinstance(await repos.pipelines.get_version(pid, 3), NotFound)  # the tombstone
+    tombstone = await repos.pipelines.get_version(pid, 3)
+    assert tombstone == Failure(NotFound("pipeline version", "p@3"))
     again = await repos.pipelines.add(pipe("p", "c"))
-    assert isinstance(again, Pipeline)
-    assert again.version == 4
+    assert again.map(lambda p: p.version) == Success(4)
     assert [p.version for p in await repos.pipelines.history(pid)] == [1, 2, 4]
 
 
@@ -118,29 +124,30 @@ async def test_two_writers_with_one_expected_version_one_wins(repos: Repos) -> N
     async with anyio.create_task_group() as tg:
         tg.start_soon(write, "x")
         tg.start_soon(write, "y")
-    winners = [r for r in results if isinstance(r, Pipeline)]
+    winners = [r for r in results if isinstance(r, Success)]
     assert len(winners) == 1
-    assert [r for r in results if not isinstance(r, Pipeline)] == [ConcurrencyConflict("pipeline", "p", 1, 2)]
+    assert [r for r in results if not isinstance(r, Success)] == [
+        Failure(ConcurrencyConflict("pipeline", "p", 1, 2))
+    ]
     assert await repos.pipelines.get(PipelineId("p")) == winners[0]
 
 
 async def test_route_table_starts_empty_and_is_compare_and_set(repos: Repos) -> None:
     assert await repos.routes.get() == RouteTable((), 0)
     one = await repos.routes.put(table("a"), 0)
-    assert one == table("a")
-    assert await repos.routes.put(table("b"), 0) == ConcurrencyConflict("routes", "routes", 0, 1)
+    assert one == Success(table("a"))
+    assert await repos.routes.put(table("b"), 0) == Failure(ConcurrencyConflict("routes", "routes", 0, 1))
     two = await repos.routes.put(table("b", "c"), 1)
-    assert isinstance(two, RouteTable)
-    assert two.version == 2
-    assert await repos.routes.put(table("d"), 1) == ConcurrencyConflict("routes", "routes", 1, 2)
-    assert await repos.routes.get() == two
+    assert two.map(lambda t: t.version) == Success(2)
+    assert await repos.routes.put(table("d"), 1) == Failure(ConcurrencyConflict("routes", "routes", 1, 2))
+    assert Success(await repos.routes.get()) == two
     assert await repos.routes.get_version(1) == one
-    assert isinstance(await repos.routes.get_version(3), NotFound)
+    assert await repos.routes.get_version(3) == Failure(NotFound("routes version", "3"))
     assert [t.version for t in await repos.routes.history()] == [1, 2]
 
 
 async def test_route_table_race_one_wins(repos: Repos) -> None:
-    results: list[object] = []
+    results: list[Result[RouteTable, ConcurrencyConflict]] = []
 
     async def write(name: str) -> None:
         results.append(await repos.routes.put(table(name), 0))
@@ -148,22 +155,27 @@ async def test_route_table_race_one_wins(repos: Repos) -> None:
     async with anyio.create_task_group() as tg:
         tg.start_soon(write, "x")
         tg.start_soon(write, "y")
-    assert sorted(type(r).__name__ for r in results) == ["ConcurrencyConflict", "RouteTable"]
+    stored = [r.unwrap() for r in results if is_successful(r)]
+    assert [t.version for t in stored] == [1]
+    assert [r for r in results if not is_successful(r)] == [
+        Failure(ConcurrencyConflict("routes", "routes", 0, 1))
+    ]
+    assert await repos.routes.get() == stored[0]
 
 
 async def test_idempotency_key_keeps_the_first_answer(repos: Repos) -> None:
-    assert await repos.keys.claim("k", 100.0) is None
-    assert await repos.keys.claim("k", 101.0) == InProgress("k")
+    assert await repos.keys.claim("k", 100.0) == Success(None)
+    assert await repos.keys.claim("k", 101.0) == Failure(InProgress("k"))
     await repos.keys.complete("k", StoredAnswer(201, '{"id": "p"}'))
     await repos.keys.complete("k", StoredAnswer(500, "later"))
-    assert await repos.keys.claim("k", 102.0) == StoredAnswer(201, '{"id": "p"}')
+    assert await repos.keys.claim("k", 102.0) == Failure(StoredAnswer(201, '{"id": "p"}'))
     await repos.keys.release("k")  # an answered key is not released
-    assert await repos.keys.claim("k", 103.0) == StoredAnswer(201, '{"id": "p"}')
+    assert await repos.keys.claim("k", 103.0) == Failure(StoredAnswer(201, '{"id": "p"}'))
 
 
 async def test_idempotency_claim_released_or_abandoned_is_free(repos: Repos) -> None:
-    assert await repos.keys.claim("k", 100.0) is None
+    assert await repos.keys.claim("k", 100.0) == Success(None)
     await repos.keys.release("k")
-    assert await repos.keys.claim("k", 100.0) is None
-    assert await repos.keys.claim("k", 100.0 + 3600) is None  # the first claimer died
-    assert await repos.keys.claim("k", 100.0 + 3601) == InProgress("k")
+    assert await repos.keys.claim("k", 100.0) == Success(None)
+    assert await repos.keys.claim("k", 100.0 + 3600) == Success(None)  # the first claimer died
+    assert await repos.keys.claim("k", 100.0 + 3601) == Failure(InProgress("k"))

@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+from returns.result import Result
 
 from pipeflow.application.services import make_services
 from pipeflow.domain.domain_events import (
@@ -50,10 +51,10 @@ class GatedPipelines:
     arrived: int = 0
     all_in: anyio.Event = field(default_factory=anyio.Event)
 
-    async def get(self, pipeline_id: PipelineId) -> Pipeline | NotFound:
+    async def get(self, pipeline_id: PipelineId) -> Result[Pipeline, NotFound]:
         return await self.inner.get(pipeline_id)
 
-    async def get_version(self, pipeline_id: PipelineId, version: int) -> Pipeline | NotFound:
+    async def get_version(self, pipeline_id: PipelineId, version: int) -> Result[Pipeline, NotFound]:
         return await self.inner.get_version(pipeline_id, version)
 
     async def history(self, pipeline_id: PipelineId) -> Sequence[Pipeline]:
@@ -62,10 +63,12 @@ class GatedPipelines:
     async def list_page(self, after: PipelineId | None, limit: int) -> Sequence[Pipeline]:
         return await self.inner.list_page(after, limit)
 
-    async def add(self, pipeline: Pipeline) -> Pipeline | ConcurrencyConflict:
+    async def add(self, pipeline: Pipeline) -> Result[Pipeline, ConcurrencyConflict]:
         return await self.inner.add(pipeline)
 
-    async def update(self, pipeline: Pipeline, expected: int) -> Pipeline | ConcurrencyConflict | NotFound:
+    async def update(
+        self, pipeline: Pipeline, expected: int
+    ) -> Result[Pipeline, ConcurrencyConflict | NotFound]:
         if self.expect:
             self.arrived += 1
             if self.arrived >= self.expect:
@@ -75,7 +78,7 @@ class GatedPipelines:
 
     async def delete(
         self, pipeline_id: PipelineId, expected: int
-    ) -> Pipeline | ConcurrencyConflict | NotFound:
+    ) -> Result[Pipeline, ConcurrencyConflict | NotFound]:
         return await self.inner.delete(pipeline_id, expected)
 
 

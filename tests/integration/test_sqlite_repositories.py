@@ -7,12 +7,14 @@ from pathlib import Path
 
 import anyio
 import pytest
+from returns.pipeline import is_successful
+from returns.result import Failure, Result, Success
 
 from pipeflow.application.pipelines import PipelineDraft
 from pipeflow.application.services import make_services
-from pipeflow.domain.errors import ConcurrencyConflict
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound
 from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
-from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.domain.routes import Route, RouteId, SinkName
 from pipeflow.infrastructure.sqlite.management_db import MIGRATIONS, ManagementDb
 from pipeflow.infrastructure.sqlite.repositories import (
     SqliteIdempotencyStore,
@@ -35,7 +37,7 @@ async def test_migrations_apply_once_and_keep_data(tmp_path: Path) -> None:
     again = await ManagementDb.open(path)
     try:
         stored = await SqlitePipelineRepository(again).get(PipelineId("p"))
-        assert isinstance(stored, Pipeline)
+        assert stored == Success(Pipeline(PipelineId("p"), UPPER.functions))
     finally:
         await again.close()
     with sqlite3.connect(path) as raw:
@@ -70,17 +72,14 @@ async def test_history_and_rollback_through_the_use_cases(tmp_path: Path) -> Non
         pid = PipelineId("p")
         await svc.pipelines.create(UPPER, pid)
         await svc.pipelines.update(pid, DROP, 1)
-        back = await svc.pipelines.rollback(pid, 1, 2)
-        assert isinstance(back, Pipeline)
+        back = (await svc.pipelines.rollback(pid, 1, 2)).unwrap()
         assert (back.version, back.functions, back.description) == (3, UPPER.functions, "shout")
-        history = await svc.pipelines.history(pid)
-        assert isinstance(history, tuple)
+        history = (await svc.pipelines.history(pid)).unwrap()
         assert [(p.version, p.description) for p in history] == [(1, "shout"), (2, "quiet"), (3, "shout")]
         routes = (Route(RouteId("r"), "true", (SinkName("out"),), pid),)
         await svc.routes.put(routes, 0)
         await svc.routes.put((), 1)
-        rolled = await svc.routes.rollback(1, None)
-        assert isinstance(rolled, RouteTable)
+        rolled = (await svc.routes.rollback(1, None)).unwrap()
         assert (rolled.version, rolled.routes) == (3, routes)
     finally:
         await db.close()
@@ -91,7 +90,7 @@ async def test_two_connections_race_one_wins(tmp_path: Path) -> None:
     a, b = await ManagementDb.open(path), await ManagementDb.open(path)
     try:
         await SqlitePipelineRepository(a).add(Pipeline(PipelineId("p"), UPPER.functions))
-        results: list[object] = []
+        results: list[Result[Pipeline, ConcurrencyConflict | NotFound]] = []
 
         async def write(db: ManagementDb, draft: PipelineDraft) -> None:
             repo = SqlitePipelineRepository(db)
@@ -100,8 +99,10 @@ async def test_two_connections_race_one_wins(tmp_path: Path) -> None:
         async with anyio.create_task_group() as tg:
             tg.start_soon(write, a, UPPER)
             tg.start_soon(write, b, DROP)
-        assert sorted(type(r).__name__ for r in results) == ["ConcurrencyConflict", "Pipeline"]
-        assert ConcurrencyConflict("pipeline", "p", 1, 2) in results
+        assert [r.unwrap().version for r in results if is_successful(r)] == [2]
+        assert [r for r in results if not is_successful(r)] == [
+            Failure(ConcurrencyConflict("pipeline", "p", 1, 2))
+        ]
         assert [p.version for p in await SqlitePipelineRepository(b).history(PipelineId("p"))] == [1, 2]
     finally:
         await a.close()
@@ -129,6 +130,6 @@ async def test_expired_idempotency_keys_are_forgotten(tmp_path: Path) -> None:
         await keys.claim("old", 10.0)
         await keys.claim("new", 1000.0)
         assert await keys.expire(500.0) == 1
-        assert await keys.claim("old", 1000.0) is None
+        assert await keys.claim("old", 1000.0) == Success(None)
     finally:
         await db.close()

@@ -16,9 +16,10 @@ import anyio
 import psycopg
 import pytest
 from psycopg import sql
+from returns.result import Failure, Result, Success
 
 from pipeflow.domain.errors import ConcurrencyConflict
-from pipeflow.domain.pipeline import Pipeline, PipelineId
+from pipeflow.domain.pipeline import PipelineId
 from pipeflow.domain.routes import RouteTable
 from pipeflow.infrastructure.postgres.changes import Change
 from pipeflow.infrastructure.postgres.db import PostgresDb
@@ -76,11 +77,19 @@ async def two_connections(url: str, schema: str) -> AsyncIterator[tuple[Postgres
         await first.close()
 
 
-async def race(*writes: Callable[[], Coroutine[Any, Any, object]]) -> list[object]:
-    results: list[object] = []
+Answer = Result[Any, Any]
+
+
+def outcome(answer: Answer) -> str:
+    """What kind of answer a write gave: ``<Success: Pipeline>``, ``<Failure: ConcurrencyConflict>``."""
+    return str(answer.map(lambda v: type(v).__name__).alt(lambda e: type(e).__name__))
+
+
+async def race(*writes: Callable[[], Coroutine[Any, Any, Answer]]) -> list[Answer]:
+    results: list[Answer] = []
     start = anyio.Event()
 
-    async def run(write: Callable[[], Coroutine[Any, Any, object]]) -> None:
+    async def run(write: Callable[[], Coroutine[Any, Any, Answer]]) -> None:
         await start.wait()
         results.append(await write())
 
@@ -98,14 +107,17 @@ async def test_two_writers_on_two_connections_one_wins_every_round(postgres_url:
             pid = PipelineId(f"p{n}")
             await a.add(pipe(pid))
             results = await race(partial(a.update, pipe(pid, "x"), 1), partial(b.update, pipe(pid, "y"), 1))
-            winners = [r for r in results if isinstance(r, Pipeline)]
+            winners = [r for r in results if isinstance(r, Success)]
             assert len(winners) == 1
-            assert [r for r in results if not isinstance(r, Pipeline)] == [
-                ConcurrencyConflict("pipeline", pid, 1, 2)
+            assert [r for r in results if not isinstance(r, Success)] == [
+                Failure(ConcurrencyConflict("pipeline", pid, 1, 2))
             ]
             assert await b.get(pid) == winners[0] == await a.get(pid)
             adds = await race(partial(a.add, pipe(f"new{n}")), partial(b.add, pipe(f"new{n}")))
-            assert sorted(type(r).__name__ for r in adds) == ["ConcurrencyConflict", "Pipeline"]
+            assert sorted(outcome(r) for r in adds) == [
+                "<Failure: ConcurrencyConflict>",
+                "<Success: Pipeline>",
+            ]
 
 
 async def test_route_table_race_on_two_connections(postgres_url: str, schema: str) -> None:
@@ -113,7 +125,10 @@ async def test_route_table_race_on_two_connections(postgres_url: str, schema: st
         a, b = PostgresRouteTableRepository(one), PostgresRouteTableRepository(two)
         for expected in range(10):
             results = await race(partial(a.put, table("x"), expected), partial(b.put, table("y"), expected))
-            assert sorted(type(r).__name__ for r in results) == ["ConcurrencyConflict", "RouteTable"]
+            assert sorted(outcome(r) for r in results) == [
+                "<Failure: ConcurrencyConflict>",
+                "<Success: RouteTable>",
+            ]
         assert [t.version for t in await a.history()] == list(range(1, 11))
 
 
@@ -122,7 +137,8 @@ async def test_a_change_on_one_connection_is_notified_on_another(postgres_url: s
         pipelines, routes = PostgresPipelineRepository(writer), PostgresRouteTableRepository(writer)
         async with watcher.changes() as changes:
             await pipelines.add(pipe("p"))
-            assert isinstance(await pipelines.update(pipe("p", "b"), 5), ConcurrencyConflict)  # not notified
+            lost = await pipelines.update(pipe("p", "b"), 5)  # not notified
+            assert lost == Failure(ConcurrencyConflict("pipeline", "p", 5, 1))
             await pipelines.update(pipe("p", "b"), 1)
             await routes.put(table("r"), 0)
             await pipelines.delete(PipelineId("p"), 2)
@@ -167,7 +183,7 @@ async def test_a_broken_connection_is_replaced(postgres_url: str, schema: str) -
             await admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
         with pytest.raises(psycopg.OperationalError):
             await pipelines.get(PipelineId("p"))
-        assert await pipelines.get(PipelineId("p")) == pipe("p")
+        assert await pipelines.get(PipelineId("p")) == Success(pipe("p"))
         assert await PostgresRouteTableRepository(db).get() == RouteTable((), 0)
     finally:
         await db.close()

@@ -12,6 +12,7 @@ import anyio
 import psycopg
 import pytest
 from psycopg import sql
+from returns.result import Result, Success
 
 from pipeflow.application.services import Services, make_services
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound
@@ -47,10 +48,10 @@ class BlindPipelines:
     def __init__(self, inner: PostgresPipelineRepository) -> None:
         self._inner = inner
 
-    async def get(self, pipeline_id: PipelineId) -> Pipeline | NotFound:
+    async def get(self, pipeline_id: PipelineId) -> Result[Pipeline, NotFound]:
         return await self._inner.get(pipeline_id)
 
-    async def get_version(self, pipeline_id: PipelineId, version: int) -> Pipeline | NotFound:
+    async def get_version(self, pipeline_id: PipelineId, version: int) -> Result[Pipeline, NotFound]:
         return await self._inner.get_version(pipeline_id, version)
 
     async def history(self, pipeline_id: PipelineId) -> Sequence[Pipeline]:
@@ -59,15 +60,17 @@ class BlindPipelines:
     async def list_page(self, after: PipelineId | None, limit: int) -> Sequence[Pipeline]:
         return await self._inner.list_page(after, limit)
 
-    async def add(self, pipeline: Pipeline) -> Pipeline | ConcurrencyConflict:
+    async def add(self, pipeline: Pipeline) -> Result[Pipeline, ConcurrencyConflict]:
         return await self._inner.add(pipeline)
 
-    async def update(self, pipeline: Pipeline, expected: int) -> Pipeline | ConcurrencyConflict | NotFound:
+    async def update(
+        self, pipeline: Pipeline, expected: int
+    ) -> Result[Pipeline, ConcurrencyConflict | NotFound]:
         return await self._inner.update(pipeline, expected)
 
     async def delete(
         self, pipeline_id: PipelineId, expected: int
-    ) -> Pipeline | ConcurrencyConflict | NotFound:
+    ) -> Result[Pipeline, ConcurrencyConflict | NotFound]:
         return await self._inner.delete(pipeline_id, expected)
 
 
@@ -80,13 +83,13 @@ class BlindRoutes:
     async def get(self) -> RouteTable:
         return RouteTable((), 0)
 
-    async def get_version(self, version: int) -> RouteTable | NotFound:
+    async def get_version(self, version: int) -> Result[RouteTable, NotFound]:
         return await self._inner.get_version(version)
 
     async def history(self) -> Sequence[RouteTable]:
         return await self._inner.history()
 
-    async def put(self, table: RouteTable, expected: int) -> RouteTable | ConcurrencyConflict:
+    async def put(self, table: RouteTable, expected: int) -> Result[RouteTable, ConcurrencyConflict]:
         return await self._inner.put(table, expected)
 
 
@@ -110,9 +113,7 @@ async def test_a_worker_that_loses_the_seeding_race_counts_it_as_seeded(
     tmp_path: Path, database: str
 ) -> None:
     loaded = bootstrap().load(str(write_config(tmp_path, STAMP))).unwrap()
-    first, second = await open_stores(database), await open_stores(database)
-    assert isinstance(first, Stores)
-    assert isinstance(second, Stores)
+    first, second = (await open_stores(database)).unwrap(), (await open_stores(database)).unwrap()
     try:
         assert await seed(_services(first, blind=False), loaded) == []
         # The second worker checked before the first seeded: its writes conflict, which is no problem.
@@ -125,9 +126,7 @@ async def test_a_worker_that_loses_the_seeding_race_counts_it_as_seeded(
 
 
 async def test_changes_of_other_workers_reload_also_after_a_lost_connection(database: str) -> None:
-    listener, writer = await open_stores(database), await open_stores(database)
-    assert isinstance(listener, Stores)
-    assert isinstance(writer, Stores)
+    listener, writer = (await open_stores(database)).unwrap(), (await open_stores(database)).unwrap()
     assert listener.postgres is not None
     assert writer.postgres is not None
     reasons: list[str] = []
@@ -145,7 +144,7 @@ async def test_changes_of_other_workers_reload_also_after_a_lost_connection(data
         async with anyio.create_task_group() as tg:
             tg.start_soon(partial(follow_changes, listener.postgres, reload, pause_s=0.1))
             await until(1)
-            assert isinstance(await routes.put(table(), 0), RouteTable)
+            assert (await routes.put(table(), 0)).map(lambda t: t.version) == Success(1)
             await until(2)
             killed = await writer.postgres.fetch(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = %s",
@@ -153,7 +152,7 @@ async def test_changes_of_other_workers_reload_also_after_a_lost_connection(data
             )
             assert killed == [(True,)]
             await until(3)  # listening again: reloads everything, since changes meanwhile were not heard
-            assert isinstance(await routes.put(table(), 1), RouteTable)
+            assert (await routes.put(table(), 1)).map(lambda t: t.version) == Success(2)
             await until(4)
             tg.cancel_scope.cancel()
     finally:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from returns.result import Failure, Success
 
-from pipeflow.application.pipelines import Page, PipelineDraft, Preview, decode_cursor
+from pipeflow.application.pipelines import PipelineDraft, decode_cursor
 from pipeflow.application.services import Services, make_services
 from pipeflow.application.versioning import StaleVersion
 from pipeflow.domain.domain_events import (
@@ -12,7 +13,7 @@ from pipeflow.domain.domain_events import (
     RoutesUpdated,
     event_name,
 )
-from pipeflow.domain.errors import ConcurrencyConflict, NotFound, ValidationError
+from pipeflow.domain.errors import ConcurrencyConflict, NotFound, Problem, ValidationError
 from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
 from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
 from tests.fakes import (
@@ -65,18 +66,16 @@ def route(
 
 
 async def test_create_assigns_version_1_and_publishes(svc: Services, heard: RecordingHandler) -> None:
-    made = await svc.pipelines.create(UPPER, PipelineId("p"))
-    assert isinstance(made, Pipeline)
+    made = (await svc.pipelines.create(UPPER, PipelineId("p"))).unwrap()
     assert (made.id, made.version, made.description) == ("p", 1, "shout")
     assert [event_name(e) for e in heard.seen] == ["pipeline.created"]
-    generated = await svc.pipelines.create(UPPER)
-    assert isinstance(generated, Pipeline)
+    generated = (await svc.pipelines.create(UPPER)).unwrap()
     assert generated.id == "id-000001"
 
 
 async def test_create_lists_every_problem_and_stores_nothing(svc: Services, heard: RecordingHandler) -> None:
     bad = PipelineDraft((FunctionSpec("nope"), FunctionSpec("upper"), FunctionSpec("drop", {"x": 1})))
-    got = await svc.pipelines.create(bad, PipelineId("bad id!"))
+    got = (await svc.pipelines.create(bad, PipelineId("bad id!"))).failure()
     assert isinstance(got, ValidationError)
     assert [p.where for p in got.problems] == [
         "id",
@@ -86,36 +85,43 @@ async def test_create_lists_every_problem_and_stores_nothing(svc: Services, hear
     ]
     assert heard.seen == []
     empty = await svc.pipelines.create(PipelineDraft(()), PipelineId("e"))
-    assert isinstance(empty, ValidationError)
-    assert isinstance(await svc.pipelines.get(PipelineId("e")), NotFound)
+    assert empty == Failure(
+        ValidationError((Problem("functions", "a pipeline needs at least one function"),))
+    )
+    assert await svc.pipelines.get(PipelineId("e")) == Failure(NotFound("pipeline", "e"))
+    both = (await svc.pipelines.create(PipelineDraft(()), PipelineId("bad id!"))).failure()
+    assert isinstance(both, ValidationError)
+    assert [p.where for p in both.problems] == ["id", "functions"]
 
 
 async def test_create_twice_with_one_id_conflicts(svc: Services) -> None:
     await svc.pipelines.create(UPPER, PipelineId("p"))
     again = await svc.pipelines.create(DROP, PipelineId("p"))
-    assert again == ConcurrencyConflict("pipeline", "p", 0, 1)
+    assert again == Failure(ConcurrencyConflict("pipeline", "p", 0, 1))
 
 
 async def test_update_checks_the_expected_version(svc: Services, heard: RecordingHandler) -> None:
     await svc.pipelines.create(UPPER, PipelineId("p"))
-    assert await svc.pipelines.update(PipelineId("p"), DROP, 7) == StaleVersion("pipeline", "p", 7, 1)
-    updated = await svc.pipelines.update(PipelineId("p"), DROP, 1)
-    assert isinstance(updated, Pipeline)
+    stale = await svc.pipelines.update(PipelineId("p"), DROP, 7)
+    assert stale == Failure(StaleVersion("pipeline", "p", 7, 1))
+    updated = (await svc.pipelines.update(PipelineId("p"), DROP, 1)).unwrap()
     assert updated.version == 2
     assert updated.description == ""
-    any_version = await svc.pipelines.update(PipelineId("p"), UPPER, None)
-    assert isinstance(any_version, Pipeline)
+    any_version = (await svc.pipelines.update(PipelineId("p"), UPPER, None)).unwrap()
     assert any_version.version == 3
     assert isinstance(heard.seen[-1], PipelineUpdated)
-    assert isinstance(await svc.pipelines.update(PipelineId("zz"), DROP, 1), NotFound)
+    assert await svc.pipelines.update(PipelineId("zz"), DROP, 1) == Failure(NotFound("pipeline", "zz"))
 
 
 async def test_invalid_update_changes_nothing(svc: Services) -> None:
     await svc.pipelines.create(UPPER, PipelineId("p"))
     got = await svc.pipelines.update(PipelineId("p"), PipelineDraft((FunctionSpec("upper"),)), 1)
-    assert isinstance(got, ValidationError)
-    current = await svc.pipelines.get(PipelineId("p"))
-    assert isinstance(current, Pipeline)
+    assert isinstance(got.failure(), ValidationError)
+    empty = await svc.pipelines.update(PipelineId("p"), PipelineDraft(()), 1)
+    assert empty == Failure(
+        ValidationError((Problem("functions", "a pipeline needs at least one function"),))
+    )
+    current = (await svc.pipelines.get(PipelineId("p"))).unwrap()
     assert current.version == 1
 
 
@@ -124,42 +130,40 @@ async def test_lost_race_is_a_conflict_not_a_stale_version(svc: Services) -> Non
     repo = svc.pipelines.pipelines
     # Another writer lands between this writer's read and its compare-and-set.
     first = await repo.update(Pipeline(PipelineId("p"), DROP.functions, version=2), 1)
-    assert isinstance(first, Pipeline)
+    assert first == Success(Pipeline(PipelineId("p"), DROP.functions, version=2))
     second = await repo.update(Pipeline(PipelineId("p"), UPPER.functions, version=2), 1)
-    assert second == ConcurrencyConflict("pipeline", "p", 1, 2)
+    assert second == Failure(ConcurrencyConflict("pipeline", "p", 1, 2))
 
 
 async def test_history_and_rollback(svc: Services) -> None:
     pid = PipelineId("p")
     await svc.pipelines.create(UPPER, pid)
     await svc.pipelines.update(pid, DROP, 1)
-    back = await svc.pipelines.rollback(pid, 1, 2)
-    assert isinstance(back, Pipeline)
+    back = (await svc.pipelines.rollback(pid, 1, 2)).unwrap()
     assert (back.version, back.functions, back.description) == (3, UPPER.functions, "shout")
-    history = await svc.pipelines.history(pid)
-    assert isinstance(history, tuple)
+    history = (await svc.pipelines.history(pid)).unwrap()
     assert [p.version for p in history] == [1, 2, 3]
-    assert isinstance(await svc.pipelines.rollback(pid, 9, None), NotFound)
-    assert await svc.pipelines.rollback(pid, 1, 1) == StaleVersion("pipeline", "p", 1, 3)
-    assert isinstance(await svc.pipelines.history(PipelineId("none")), NotFound)
+    assert await svc.pipelines.rollback(pid, 9, None) == Failure(NotFound("pipeline version", "p@9"))
+    assert await svc.pipelines.rollback(pid, 1, 1) == Failure(StaleVersion("pipeline", "p", 1, 3))
+    assert await svc.pipelines.rollback(PipelineId("none"), 1, None) == Failure(NotFound("pipeline", "none"))
+    assert await svc.pipelines.history(PipelineId("none")) == Failure(NotFound("pipeline", "none"))
 
 
 async def test_delete_refused_while_a_route_uses_it(svc: Services, heard: RecordingHandler) -> None:
     pid = PipelineId("p")
     await svc.pipelines.create(UPPER, pid)
     await svc.routes.put((route("r"),), 0)
-    refused = await svc.pipelines.delete(pid, 1)
+    refused = (await svc.pipelines.delete(pid, 1)).failure()
     assert isinstance(refused, ValidationError)
     assert refused.problems[0].where == "routes[0].pipeline"
     await svc.routes.put((route("r", pipeline=None),), 1)
-    assert await svc.pipelines.delete(pid, 5) == StaleVersion("pipeline", "p", 5, 1)
-    gone = await svc.pipelines.delete(pid, 1)
-    assert isinstance(gone, Pipeline)
+    assert await svc.pipelines.delete(pid, 5) == Failure(StaleVersion("pipeline", "p", 5, 1))
+    gone = (await svc.pipelines.delete(pid, 1)).unwrap()
+    assert gone.version == 1
     assert heard.seen[-1] == PipelineDeleted(pid, 1)
-    assert isinstance(await svc.pipelines.get(pid), NotFound)
-    assert isinstance(await svc.pipelines.delete(pid, 1), NotFound)
-    again = await svc.pipelines.create(DROP, pid)
-    assert isinstance(again, Pipeline)
+    assert await svc.pipelines.get(pid) == Failure(NotFound("pipeline", "p"))
+    assert await svc.pipelines.delete(pid, 1) == Failure(NotFound("pipeline", "p"))
+    again = (await svc.pipelines.create(DROP, pid)).unwrap()
     assert again.version == 3  # numbering goes on after the tombstone (version 2)
 
 
@@ -170,8 +174,7 @@ async def test_paging_walks_every_pipeline_once(svc: Services) -> None:
     cursor: str | None = None
     pages = 0
     while True:
-        page = await svc.pipelines.list(3, cursor)
-        assert isinstance(page, Page)
+        page = (await svc.pipelines.list(3, cursor)).unwrap()
         seen.extend(p.id for p in page.items)
         pages += 1
         cursor = page.next_cursor
@@ -179,21 +182,20 @@ async def test_paging_walks_every_pipeline_once(svc: Services) -> None:
             break
     assert seen == [f"p{i}" for i in range(7)]
     assert pages == 3
-    assert isinstance(await svc.pipelines.list(3, "%%%"), ValidationError)
-    assert isinstance(await svc.pipelines.list(0), ValidationError)
-    assert isinstance(decode_cursor("!!"), ValidationError)
+    assert isinstance((await svc.pipelines.list(3, "%%%")).failure(), ValidationError)
+    assert [p.where for p in (await svc.pipelines.list(0)).failure().problems] == ["limit"]
+    assert [p.where for p in (await svc.pipelines.list(0, "%%%")).failure().problems] == ["cursor"]
+    assert isinstance(decode_cursor("!!").failure(), ValidationError)
 
 
 async def test_preview_runs_and_writes_nothing(svc: Services) -> None:
     pid = PipelineId("p")
     await svc.pipelines.create(UPPER, pid)
-    got = await svc.pipelines.preview(pid, [{"msg": "hi"}, {"msg": 3}])
-    assert isinstance(got, Preview)
+    got = (await svc.pipelines.preview(pid, [{"msg": "hi"}, {"msg": 3}])).unwrap()
     assert [e.fields for e in got.result.outputs] == [{"msg": "HI"}, {"msg": 3}]
     assert got.pipeline.version == 1
-    assert isinstance(await svc.pipelines.preview(PipelineId("x"), []), NotFound)
-    history = await svc.pipelines.history(pid)
-    assert isinstance(history, tuple)
+    assert await svc.pipelines.preview(PipelineId("x"), []) == Failure(NotFound("pipeline", "x"))
+    history = (await svc.pipelines.history(pid)).unwrap()
     assert len(history) == 1
 
 
@@ -204,7 +206,7 @@ async def test_route_table_validation_lists_every_problem(svc: Services) -> None
         route("a", pipeline="ghost", sinks=("nowhere", "out")),
         route("", sinks=()),
     )
-    got = await svc.routes.put(bad, 0)
+    got = (await svc.routes.put(bad, 0)).failure()
     assert isinstance(got, ValidationError)
     assert [p.where for p in got.problems] == [
         "routes[0].filter",
@@ -219,15 +221,14 @@ async def test_route_table_validation_lists_every_problem(svc: Services) -> None
 
 async def test_route_table_versions_history_and_rollback(svc: Services, heard: RecordingHandler) -> None:
     await svc.pipelines.create(UPPER, PipelineId("p"))
-    one = await svc.routes.put((route("a"),), 0)
-    assert isinstance(one, RouteTable)
+    one = (await svc.routes.put((route("a"),), 0)).unwrap()
     assert one.version == 1
-    assert await svc.routes.put((route("b"),), 0) == StaleVersion("routes", "routes", 0, 1)
+    assert await svc.routes.put((route("b"),), 0) == Failure(StaleVersion("routes", "routes", 0, 1))
     two = await svc.routes.put((route("b", sinks=("errors",)),), 1)
-    assert isinstance(two, RouteTable)
-    back = await svc.routes.rollback(1, 2)
-    assert isinstance(back, RouteTable)
+    assert two.map(lambda t: t.version) == Success(2)
+    back = (await svc.routes.rollback(1, 2)).unwrap()
     assert (back.version, back.routes) == (3, one.routes)
     assert [t.version for t in await svc.routes.history()] == [1, 2, 3]
-    assert isinstance(await svc.routes.rollback(42, None), NotFound)
+    assert await svc.routes.rollback(42, None) == Failure(NotFound("routes version", "42"))
+    assert await svc.routes.rollback(1, 1) == Failure(StaleVersion("routes", "routes", 1, 3))
     assert heard.seen[-1] == RoutesUpdated(back)

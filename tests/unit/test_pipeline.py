@@ -5,11 +5,22 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeflow.domain.engine import BatchResult, CompiledPipeline, Dropped, Failed, Step
+from pipeflow.domain.errors import ValidationError
 from pipeflow.domain.events import Event, EventId, EventMeta
-from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineBuilder, PipelineId
+from pipeflow.domain.pipeline import (
+    NO_FUNCTIONS,
+    FunctionSpec,
+    Pipeline,
+    PipelineBuilder,
+    PipelineId,
+    build_pipeline,
+)
 from pipeflow.domain.results import Drop, FnResult, Pass, Split
+from tests.strategies import spec_lists
 
 MASK = FunctionSpec("mask", {"field": "message", "pattern": r"\d"})
 OFF = FunctionSpec("drop", disabled=True)
@@ -26,12 +37,24 @@ def test_active_functions_skip_disabled_ones_and_keep_indices() -> None:
     assert Pipeline(PipelineId("p"), (OFF,)).active_functions == ()
 
 
-def test_changed_bumps_the_version_and_keeps_the_old_value() -> None:
-    p = Pipeline(PipelineId("p"), (MASK,), "first")
-    q = p.changed((MASK, FILTERED))
-    assert (q.id, q.functions, q.description, q.version) == ("p", (MASK, FILTERED), "first", 2)
-    assert (p.functions, p.version) == ((MASK,), 1)
-    assert p.changed((), "second").description == "second"
+@given(spec_lists(), st.text(max_size=5), st.integers(min_value=1, max_value=10**6))
+def test_build_pipeline_is_the_builder_fed_every_function_or_no_functions(
+    specs: list[FunctionSpec], description: str, version: int
+) -> None:
+    built = build_pipeline(PipelineId("p"), specs, description, version)
+    if specs:
+        assert built == Pipeline(PipelineId("p"), tuple(specs), description, version)
+    else:
+        assert built == ValidationError((NO_FUNCTIONS,))
+
+
+def test_build_pipeline_answers_no_function_with_the_user_visible_problem() -> None:
+    built = build_pipeline(PipelineId("p"), [])
+    assert isinstance(built, ValidationError)
+    assert [(p.where, p.message) for p in built.problems] == [
+        ("functions", "a pipeline needs at least one function")
+    ]
+    assert build_pipeline(PipelineId("p"), [MASK]) == PipelineBuilder.new(PipelineId("p")).add(MASK).build()
 
 
 def test_pipelines_are_frozen() -> None:
