@@ -20,7 +20,7 @@ from pipeflow.domain.engine import CompiledPipeline
 from pipeflow.domain.errors import Problem, Problems, ValidationError
 from pipeflow.domain.filter import compile_filter
 from pipeflow.domain.json import Json
-from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId, build_pipeline
 from pipeflow.domain.ports import FunctionFactory
 from pipeflow.domain.router import Router, build_router
 from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
@@ -130,9 +130,10 @@ def _compile_pipelines(
     problems: list[Problem] = []
     for name, pc in configs.items():
         pid = PipelineId(name)
-        pipeline = Pipeline(pid, _specs(pc, base, path_fields), pc.description)
-        pipelines[pid] = pipeline
-        built = compile_pipeline(pipeline, factories)
+        pipeline = build_pipeline(pid, _specs(pc, base, path_fields), pc.description)
+        built = pipeline if isinstance(pipeline, ValidationError) else compile_pipeline(pipeline, factories)
+        if isinstance(pipeline, Pipeline):
+            pipelines[pid] = pipeline
         if isinstance(built, ValidationError):
             problems.extend(
                 located(doc, ("pipelines", name, *parse_loc(p.where)), p.message) for p in built.problems
