@@ -1,9 +1,10 @@
 """The compiling algebra: each node becomes Python source plus what is known about it statically.
 
 Safety: user data never enters the source text. Every literal, field key, path and regex is
-bound to a generated name (``_c0``, ``_k1``...) passed in as a closure variable; the source holds
-only those names, operators and calls of ``values`` helpers. Constant subtrees are folded at
-compile time with the same ``values`` functions the reference interpreter uses.
+bound to a generated name (``_c0``, ``_k1``...) from ``names.Names`` and passed in as a closure
+variable; the source holds only those names, operators and calls of ``values`` helpers, and runs
+with no builtins (``names.define``). Constant subtrees are folded at compile time with the same
+``values`` functions the reference interpreter uses.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Final, final
 from pipeflow.domain.filter import functions as fn
 from pipeflow.domain.filter import values as v
 from pipeflow.domain.filter.ast import BinaryOp, FunctionName, UnaryOp
+from pipeflow.domain.filter.names import Names, define
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.paths import MISSING, Path, get_in
 
@@ -57,26 +59,28 @@ class Code:
 
 @final
 class Codegen:
-    """The algebra that compiles; it collects the names its source refers to."""
+    """The algebra that compiles; the values its source refers to are bound in ``names``.
 
-    def __init__(self) -> None:
-        self.env: dict[str, object] = {}
+    ``names`` is shared with the code the source is written into (the fast path's ``Writer``),
+    so every name in the whole source is distinct; by default the compiler has its own.
+    """
+
+    def __init__(self, names: Names | None = None) -> None:
+        self.names = names if names is not None else Names(HELPERS)
         # Top-level field -> a local of the generated code holding its current value (the fast
         # path reads a field once for several filters and functions); empty for a lone filter.
         self.locals: dict[str, str] = {}
 
-    def _bind(self, value: object, prefix: str) -> str:
-        name = f"{prefix}{len(self.env)}"
-        self.env[name] = value
-        return name
+    def _bind(self, value: object, hint: str) -> str:
+        return self.names.bind(value, hint)
 
     def _tmp(self) -> str:
-        return self._bind(None, "_t")  # a local of the generated function, not a closure variable
+        return self.names.local("t")  # a local of the generated function, not a closure variable
 
     def _value(self, value: Json) -> Code:
         if value is None or isinstance(value, bool):
             return Code(repr(value), boolean=isinstance(value, bool), const=value, safe=True)
-        return Code(self._bind(value, "_c"), const=value, safe=True)
+        return Code(self._bind(value, "c"), const=value, safe=True)
 
     def const(self, value: bool | int | float | str | None) -> Code:
         """A literal is bound to a name (or written as ``None``/``True``/``False``)."""
@@ -86,9 +90,9 @@ class Codegen:
         """One key reads with ``dict.get``; a longer path through ``get_in``."""
         if len(path) == 1 and isinstance(path[0], str):  # ``f`` is a dict: ``get`` cannot raise
             held = self.locals.get(path[0])
-            src = held if held is not None else f"f.get({self._bind(path[0], '_k')})"
+            src = held if held is not None else f"f.get({self._bind(path[0], 'k')})"
             return Code(src, path=path, safe=True)
-        return Code(f"_read(f, {self._bind(path, '_p')})", path=path)
+        return Code(f"_read(f, {self._bind(path, 'p')})", path=path)
 
     def list_(self, items: tuple[Code, ...]) -> Code:
         """A list display, or a constant list when every item is constant."""
@@ -122,7 +126,7 @@ class Codegen:
             pattern = v.regex(b.const) if isinstance(b.const, str) else None
             if pattern is None:
                 return self._value(False)
-            t, r = self._tmp(), self._bind(pattern, "_r")
+            t, r = self._tmp(), self._bind(pattern, "r")
             return Code(f"(({t} := {a.src}).__class__ is _str and {r}.search({t}) is not None)", True)
         return Code(f"{_OP_NAME[op]}({a.src}, {b.src})", boolean=op not in _ARITHMETIC)
 
@@ -159,8 +163,8 @@ class Codegen:
         if name == "exists":
             path = args[0].path or ()
             if len(path) == 1 and isinstance(path[0], str):
-                return Code(f"({self._bind(path[0], '_k')} in f)", boolean=True, safe=True)
-            return Code(f"(_get_in(f, {self._bind(path, '_p')}) is not _MISSING)", boolean=True)
+                return Code(f"({self._bind(path[0], 'k')} in f)", boolean=True, safe=True)
+            return Code(f"(_get_in(f, {self._bind(path, 'p')}) is not _MISSING)", boolean=True)
         if all(a.is_const for a in args):
             if name == "coalesce":
                 return self._value(fn.coalesce(*(a.const for a in args)))  # type: ignore[arg-type]
@@ -172,7 +176,7 @@ class Codegen:
         """Compile the root into one function of the fields; ``None`` if Python refuses the source."""
         body = root.src if root.boolean or not as_filter else f"{root.src} is True"
         default = "False" if as_filter else "None"
-        closure = {k: x for k, x in self.env.items() if not k.startswith("_t")}
+        closure = self.names.values
         names = sorted({*closure, *HELPERS})
         source = (
             f"def _make({', '.join(names)}):\n"
@@ -181,10 +185,8 @@ class Codegen:
             f"        except _E:\n            return {default}\n"
             f"    return _compiled\n"
         )
-        namespace: dict[str, object] = {"__builtins__": {}}
         try:
-            # The source holds generated names only (see the module docstring), never user text.
-            exec(compile(source, "<expression>", "exec"), namespace)
+            namespace = define(source, "<expression>", {})
         except (SyntaxError, RecursionError, MemoryError, ValueError):
             return None
         make: Callable[..., Callable[[JsonObject], Json]] = namespace["_make"]  # type: ignore[assignment]

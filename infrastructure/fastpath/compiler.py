@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from io import BytesIO
-from typing import final
+from typing import NamedTuple, final
 
 import orjson
 
@@ -101,12 +101,7 @@ def _body(
     w.emit(0, "blank = 0")
     w.emit(0, "_fail = failed.append")
     fans = any(not r.route.final for r in routes)
-    for i in range(len(routes)):
-        w.emit(0, f"_fout{i} = outs[{i}].append")
-        w.emit(0, f"_fpos{i} = pos[{i}].append")
-        w.emit(0, f"_fenc{i} = encs[{i}].write")
-        w.emit(0, f"_fcount{i} = 0")
-        w.emit(0, f"_ftail{i} = tails[{i}].append")
+    outputs = [_outputs(w, i) for i in range(len(routes))]
     if raw:
         _decode(w)
     else:
@@ -125,13 +120,36 @@ def _body(
     # Fields read before the routes (by the shared drop) are shared by every route when each is
     # final: a route that matches never falls through, one that does not changed nothing.
     before = dict(w.known) if not fans else {}
-    tails = [_route(w, i, r, encode=encode[i], skip=skip, known=before) for i, r in enumerate(routes)]
+    tails = [
+        _route(w, i, r, outputs[i], encode=encode[i], skip=skip, known=before) for i, r in enumerate(routes)
+    ]
     if fans:
         w.emit(1, "if not _hit:")
     w.emit(2 if fans else 1, "unmatched += 1")
-    counts = "".join(f"_fcount{i}, " for i in range(len(routes)))
+    counts = "".join(f"{o.written}, " for o in outputs)
     w.emit(0, f"return dropped, unmatched, blank, ({counts})")
     return tails
+
+
+class _Outputs(NamedTuple):
+    """The locals through which the generated code hands on one route's events."""
+
+    out: str  # appends fields to ``outs[i]``
+    pos: str  # appends their item's index to ``pos[i]``
+    enc: str  # writes an NDJSON line into ``encs[i]``
+    written: str  # how many NDJSON lines were written
+    tail: str  # appends ``(index, fields)`` for the reference engine to ``tails[i]``
+
+
+def _outputs(w: Writer, i: int) -> _Outputs:
+    """Emit the locals of route ``i``'s outputs, named by the writer."""
+    o = _Outputs(w.local("out"), w.local("pos"), w.local("enc"), w.local("written"), w.local("tail"))
+    w.emit(0, f"{o.out} = outs[{i}].append")
+    w.emit(0, f"{o.pos} = pos[{i}].append")
+    w.emit(0, f"{o.enc} = encs[{i}].write")
+    w.emit(0, f"{o.written} = 0")
+    w.emit(0, f"{o.tail} = tails[{i}].append")
+    return o
 
 
 def _decode(w: Writer) -> None:
@@ -192,7 +210,14 @@ def _always_true(text: str) -> bool:
 
 
 def _route(
-    w: Writer, i: int, r: CompiledRoute, *, encode: bool, skip: int, known: dict[str, str]
+    w: Writer,
+    i: int,
+    r: CompiledRoute,
+    outputs: _Outputs,
+    *,
+    encode: bool,
+    skip: int,
+    known: dict[str, str],
 ) -> CompiledPipeline | None:
     """Emit route ``i`` (its first ``skip`` steps ran before the routes; ``known`` fields are held
     by locals as it starts); returns the part of its pipeline the reference engine runs (or None)."""
@@ -227,7 +252,7 @@ def _route(
     tail = None
     if r.pipeline is not None and fused < len(steps):
         tail = CompiledPipeline(r.pipeline.id, r.pipeline.version, steps[fused:])
-    _deliver(w, indent, i, tail=tail is not None, encode=encode)
+    _deliver(w, indent, outputs, tail=tail is not None, encode=encode)
     w.forget()
     if final:
         w.emit(indent, "continue")
@@ -237,21 +262,21 @@ def _route(
     return tail
 
 
-def _deliver(w: Writer, indent: int, i: int, *, tail: bool, encode: bool) -> None:
+def _deliver(w: Writer, indent: int, o: _Outputs, *, tail: bool, encode: bool) -> None:
     """Hand ``f`` on: to the reference tail, as an NDJSON line, or as fields."""
     if tail:
-        w.emit(indent, f"_ftail{i}((_n, f))")
+        w.emit(indent, f"{o.tail}((_n, f))")
     elif encode:
         dumps, opt = w.bind(orjson.dumps, "dumps"), w.bind(orjson.OPT_APPEND_NEWLINE, "opt")
         w.emit(indent, "try:")
-        w.emit(indent + 1, f"_fenc{i}({dumps}(f, option={opt}))")
-        w.emit(indent + 1, f"_fcount{i} += 1")
+        w.emit(indent + 1, f"{o.enc}({dumps}(f, option={opt}))")
+        w.emit(indent + 1, f"{o.written} += 1")
         w.emit(indent, f"except {w.bind(orjson.JSONEncodeError, 'jee')}:")
-        w.emit(indent + 1, f"_fout{i}(f)")
-        w.emit(indent + 1, f"_fpos{i}(_n)")
+        w.emit(indent + 1, f"{o.out}(f)")
+        w.emit(indent + 1, f"{o.pos}(_n)")
     else:
-        w.emit(indent, f"_fout{i}(f)")
-        w.emit(indent, f"_fpos{i}(_n)")
+        w.emit(indent, f"{o.out}(f)")
+        w.emit(indent, f"{o.pos}(_n)")
 
 
 __all__ = ["Batch", "CompiledSnapshot", "compile_snapshot", "invalid_line"]

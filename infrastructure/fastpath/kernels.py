@@ -14,6 +14,7 @@ every other function runs through the reference engine on an ``Event`` (``compil
 from __future__ import annotations
 
 import dis
+import re
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
@@ -164,12 +165,32 @@ def _mask(w: Writer, indent: int, fn: Mask) -> None:
     v = _load(w, indent, fn.path)
     w.emit(indent, f"if {_string_test(w, indent, v, required_literal(fn.regex))}:")
     masked = w.local("m")
-    w.emit(indent + 1, f"{masked} = {w.bind(fn.regex.sub, 'sub')}({w.bind(fn.replacement, 'c')}, {v})")
+    if "\\" in fn.replacement:  # a template: ``Pattern.sub`` imports ``re`` to expand it
+        w.emit(indent + 1, f"{masked} = {w.bind(template_sub(fn.regex, fn.replacement), 'sub')}({v})")
+    else:
+        w.emit(indent + 1, f"{masked} = {w.bind(fn.regex.sub, 'sub')}({w.bind(fn.replacement, 'c')}, {v})")
     w.emit(indent + 1, f"if {masked} != {v}:")
     _write(w, indent + 2, fn.path, masked)
     if len(fn.path) == 1 and isinstance(fn.path[0], str):
         w.emit(indent + 2, f"{v} = {masked}")  # whether masked or not, ``v`` holds the field now
         w.known[fn.path[0]] = v
+
+
+def template_sub(regex: re.Pattern[str], template: str) -> Callable[[str], str]:
+    """``regex.sub(template, text)`` as a function of ``text``, run in this module's frame.
+
+    ``Pattern.sub`` expands a template (a replacement with a backslash) with the ``re`` module,
+    which it imports through the builtins of the frame that called it; generated code has none,
+    so it calls this function instead (a literal replacement needs no import: called directly).
+
+    >>> template_sub(re.compile(r"(\\d)"), r"<\\1>")("a1b2")
+    'a<1>b<2>'
+    """
+
+    def sub(text: str) -> str:
+        return regex.sub(template, text)
+
+    return sub
 
 
 def _extract(w: Writer, indent: int, fn: RegexExtract) -> None:
@@ -192,4 +213,4 @@ def _extract(w: Writer, indent: int, fn: RegexExtract) -> None:
     w.emit(indent + 4, f"f[{k}] = {g}")
 
 
-__all__ = ["Fusable", "constant_of", "fuse"]
+__all__ = ["Fusable", "constant_of", "fuse", "template_sub"]

@@ -1,14 +1,15 @@
 """Writing the source of a fused batch function: indented lines, and values bound to names.
 
 Safety, as in ``domain.filter.codegen``: user data never enters the source text. Every literal,
-key, regex and callable is bound to a generated name (``_fpx3``) and passed in as a closure
-variable; the source holds only those names, operators and calls. Filters are inlined with the
-filter compiler's own algebra, so they keep its exact semantics.
+key, regex and callable is bound to a generated name (``_k3``) and passed in; the source holds
+only those names, operators and calls, and runs with no builtins (``domain.filter.names.define``):
+whatever it calls (``dict``, ``enumerate``...) is passed in too. Filters are inlined with the
+filter compiler's own algebra, so they keep its exact semantics; the writer and that algebra take
+their names from one ``Names``, so no two names of the source can be alike.
 """
 
 from __future__ import annotations
 
-import builtins
 import re
 from collections.abc import Callable
 from typing import final
@@ -17,6 +18,7 @@ from pipeflow.domain.filter.ast import BinaryOp, FunctionName, UnaryOp
 from pipeflow.domain.filter.codegen import HELPERS, Codegen
 from pipeflow.domain.filter.errors import FilterSyntaxError
 from pipeflow.domain.filter.fold import fold
+from pipeflow.domain.filter.names import Names, define
 from pipeflow.domain.filter.parser import parse_filter
 from pipeflow.domain.json import JsonObject
 from pipeflow.domain.paths import Path
@@ -55,7 +57,8 @@ class Writer:
 
     def __init__(self, *, inline_filters: bool = True, exact_str: bool = False) -> None:
         self.lines: list[str] = []
-        self.env: dict[str, object] = {}
+        # Every name the source refers to, for the writer and the inlined filters alike.
+        self.names = Names(HELPERS)
         self.inline_filters = inline_filters
         # Fields decoded by orjson hold exact ``str`` (no subclass): a class test is enough.
         self.exact_str = exact_str
@@ -64,8 +67,7 @@ class Writer:
         self.known: dict[str, str] = {}
         # A local from ``known`` -> a local holding whether its value is an exact ``str``.
         self.str_flags: dict[str, str] = {}
-        self._gen = Codegen()  # shared, so every inlined filter gets distinct names
-        self._n = 0
+        self._gen = Codegen(self.names)
 
     def forget(self, known: dict[str, str] | None = None) -> None:
         """Know only ``known`` from here on (nothing by default): fields and the ``str`` flags of
@@ -74,16 +76,12 @@ class Writer:
         self.str_flags.clear()
 
     def bind(self, value: object, hint: str = "x") -> str:
-        """A fresh name that refers to ``value`` in the generated source."""
-        self._n += 1
-        name = f"_fp{hint}{self._n}"
-        self.env[name] = value
-        return name
+        """A fresh name that refers to ``value`` in the generated source (``hint``: ASCII letters)."""
+        return self.names.bind(value, hint)
 
     def local(self, hint: str = "v") -> str:
         """A fresh local variable name (not a closure variable)."""
-        self._n += 1
-        return f"_fl{hint}{self._n}"
+        return self.names.local(hint)
 
     def emit(self, indent: int, line: str) -> None:
         """Append one line at ``indent`` levels."""
@@ -132,8 +130,7 @@ class Writer:
         :raises SyntaxError: when Python refuses the source (nesting limits); callers retry
             without inlined filters.
         """
-        bound = {**HELPERS, **{k: v for k, v in self._gen.env.items() if not k.startswith("_t")}}
-        bound.update(self.env)
+        bound = {**HELPERS, **self.names.values}
         used = set(_NAME.findall("\n".join(self.lines)))
         # Every bound value the body uses is a keyword-only parameter with that value as its
         # default: inside the loop it is a local (``LOAD_FAST``, which 3.11 fuses with its
@@ -143,11 +140,7 @@ class Writer:
         defaults = "".join(f", {n}={n}" for n in names)
         head = f"def {name}({params}, *{defaults}):" if names else f"def {name}({params}):"
         source = "\n".join([head] + ["    " + line for line in self.lines])
-        # Real builtins: C functions such as ``Pattern.sub`` with a template import lazily, and
-        # imports look ``__import__`` up in the calling frame's builtins.
-        namespace: dict[str, object] = {"__builtins__": builtins, **{n: bound[n] for n in names}}
-        # The source holds generated names only (see the module docstring), never user text.
-        exec(compile(source, f"<fastpath {name}>", "exec"), namespace)
+        namespace = define(source, f"<fastpath {name}>", {n: bound[n] for n in names})
         built: Callable[..., object] = namespace[name]  # type: ignore[assignment]
         return built
 

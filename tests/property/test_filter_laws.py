@@ -103,7 +103,7 @@ def test_path_text_means_what_parse_path_means(parts: list[str]) -> None:
 
 def _raw_value(code: Code, gen: Codegen, fields: JsonObject) -> object:
     """Evaluate a compiled node's source as the fast path inlines a ``safe`` one: with no ``try``."""
-    names = {**HELPERS, **{k: v for k, v in gen.env.items() if not k.startswith("_t")}, "f": fields}
+    names = {**HELPERS, **gen.names.values, "f": fields, "__builtins__": {}}
     return eval(code.src, names)  # generated names only, never user text
 
 
