@@ -4,7 +4,7 @@ Safety: user data never enters the source text. Every literal, field key, path a
 bound to a generated name (``_c0``, ``_k1``...) from ``names.Names`` and passed in as a closure
 variable; the source holds only those names, operators and calls of ``values`` helpers, and runs
 with no builtins (``names.define``). Constant subtrees are folded at compile time with the same
-``values`` functions the reference interpreter uses.
+``values`` functions the reference interpreter uses; a constant root compiles to a ``Constant``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Final, final
 from pipeflow.domain.filter import functions as fn
 from pipeflow.domain.filter import values as v
 from pipeflow.domain.filter.ast import BinaryOp, FunctionName, UnaryOp
+from pipeflow.domain.filter.constant import Constant
 from pipeflow.domain.filter.names import Names, define
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.paths import MISSING, Path, get_in
@@ -173,7 +174,12 @@ class Codegen:
         return Code(f"_coalesce({joined})" if name == "coalesce" else f"_fn_{name}({joined})")
 
     def function(self, root: Code, *, as_filter: bool) -> Callable[[JsonObject], Json] | None:
-        """Compile the root into one function of the fields; ``None`` if Python refuses the source."""
+        """Compile the root into one function of the fields; ``None`` if Python refuses the source.
+
+        A constant root gives a ``Constant``, which says what it returns.
+        """
+        if root.is_const:
+            return Constant(root.const is True if as_filter else root.const)  # type: ignore[arg-type]
         body = root.src if root.boolean or not as_filter else f"{root.src} is True"
         default = "False" if as_filter else "None"
         closure = self.names.values

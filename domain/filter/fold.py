@@ -92,7 +92,10 @@ def fold(expr: Expr, algebra: Algebra[A]) -> A:
 
 
 def compile_value(expr: Expr) -> Callable[[JsonObject], Json]:
-    """Compile ``expr`` once into a function from an event's fields to the expression's value."""
+    """Compile ``expr`` once into a function from an event's fields to the expression's value.
+
+    An expression that folds to a constant gives a ``Constant`` (``domain.filter.constant``).
+    """
     return _compile(expr, as_filter=False)
 
 

@@ -13,11 +13,11 @@ every other function runs through the reference engine on an ``Event`` (``compil
 
 from __future__ import annotations
 
-import dis
 import re
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
+from pipeflow.domain.filter.constant import Constant
 from pipeflow.domain.filter.guard import Guarded
 from pipeflow.domain.json import JsonObject
 from pipeflow.domain.paths import Path, set_in
@@ -91,30 +91,22 @@ def _fusable(fn: PipelineFn) -> bool:
 
 
 _SCALARS = (str, int, float, bool, type(None))
-_PLAIN_OPS = frozenset({"RESUME", "NOP", "COPY_FREE_VARS", "LOAD_DEREF", "RETURN_VALUE"})
 
 
 def constant_of(value: Callable[[JsonObject], object]) -> tuple[object] | None:
-    """``(v,)`` when the compiled expression ``value`` only returns the immutable constant ``v``.
+    """``(v,)`` when the compiled expression ``value`` always returns the immutable constant ``v``.
 
-    The expression compiler folds a constant expression to one bound name: its function then
-    does nothing but return that closure variable, whatever the fields (checked on its bytecode
-    up to the first return: loading a closure variable cannot raise, so the handler never runs).
+    The expression compiler says so itself: a constant expression compiles to a ``Constant``.
+
+    >>> from pipeflow.domain.filter import compile_expression
+    >>> constant_of(compile_expression("1 + 2")), constant_of(compile_expression("a + 2"))
+    ((3,), None)
+    >>> constant_of(compile_expression("[1]")) is None  # a list is not inlined: it could change
+    True
     """
-    code = getattr(value, "__code__", None)
-    cells = getattr(value, "__closure__", None)
-    if code is None or not cells:
-        return None
-    body: list[tuple[str, object]] = []
-    for ins in dis.get_instructions(code):  # the try body: up to its first return
-        body.append((ins.opname, ins.argval))
-        if ins.opname == "RETURN_VALUE":
-            break
-    loads = [arg for op, arg in body if op == "LOAD_DEREF"]
-    if len(loads) != 1 or not {op for op, _ in body} <= _PLAIN_OPS or body[-1][0] != "RETURN_VALUE":
-        return None
-    held = cells[code.co_freevars.index(loads[0])].cell_contents
-    return (held,) if type(held) in _SCALARS else None
+    if isinstance(value, Constant) and type(value.value) in _SCALARS:
+        return (value.value,)
+    return None
 
 
 def _load(w: Writer, indent: int, path: Path) -> str:
