@@ -4,13 +4,20 @@ Modules are discovered, not listed, so a module added later is checked too. For 
 ``__all__`` exists, every name in it exists, and every public name the module itself defines
 (a top-level ``def``, ``class`` or assignment without a leading underscore) is in it. Type
 variables are the one exception: they parametrise signatures and are not part of the API.
+
+And the surface itself is pinned by an explicit list, ``public_names.json`` beside this file
+(module -> its ``__all__``): a name removed, renamed or added anywhere fails the test until the
+list is regenerated on purpose, with
+``.venv/bin/python -m tests.unit.test_exported_members --write``, and the diff is reviewed.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
+import json
 import pkgutil
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import ParamSpec, TypeVar, TypeVarTuple
@@ -83,3 +90,33 @@ def test_every_public_definition_is_exported(name: str) -> None:
     module = importlib.import_module(name)
     missing = defined_public_names(module) - set(getattr(module, "__all__", ()))
     assert sorted(missing) == [], f"{name} defines public names not in __all__"
+
+
+PINNED = Path(__file__).with_name("public_names.json")
+
+
+def surface() -> dict[str, list[str]]:
+    """Every discovered module's ``__all__``, sorted (modules that fail to import are left out)."""
+    found: dict[str, list[str]] = {}
+    for name in MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        found[name] = sorted(getattr(module, "__all__", ()))
+    return found
+
+
+def test_the_public_surface_is_the_pinned_list() -> None:
+    pinned: dict[str, list[str]] = json.loads(PINNED.read_text(encoding="utf-8"))
+    now = surface()
+    removed = {m: sorted(set(names) - set(now.get(m, ()))) for m, names in pinned.items()}
+    added = {m: sorted(set(names) - set(pinned.get(m, ()))) for m, names in now.items()}
+    how = "if on purpose: .venv/bin/python -m tests.unit.test_exported_members --write"
+    assert {m: n for m, n in removed.items() if n or m not in now} == {}, f"removed names; {how}"
+    assert {m: n for m, n in added.items() if n or m not in pinned} == {}, f"new names; {how}"
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
+    PINNED.write_text(json.dumps(surface(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {PINNED}")
