@@ -97,6 +97,8 @@ class SourceBatch:
     not even read: ``(path, start, end)``, bytes of a file cut at line ends, for worker processes.
     ``line_ids`` (raw batches read from a file) gives the id of ``lines[k]``: derived from the
     line's place in its file, the same each time the line is read, and made only when asked for.
+    ``planned``, when set, hears once the batch is planned how many events its lines held and how
+    many lines were rejected (a source of raw lines learns its counts there: ``serve``'s ingest).
     """
 
     source: str
@@ -106,6 +108,7 @@ class SourceBatch:
     lines: list[bytes] | LineBlock | None = None
     span: tuple[str, int, int] | None = None
     line_ids: Callable[[int], EventId] | None = None
+    planned: Callable[[int, int], None] | None = None
 
 
 class EventSource(Protocol):

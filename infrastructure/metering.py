@@ -2,8 +2,8 @@
 
 The actors stay as they are; ``serve`` wraps what it hands them:
 
-- ``MeteredSink`` around each sink: events written, seconds per write, and retries (a failed
-  attempt followed by another attempt at the same batch: the actor passes the same list again);
+- ``metered(sink)`` around each sink (``infrastructure/metered_sinks.py``): events written,
+  seconds per write, and retries;
 - ``MeteredDeadLetterStore`` around the dead-letter store: records stored, per stage;
 - ``metered_planner`` instead of ``make_planner``: events in per source, unmatched, and per route
   the events a pipeline's functions dropped or failed on; it also offers the planned parts to a
@@ -17,15 +17,13 @@ from the per-step counts the reference engine reports (``RouteOutcome.steps``).
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import final
 
 from pipeflow.domain.dead_letters import DeadLetter
 from pipeflow.domain.engine import CompiledPipeline
-from pipeflow.domain.events import Event
-from pipeflow.domain.ports import Clock, EventSink, SourceBatch
+from pipeflow.domain.ports import Clock, SourceBatch
 from pipeflow.domain.router import Routed, Router
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterStore
 from pipeflow.infrastructure.actors.plan import BatchPlan
@@ -35,51 +33,7 @@ from pipeflow.infrastructure.actors.topology import Planner
 from pipeflow.infrastructure.metrics import Metrics
 from pipeflow.infrastructure.tap import Tap
 
-__all__ = ["MeteredDeadLetterStore", "MeteredSink", "dead_letter_stage", "metered_planner", "observe_buffers"]
-
-
-@final
-class MeteredSink:
-    """An ``EventSink`` that counts what its inner sink wrote and times each write."""
-
-    def __init__(self, inner: EventSink, metrics: Metrics) -> None:
-        self.name = inner.name
-        self._inner = inner
-        self._metrics = metrics
-        self._open_failed = False
-        self._failed: Sequence[Event] | None = None  # the batch whose last write raised
-
-    async def open(self) -> None:
-        """Open the inner sink; opening again after a failed open is a retry."""
-        if self._open_failed:
-            self._open_failed = False
-            self._metrics.sink_retried(self.name)
-        try:
-            await self._inner.open()
-        except BaseException:
-            self._open_failed = True
-            raise
-
-    async def write(self, events: Sequence[Event]) -> None:
-        """Write through the inner sink; only a write that succeeded is counted.
-
-        Writing the very batch (the same object) whose write raised last time is a retry.
-        """
-        if self._failed is not None:
-            if self._failed is events:
-                self._metrics.sink_retried(self.name)
-            self._failed = None
-        started = time.perf_counter()
-        try:
-            await self._inner.write(events)
-        except BaseException:
-            self._failed = events
-            raise
-        self._metrics.sink_written(self.name, len(events), time.perf_counter() - started)
-
-    async def close(self) -> None:
-        """Close the inner sink."""
-        await self._inner.close()
+__all__ = ["MeteredDeadLetterStore", "dead_letter_stage", "metered_planner", "observe_buffers"]
 
 
 def dead_letter_stage(record: DeadLetter) -> str:

@@ -172,12 +172,15 @@ class Topology:
             await self._dispatch(batch, plan)
 
     async def _dispatch(self, batch: SourceBatch, plan: BatchPlan) -> None:
-        self.stats.events_in += len(batch.events) if plan.events_in is None else plan.events_in
+        events_in = len(batch.events) if plan.events_in is None else plan.events_in
+        self.stats.events_in += events_in
         group = AckGroup(batch.ack)
         self.stats.dropped += plan.dropped
         self.stats.unmatched += plan.unmatched
         dead = list(plan.dead)
         rejected = [*batch.rejected, *plan.rejected] if plan.rejected else batch.rejected
+        if batch.planned is not None:
+            batch.planned(events_in, len(rejected))
         if rejected:
             at = self.clock()
             dead.extend(

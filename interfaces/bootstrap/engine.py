@@ -21,7 +21,8 @@ from pipeflow.infrastructure.actors.routing import RouterCell
 from pipeflow.infrastructure.actors.sink_actor import SinkActor
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.actors.topology import Topology
-from pipeflow.infrastructure.metering import MeteredDeadLetterStore, MeteredSink, metered_planner
+from pipeflow.infrastructure.metered_sinks import metered
+from pipeflow.infrastructure.metering import MeteredDeadLetterStore, metered_planner
 from pipeflow.infrastructure.metrics import Metrics
 from pipeflow.infrastructure.sources.ingest import IngestSource
 from pipeflow.infrastructure.stateful import restore_state, save_state
@@ -88,7 +89,7 @@ async def build_engine(
         stats,
         clock=clock,
         stdout=app.stdout,
-        wrap_sink=lambda sink: MeteredSink(sink, metrics),
+        wrap_sink=lambda sink: metered(sink, metrics),
         wrap_dead_letters=lambda store: MeteredDeadLetterStore(store, metrics),
     )
     ingest: dict[str, IngestSource] = {}

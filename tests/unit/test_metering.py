@@ -8,6 +8,7 @@ import random
 from collections.abc import Sequence
 
 import anyio
+import pytest
 
 from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
@@ -15,7 +16,7 @@ from pipeflow.infrastructure.actors.messages import Delivery
 from pipeflow.infrastructure.actors.retry import RetryPolicy
 from pipeflow.infrastructure.actors.sink_actor import SinkActor
 from pipeflow.infrastructure.actors.stats import RunStats
-from pipeflow.infrastructure.metering import MeteredSink
+from pipeflow.infrastructure.metered_sinks import MeteredSink
 from pipeflow.infrastructure.metrics import Metrics
 from tests.fakes import MemoryDeadLetterStore
 
@@ -141,3 +142,35 @@ def test_every_function_outcome_is_counted_per_step() -> None:
     assert count("twice", "split") == 3
     assert count("odd", "pass") == 2  # the two pieces of event 1
     assert count("odd", "drop") == 4
+
+
+class ScriptedEncodedSink(ScriptedSink):
+    """A scripted sink that also takes NDJSON bytes, failing them as scripted too."""
+
+    async def write_encoded(self, data: bytes) -> None:
+        failure = self.writes.pop(0) if self.writes else None
+        if failure is not None:
+            raise failure
+        self.written.extend(data.splitlines())
+
+
+async def test_an_encoded_sink_stays_encoded_and_its_lines_are_counted() -> None:
+    from pipeflow.domain.ports import EncodedSink
+    from pipeflow.infrastructure.metered_sinks import MeteredEncodedSink, metered
+
+    metrics = Metrics()
+    plain, encoded = metered(ScriptedSink([], []), metrics), metered(ScriptedEncodedSink([], []), metrics)
+    assert isinstance(plain, MeteredSink)
+    assert not isinstance(plain, EncodedSink)
+    assert isinstance(encoded, MeteredEncodedSink)
+    assert isinstance(encoded, EncodedSink)
+    inner = ScriptedEncodedSink([], [OSError("down"), None, None])
+    sink = MeteredEncodedSink(inner, metrics)
+    data = b'{"n":1}\n{"n":2}\n'
+    with pytest.raises(OSError, match="down"):
+        await sink.write_encoded(data)
+    await sink.write_encoded(data)  # the same bytes again: a retry
+    await sink.write_encoded(b'{"n":3}\n')  # other bytes: not a retry
+    assert inner.written == [b'{"n":1}', b'{"n":2}', b'{"n":3}']
+    assert metrics.value("pipeflow_sink_retries_total", sink="out") == 1.0
+    assert metrics.value("pipeflow_events_out_total", sink="out") == 3.0

@@ -1,0 +1,111 @@
+"""Sinks that feed ``Metrics``: events written, seconds per write, retries (``serve``'s metering).
+
+``metered(sink, metrics)`` wraps a sink so the sink actor sees the same capabilities: a sink
+that writes encoded NDJSON (``EncodedSink``) stays one, so the fast path still hands it bytes.
+A retry is a failed attempt followed by another at the very same batch (the actor passes the same
+list, or the same bytes, again).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import final
+
+from pipeflow.domain.events import Event
+from pipeflow.domain.line_block import count_newlines
+from pipeflow.domain.ports import EncodedSink, EventSink
+from pipeflow.infrastructure.metrics import Metrics
+
+__all__ = ["MeteredEncodedSink", "MeteredSink", "metered"]
+
+
+@final
+class _Meter:
+    """What both metered sinks share: open with retry counting, and a timed, counted write."""
+
+    __slots__ = ("_failed", "_metrics", "_open_failed", "name")
+
+    def __init__(self, name: str, metrics: Metrics) -> None:
+        self.name = name
+        self._metrics = metrics
+        self._open_failed = False
+        self._failed: object = None  # the batch whose last write raised
+
+    async def open(self, call: Callable[[], Awaitable[None]]) -> None:
+        if self._open_failed:
+            self._open_failed = False
+            self._metrics.sink_retried(self.name)
+        try:
+            await call()
+        except BaseException:
+            self._open_failed = True
+            raise
+
+    async def write(self, batch: object, events: Callable[[], int], call: Awaitable[None]) -> None:
+        if self._failed is not None:
+            if self._failed is batch:
+                self._metrics.sink_retried(self.name)
+            self._failed = None
+        started = time.perf_counter()
+        try:
+            await call
+        except BaseException:
+            self._failed = batch
+            raise
+        self._metrics.sink_written(self.name, events(), time.perf_counter() - started)
+
+
+@final
+class MeteredSink:
+    """An ``EventSink`` that counts what its inner sink wrote and times each write."""
+
+    def __init__(self, inner: EventSink, metrics: Metrics) -> None:
+        self.name = inner.name
+        self._inner = inner
+        self._meter = _Meter(inner.name, metrics)
+
+    async def open(self) -> None:
+        """Open the inner sink; opening again after a failed open is a retry."""
+        await self._meter.open(self._inner.open)
+
+    async def write(self, events: Sequence[Event]) -> None:
+        """Write through the inner sink; only a write that succeeded is counted."""
+        await self._meter.write(events, lambda: len(events), self._inner.write(events))
+
+    async def close(self) -> None:
+        """Close the inner sink."""
+        await self._inner.close()
+
+
+@final
+class MeteredEncodedSink:
+    """A metered ``EncodedSink``: encoded batches are counted by their lines (one event a line)."""
+
+    def __init__(self, inner: EncodedSink, metrics: Metrics) -> None:
+        self.name = inner.name
+        self._inner = inner
+        self._meter = _Meter(inner.name, metrics)
+
+    async def open(self) -> None:
+        """Open the inner sink; opening again after a failed open is a retry."""
+        await self._meter.open(self._inner.open)
+
+    async def write(self, events: Sequence[Event]) -> None:
+        """Write events through the inner sink; only a write that succeeded is counted."""
+        await self._meter.write(events, lambda: len(events), self._inner.write(events))
+
+    async def write_encoded(self, data: bytes) -> None:
+        """Write NDJSON bytes through the inner sink, counted by their lines."""
+        await self._meter.write(data, lambda: count_newlines(data), self._inner.write_encoded(data))
+
+    async def close(self) -> None:
+        """Close the inner sink."""
+        await self._inner.close()
+
+
+def metered(sink: EventSink, metrics: Metrics) -> MeteredSink | MeteredEncodedSink:
+    """``sink`` wrapped to feed ``metrics``, keeping its encoded-write capability."""
+    if isinstance(sink, EncodedSink):
+        return MeteredEncodedSink(sink, metrics)
+    return MeteredSink(sink, metrics)
