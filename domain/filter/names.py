@@ -10,10 +10,12 @@ was given.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Final, final
 
-NO_BUILTINS: Final[Mapping[str, object]] = {}
-"""The builtins generated code runs with: none; what it calls is passed in by name."""
+NO_BUILTINS: Final[Mapping[str, object]] = MappingProxyType({})
+"""The builtins generated code runs with: none; what it calls (``dict``, ``enumerate``...) is
+passed in under a generated name like any other value."""
 
 
 @final
