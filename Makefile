@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint types contracts unit bench clean
+.PHONY: demo test lint types contracts unit bench bench-serve clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,9 @@ test: lint types contracts unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_w1.py
+
+bench-serve: $(STAMP)
+	$(BIN)/python bench/serve_w1.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis
