@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Literal, TypeAlias, assert_never, final, get_args
 
 from hypothesis import strategies as st
@@ -20,6 +21,7 @@ from pipeflow.domain.engine import CompiledPipeline
 from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.parsers.cef import HEADER_FIELDS
 from pipeflow.domain.paths import Path, Segment
 from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
 from pipeflow.domain.ports import FunctionFactory, PipelineFn
@@ -235,6 +237,49 @@ def compiled(specs: Sequence[FunctionSpec]) -> CompiledPipeline:
     return result
 
 
+# -- log lines and times (domain.parsers) ------------------------------------------------------
+
+_no_surrogates = st.characters(codec="utf-8")
+
+logfmt_keys: st.SearchStrategy[str] = st.text(
+    st.characters(codec="utf-8", exclude_characters='="').filter(lambda c: c > " " and not c.isspace()),
+    min_size=1,
+    max_size=8,
+)
+"""A key logfmt can write: no whitespace, ``=`` or ``"``."""
+
+logfmt_fields: st.SearchStrategy[dict[str, str | Literal[True]]] = st.dictionaries(
+    logfmt_keys, st.one_of(st.just(True), st.text(_no_surrogates, max_size=10)), max_size=5
+)
+"""What a logfmt line holds: keys to string values or ``True`` (a bare key)."""
+
+cef_keys: st.SearchStrategy[str] = st.one_of(
+    st.sampled_from(["src", "dst", "msg", "cs1Label", "ad.x[0]", *HEADER_FIELDS]),
+    st.from_regex(r"[A-Za-z0-9_.\-\[\]]{1,8}", fullmatch=True),
+).filter(lambda key: key not in HEADER_FIELDS)
+"""A CEF extension key that is not the name of a header field."""
+
+cef_headers: st.SearchStrategy[list[str]] = st.lists(
+    st.text(_no_surrogates, max_size=8), min_size=7, max_size=7
+)
+"""The seven header fields of a CEF line, any text (pipes and backslashes included)."""
+
+cef_extensions: st.SearchStrategy[dict[str, str]] = st.dictionaries(
+    cef_keys, st.text(_no_surrogates, max_size=10), max_size=5
+)
+"""CEF extension keys to values, any text (``=``, ``|``, ``\\``, line breaks, spaces included)."""
+
+utc_millis: st.SearchStrategy[datetime] = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+).map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))
+"""Aware UTC times with whole milliseconds: what ``format_timestamp`` writes exactly."""
+
+fixed_offsets: st.SearchStrategy[timezone] = st.integers(-(23 * 60 + 59), 23 * 60 + 59).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+"""A fixed UTC offset, to the minute, as ``%z`` writes them."""
+
+
 __all__ = [
     "ALL_KINDS",
     "GEN_FACTORIES",
@@ -242,11 +287,15 @@ __all__ = [
     "GenFn",
     "Kind",
     "batches",
+    "cef_extensions",
+    "cef_headers",
+    "cef_keys",
     "compiled",
     "event_ids",
     "events",
     "existing_paths",
     "field_dicts",
+    "fixed_offsets",
     "fn_results",
     "gen_factory",
     "gen_fns",
@@ -254,10 +303,13 @@ __all__ = [
     "json_scalars",
     "json_values",
     "keys",
+    "logfmt_fields",
+    "logfmt_keys",
     "metas",
     "paths",
     "picks",
     "segments",
     "settable_paths",
     "spec_lists",
+    "utc_millis",
 ]

@@ -28,6 +28,11 @@ SAMPLE_CONFIGS: dict[str, list[JsonObject]] = {
         {"field": "message", "format": "kv", "standalone_keys": True},
         {"field": "message", "format": "kv", "pair_delimiter": ",", "kv_delimiter": ":", "target": "kv"},
         {"field": "message", "format": "csv", "columns": ["a", "b", "c"]},
+        {"field": "message", "format": "logfmt"},
+        {"field": "message", "format": "syslog", "target": "syslog", "on_failure": "pass"},
+        {"field": "message", "format": "clf", "on_failure": "drop"},
+        {"field": "message", "format": "combined", "target": "http"},
+        {"field": "message", "format": "cef", "on_failure": "pass"},
     ],
     "rename": [{"fields": {"message": "msg", "user.name": "user_name", "tags[0]": "first_tag"}}],
     "remove": [{"fields": ["message", "user.email", "tags[0]"]}],
@@ -45,6 +50,22 @@ SAMPLE_CONFIGS: dict[str, list[JsonObject]] = {
     "eval": [{"field": "x", "expression": "1"}],
     "drop": [{}],
     "window": [{"field": "latency_ms", "size": 3, "emit": {"avg": "avg"}}],
+    "timestamp": [
+        {"field": "time", "formats": ["%d/%b/%Y:%H:%M:%S %z", "iso8601", "unix", "unix_ms"]},
+        {
+            "field": "t",
+            "formats": ["%b %d %H:%M:%S", "unix_ns"],
+            "target": "@timestamp",
+            "on_failure": "pass",
+        },
+        {
+            "field": "t",
+            "formats": ["iso8601"],
+            "timezone": "Europe/Paris",
+            "default_year": 2020,
+            "on_failure": "drop",
+        },
+    ],
 }
 
 # Plugins of other distributions that may be installed in the dev venv (examples/plugins/*).
