@@ -50,6 +50,18 @@ SAMPLE_CONFIGS: dict[str, list[JsonObject]] = {
     "eval": [{"field": "x", "expression": "1"}],
     "drop": [{}],
     "window": [{"field": "latency_ms", "size": 3, "emit": {"avg": "avg"}}],
+    "grok": [
+        {"field": "message", "patterns": ["%{COMBINEDAPACHELOG}", "%{SYSLOGBASE} %{GREEDYDATA:msg}"]},
+        {
+            "field": "a.b",
+            "patterns": [r"^%{IP:client.ip} (?<n>%{INT}) %{NUMBER:took:float}", r"%{WORD:w:int}"],
+            "pattern_definitions": {"PAIR": r"%{WORD:k}=%{INT:v:int}"},
+            "target": "g",
+            "on_failure": "drop",
+        },
+        {"patterns": [r"(?P<x>\d)|(?<y>[a-z])", "%{PAIR}"], "pattern_definitions": {"PAIR": "%{WORD:k}="}},
+        {"patterns": ["%{INT:n}"], "on_failure": "dead_letter"},
+    ],
     "timestamp": [
         {"field": "time", "formats": ["%d/%b/%Y:%H:%M:%S %z", "iso8601", "unix", "unix_ms"]},
         {

@@ -1,0 +1,168 @@
+"""``grok``: parse unstructured text with named patterns (``%{IPORHOST:client}``) into fields.
+
+Patterns are expanded once (``domain.parsers.grok``) against the core library
+(``grok_patterns``) and the function's own ``pattern_definitions``, and compiled once, on RE2
+when it accepts them (``grok_engine``: linear time, so no pattern can hang a pipeline).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, TypeAlias, final
+
+import pydantic
+from returns.result import Failure, Result, Success
+
+from pipeflow.domain.errors import Problem, Problems
+from pipeflow.domain.events import Event
+from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.parsers.grok import Expansion, GrokError, Kind, expand
+from pipeflow.domain.paths import Path, render_path
+from pipeflow.domain.results import Drop, FnResult, FunctionFailed, Pass
+from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
+from pipeflow.infrastructure.functions.checks import field_path
+from pipeflow.infrastructure.functions.grok_engine import Matcher, compile_expansion
+from pipeflow.infrastructure.functions.grok_patterns import CORE_PATTERNS
+
+OnFailure: TypeAlias = Literal["pass", "drop", "dead_letter"]
+"""What happens to an event no pattern matches."""
+
+NO_MATCH = "grok: no pattern matched"
+"""The reason an unmatched event is dropped or dead-lettered with."""
+
+_NAME = re.compile(r"\w+")
+
+
+class GrokConfig(FunctionConfig):
+    """Config of ``grok``: the string field, the patterns tried in order, extra named patterns."""
+
+    field: str = "message"
+    patterns: list[str] = pydantic.Field(min_length=1)
+    pattern_definitions: dict[str, str] = pydantic.Field(default_factory=dict)
+    target: str | None = None
+    on_failure: OnFailure = "pass"
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class GrokPattern:
+    """One compiled pattern and, per capture, the field it sets and its conversion."""
+
+    matcher: Matcher
+    fields: tuple[tuple[Path, Kind], ...]
+    flat: bool  # every field is a top-level key: set them all with one dict merge
+
+    def apply(self, event: Event, values: Sequence[str | None]) -> Event:
+        """Set the fields of the captures that took part in the match (a later one wins)."""
+        if self.flat:
+            found: JsonObject = {}
+            for (path, kind), text in zip(self.fields, values, strict=True):
+                if text is not None:
+                    found[path[0]] = text if kind == "str" else convert(kind, text, path)  # type: ignore[index]
+            return event.with_fields(found) if found else event
+        for (path, kind), text in zip(self.fields, values, strict=True):
+            if text is not None:
+                event = event.with_field(path, text if kind == "str" else convert(kind, text, path))
+        return event
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Grok:
+    """Tries each pattern on the string at ``path``; the first that matches sets its fields.
+
+    A missing or non-string value counts as no match. No match: ``on_failure`` says whether the
+    event passes unchanged, is dropped or is dead-lettered (``FunctionFailed``).
+    """
+
+    path: Path
+    patterns: tuple[GrokPattern, ...]
+    on_failure: OnFailure
+
+    def __call__(self, event: Event, /) -> FnResult:
+        """Match the field against the patterns in order."""
+        value = event.get(self.path)
+        if isinstance(value, str):
+            for pattern in self.patterns:
+                values = pattern.matcher.captures(value)
+                if values is not None:
+                    return Pass(pattern.apply(event, values))
+        if self.on_failure == "pass":
+            return Pass(event)
+        if self.on_failure == "drop":
+            return Drop(NO_MATCH)
+        raise FunctionFailed(NO_MATCH)
+
+
+def convert(kind: Kind, text: str, path: Path) -> Json:
+    """A capture as ``kind``: ``int`` truncates a decimal (``"2.7"`` is 2), as Logstash does.
+
+    >>> convert("int", "2.7", ("n",)), convert("float", "-1e3", ("x",)), convert("str", "a", ("s",))
+    (2, -1000.0, 'a')
+    """
+    if kind == "str":
+        return text
+    try:
+        number = float(text)
+        if kind == "int":
+            try:
+                return int(text)
+            except ValueError:
+                return int(number)  # raises OverflowError for inf, ValueError for nan
+        if math.isfinite(number):
+            return number
+    except (ValueError, OverflowError):
+        pass
+    raise FunctionFailed(f"grok: {render_path(path)}: {text[:40]!r} is not a finite {kind}")
+
+
+def _pattern(
+    expanded: Expansion | GrokError, target: Path | None, where: str
+) -> Result[GrokPattern, Problems]:
+    if isinstance(expanded, GrokError):
+        return Failure((Problem(where, expanded.message),))
+    matcher = compile_expansion(expanded)
+    if isinstance(matcher, str):
+        return Failure((Problem(where, matcher),))
+    fields = tuple(((*(target or ()), *c.path), c.kind) for c in expanded.captures)
+    flat = all(len(path) == 1 and isinstance(path[0], str) for path, _ in fields)
+    return Success(GrokPattern(matcher, fields, flat))
+
+
+def _definition_problems(config: GrokConfig, library: dict[str, str]) -> list[Problem]:
+    problems: list[Problem] = []
+    for name in config.pattern_definitions:
+        if not _NAME.fullmatch(name):
+            problems.append(Problem("pattern_definitions", f"{name!r} is not a pattern name (A-Z, 0-9, _)"))
+        elif isinstance(expanded := expand(f"%{{{name}}}", library), GrokError):
+            problems.append(Problem(f"pattern_definitions.{name}", expanded.message))
+    return problems
+
+
+def build(config: GrokConfig) -> Result[Grok, Problems]:
+    """Build ``grok``: every pattern is expanded and compiled here, and every problem listed."""
+    library = {**CORE_PATTERNS, **config.pattern_definitions}
+    problems = _definition_problems(config, library)
+    path = field_path(config.field)
+    target = Success(None) if config.target is None else field_path(config.target, "target")
+    built: list[GrokPattern] = []
+    for i, text in enumerate(config.patterns):
+        at = target.value_or(None)
+        match _pattern(expand(text, library), at, f"patterns[{i}]"):
+            case Success(pattern):
+                built.append(pattern)
+            case Failure(more):
+                problems.extend(more)
+    for result in (path, target):
+        problems.extend(result.failure() if isinstance(result, Failure) else ())
+    if problems:
+        return Failure(tuple(problems))
+    return Success(Grok(path.unwrap(), tuple(built), config.on_failure))
+
+
+plugin = FunctionPlugin("grok", GrokConfig, build, "Parse text into fields with named grok patterns.")
+
+__all__ = ["NO_MATCH", "Grok", "GrokConfig", "GrokPattern", "OnFailure", "build", "convert", "plugin"]
