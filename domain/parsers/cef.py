@@ -57,8 +57,10 @@ def parse_cef(line: str) -> JsonObject | str:
     extension = _extension(rest)
     if isinstance(extension, str):
         return extension
-    extension.update(zip(HEADER_FIELDS, header, strict=True))
-    return extension
+    fields: JsonObject = dict(zip(HEADER_FIELDS, header, strict=True))
+    for key, value in extension.items():
+        fields.setdefault(key, value)
+    return fields
 
 
 def _split_header(text: str) -> tuple[list[str], str]:

@@ -79,11 +79,20 @@ def format_problem(fmt: str) -> str | None:
         return f"not a strftime format (no % directive) nor one of {', '.join(NAMED_FORMATS)}"
     full = f"%Y {fmt}" if needs_year(fmt) else fmt
     try:
-        sample = _PROBE.strftime(full)
-        datetime.strptime(sample, full)
+        _compiles(fmt)  # a bad or repeated directive, reported in the user's own format
+        datetime.strptime(_PROBE.strftime(full), full)
     except (ValueError, re.error) as exc:
         return f"bad strftime format: {exc}"
     return None
+
+
+def _compiles(fmt: str) -> None:
+    """Raise what ``strptime`` raises for ``fmt`` itself (nothing when only the text does not match)."""
+    try:
+        datetime.strptime("", fmt)
+    except ValueError as exc:
+        if "does not match format" not in str(exc):
+            raise
 
 
 def parse_time(value: Json, fmt: str, zone: tzinfo, year: int | None) -> datetime | None:

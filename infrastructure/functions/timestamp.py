@@ -99,22 +99,22 @@ def _formats(formats: list[str]) -> Result[tuple[str, ...], Problems]:
 
 
 def build(config: TimestampConfig) -> Result[Timestamp, Problems]:
-    """Build ``timestamp``; paths, formats and the time zone are checked here."""
-    return Result.do(
-        Timestamp(
-            path,
-            target,
-            formats,
-            zone,
-            config.default_year,
-            any(needs_year(f) for f in formats),
-            config.on_failure,
-        )
-        for path in field_path(config.field)
-        for target in field_path(config.target or config.field, "target" if config.target else "field")
-        for formats in _formats(config.formats)
-        for zone in zone_named(config.timezone)
-    )
+    """Build ``timestamp``; paths, every format and the time zone are checked here (all problems at once)."""
+    path = field_path(config.field)
+    target = field_path(config.target, "target") if config.target is not None else path
+    formats = _formats(config.formats)
+    zone = zone_named(config.timezone)
+    match path, target, formats, zone:
+        case Success(p), Success(t), Success(fs), Success(z):
+            year_less = any(needs_year(f) for f in fs)
+            return Success(Timestamp(p, t, fs, z, config.default_year, year_less, config.on_failure))
+        case _:
+            checks: tuple[Result[object, Problems], ...] = (path, formats, zone)
+            if config.target is not None:
+                checks += (target,)
+            return Failure(
+                tuple(p for check in checks if isinstance(check, Failure) for p in check.failure())
+            )
 
 
 plugin = FunctionPlugin(

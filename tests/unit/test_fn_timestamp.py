@@ -163,6 +163,16 @@ def test_the_target_may_be_nested_and_the_source_is_kept() -> None:
             [Problem("timezone", "unknown time zone '../../etc/passwd' (an IANA name, e.g. Europe/Paris)")],
         ),
         ({"formats": ["unix"], "target": "a..b"}, [Problem("target", "not a field path: 'a..b'")]),
+        (
+            {"field": "", "formats": ["unix", "%Q"], "timezone": "Nowhere", "target": "."},
+            [
+                Problem("field", "not a field path: ''"),
+                Problem("formats[1]", "bad strftime format: 'Q' is a bad directive in format '%Q'"),
+                Problem("timezone", "unknown time zone 'Nowhere' (an IANA name, e.g. Europe/Paris)"),
+                Problem("target", "not a field path: '.'"),
+            ],
+        ),
+        ({"field": "a[", "formats": ["unix"]}, [Problem("field", "not a field path: 'a['")]),
         ({"formats": []}, [Problem("formats", "List should have at least 1 item after validation, not 0")]),
         (
             {"formats": ["unix"], "default_year": 0},
@@ -171,4 +181,4 @@ def test_the_target_may_be_nested_and_the_source_is_kept() -> None:
     ],
 )
 def test_config_problems_have_their_place(config: dict[str, Any], problems: list[Problem]) -> None:
-    assert timestamp({"field": "time", **config}) == Failure(tuple(problems))
+    assert timestamp({"field": "time"} | config) == Failure(tuple(problems))
