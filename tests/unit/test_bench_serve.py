@@ -47,6 +47,17 @@ def test_a_tiny_run_prints_the_table_with_the_ratio_and_checks_outputs_and_exit(
     assert "| exit 0 | exit 0 | met |" in stopped
 
 
+def test_a_wrong_output_is_reported_and_fails_the_benchmark(tmp_path: Path) -> None:
+    wrong = tmp_path / "w1_wrong.yaml"  # the mask writes another text than the floor's
+    wrong.write_text((ROOT / "bench" / "w1.yaml").read_text().replace("<redacted>", "<hidden>"))
+    argv = [sys.executable, str(ROOT / "bench" / "serve_w1.py"), "-n", "1000", "--rounds", "1", "--no-single"]
+    argv += ["--config", str(wrong), "--data", str(tmp_path / "data"), "--results", str(tmp_path / "res")]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    serve = next(line for line in done.stdout.splitlines() if line.startswith("| pipeflow serve"))
+    assert "DIFFERENT, order DIFFERENT" in serve
+
+
 def test_the_serve_config_has_one_http_source_and_the_w1_pipeline(tmp_path: Path) -> None:
     bench = _bench()
     cfg = bench.write_serve_config(
