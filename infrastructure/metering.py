@@ -5,8 +5,9 @@ The actors stay as they are; ``serve`` wraps what it hands them:
 - ``metered(sink)`` around each sink (``infrastructure/metered_sinks.py``): events written,
   seconds per write, and retries;
 - ``MeteredDeadLetterStore`` around the dead-letter store: records stored, per stage;
-- ``metered_planner`` instead of ``make_planner``: events in per source, unmatched, and per route
-  the events a pipeline's functions dropped or failed on; it also offers the planned parts to a
+- ``metered_planner`` instead of ``make_planner`` (``metered_fast_planner`` instead of
+  ``make_fast_planner``: the same counts): events in per source, unmatched, and per route the
+  events a pipeline's functions dropped or failed on; it also offers the planned parts to a
   ``Tap`` when someone listens;
 - ``observe_buffers`` before each scrape: the events waiting in each sink's buffer.
 
@@ -18,22 +19,30 @@ from the per-step counts the reference engine reports (``RouteOutcome.steps``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import final
 
 from pipeflow.domain.dead_letters import DeadLetter
 from pipeflow.domain.engine import CompiledPipeline
-from pipeflow.domain.ports import Clock, SourceBatch
-from pipeflow.domain.router import Routed, Router
+from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
+from pipeflow.domain.router import Router
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterStore
 from pipeflow.infrastructure.actors.plan import BatchPlan
 from pipeflow.infrastructure.actors.routing import RouterCell, plan_routed
 from pipeflow.infrastructure.actors.sink_actor import SinkActor
 from pipeflow.infrastructure.actors.topology import Planner
+from pipeflow.infrastructure.fastpath.counts import RouteTally, tally_fast, tally_routed
+from pipeflow.infrastructure.fastpath.planner import Snapshots, plan_batch
 from pipeflow.infrastructure.metrics import Metrics
 from pipeflow.infrastructure.tap import Tap
 
-__all__ = ["MeteredDeadLetterStore", "dead_letter_stage", "metered_planner", "observe_buffers"]
+__all__ = [
+    "MeteredDeadLetterStore",
+    "dead_letter_stage",
+    "metered_fast_planner",
+    "metered_planner",
+    "observe_buffers",
+]
 
 
 def dead_letter_stage(record: DeadLetter) -> str:
@@ -79,24 +88,24 @@ def _function_type(pipeline: CompiledPipeline | None, index: int) -> str:
     return "unknown"
 
 
-def _count(metrics: Metrics, routed: Routed, router: Router) -> None:
-    if routed.unmatched:
-        metrics.events_unmatched(len(routed.unmatched))
-    for outcome in routed.routes:
-        pipeline = outcome.pipeline or ""
-        if outcome.dropped:
-            metrics.events_dropped(outcome.route, pipeline, len(outcome.dropped))
-        if not (outcome.dropped or outcome.failed or outcome.steps):
+def _count(metrics: Metrics, unmatched: int, tallies: Sequence[RouteTally], router: Router) -> None:
+    if unmatched:
+        metrics.events_unmatched(unmatched)
+    for tally in tallies:
+        pipeline = tally.pipeline or ""
+        if tally.dropped:
+            metrics.events_dropped(tally.route, pipeline, sum(tally.dropped.values()))
+        if not (tally.dropped or tally.failed or tally.steps):
             continue
-        compiled = next((r.pipeline for r in router.routes if r.route.name == outcome.route), None)
-        for stage, passed, split in outcome.steps:
+        compiled = next((r.pipeline for r in router.routes if r.route.name == tally.route), None)
+        for stage, passed, split in tally.steps:
             if passed:
                 metrics.function_handled(pipeline, _function_type(compiled, stage), "pass", passed)
             if split:
                 metrics.function_handled(pipeline, _function_type(compiled, stage), "split", split)
-        for stage, n in Counter(d.stage for d in outcome.dropped).items():
+        for stage, n in tally.dropped.items():
             metrics.function_handled(pipeline, _function_type(compiled, stage), "drop", n)
-        for stage, n in Counter(f.stage for f in outcome.failed).items():
+        for stage, n in tally.failed.items():
             metrics.function_handled(pipeline, _function_type(compiled, stage), "failed", n)
 
 
@@ -111,9 +120,40 @@ def metered_planner(cell: RouterCell, clock: Clock, metrics: Metrics, tap: Tap |
         router = cell.router
         metrics.events_in(batch.source, len(batch.events))
         routed = router.route_batch(batch.events)
-        _count(metrics, routed, router)
+        _count(metrics, len(routed.unmatched), tally_routed(routed), router)
         planned = plan_routed(routed, batch.source, clock.now())
         if tap is not None and tap.listening:
+            tap.offer(planned.parts)
+        return planned
+
+    return plan
+
+
+def metered_fast_planner(
+    cell: RouterCell,
+    clock: Clock,
+    ids: IdFactory,
+    metrics: Metrics,
+    tap: Tap | None = None,
+    encoded_sinks: Collection[str] = (),
+) -> Planner:
+    """``metered_planner`` through the fast path: the same plans and the same metrics (drops are
+    counted where they happen, passes follow from them), at the fast path's cost.
+
+    Raw batches (``lines``) are decoded in the loop. While someone taps, parts carry events
+    (the tap shows them) instead of encoded bytes.
+    """
+    encode = frozenset(encoded_sinks)
+    encoded, plain = Snapshots(encode, metered=True), Snapshots(metered=True)
+
+    def plan(batch: SourceBatch) -> BatchPlan:
+        router = cell.router
+        tapping = tap is not None and tap.listening
+        snapshot = plain(router) if tapping else encoded(router)
+        outcome, planned = plan_batch(snapshot, batch, clock.now(), ids, () if tapping else encode)
+        metrics.events_in(batch.source, outcome.events_in)
+        _count(metrics, outcome.unmatched, tally_fast(outcome), router)
+        if tap is not None and tapping:
             tap.offer(planned.parts)
         return planned
 

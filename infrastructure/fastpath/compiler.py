@@ -11,6 +11,11 @@ A route whose sinks all take NDJSON (``encode``) and that the reference engine h
 encoded inside the loop (``orjson.dumps`` while the dict is fresh; it then dies at once, so the
 collector never sees it); an event that cannot be encoded is delivered as fields instead, for its
 sink to fail on as usual.
+
+``metered`` (``serve``, whose metrics count every function's outcome per route) compiles drops
+that count where they happen: per route and step, in ``drops`` (slot ``k`` is
+``CompiledSnapshot.drop_slots[k]``), and without the shared drop hoisted before the routes (it
+would not know the route of what it drops). Passes are derived from these counts.
 """
 
 from __future__ import annotations
@@ -44,14 +49,16 @@ Batch = Callable[
         list[list[tuple[int, JsonObject]]],
         list[object],
         list[object],
+        list[int],
     ],
     tuple[int, int, int, tuple[int, ...]],
 ]
-"""``(items, outs, pos, encs, tails, failed, rejected) -> (dropped, unmatched, blank, lines)``: the
+"""``(items, outs, pos, encs, tails, failed, rejected, drops) -> (dropped, unmatched, blank, lines)``: the
 generated function; ``pos`` gets, beside each of ``outs``, the index of the item it came from
 (its id is made from that, when it is needed); ``encs`` gets, per route encoded in the loop, its
 NDJSON lines (written into a buffer: each is freed at once, none pile up in memory), and ``lines``
-says how many per route; ``tails`` and ``failed`` hold item indexes too."""
+says how many per route; ``tails`` and ``failed`` hold item indexes too; ``drops`` counts the drops
+per route and step when compiled ``metered`` (else it is not touched)."""
 
 
 @final
@@ -65,36 +72,49 @@ class CompiledSnapshot:
     tails: tuple[CompiledPipeline | None, ...]  # per route: the steps run by the reference engine
     source: str  # the generated body (lines variant), for debugging
     encodes: tuple[bool, ...] = ()  # per route: delivered as NDJSON lines (``encs``)
+    drop_slots: tuple[tuple[int, int], ...] = ()  # metered: ``drops[k]`` counts route/step ``[k]``
+    metered: bool = False  # compiled to count what ``serve``'s metrics need
 
 
-def compile_snapshot(router: Router, encode: Collection[str] = ()) -> CompiledSnapshot:
+def compile_snapshot(
+    router: Router, encode: Collection[str] = (), *, metered: bool = False
+) -> CompiledSnapshot:
     """Compile ``router``; filters are inlined unless Python refuses the source (then called).
 
     Routes whose sinks are all in ``encode`` (and that run nothing through the reference engine)
-    deliver NDJSON lines instead of fields.
+    deliver NDJSON lines instead of fields. ``metered`` counts drops per route and step.
     """
     try:
-        return _compile(router, frozenset(encode), inline=True)
+        return _compile(router, frozenset(encode), inline=True, metered=metered)
     except (SyntaxError, RecursionError, MemoryError, ValueError):
-        return _compile(router, frozenset(encode), inline=False)
+        return _compile(router, frozenset(encode), inline=False, metered=metered)
 
 
-def _compile(router: Router, encode: frozenset[str], *, inline: bool) -> CompiledSnapshot:
+def _compile(router: Router, encode: frozenset[str], *, inline: bool, metered: bool) -> CompiledSnapshot:
     tails: list[CompiledPipeline | None] = []
     built: list[Batch] = []
     text = ""
     wanted = [bool(r.route.sinks) and set(r.route.sinks) <= encode for r in router.routes]
+    slots: list[list[tuple[int, int]]] = []
     for raw in (True, False):
         w = Writer(inline_filters=inline, exact_str=raw)
-        tails = _body(w, router.routes, wanted, raw=raw)
-        built.append(w.build("_batch", "items, outs, pos, encs, tails, failed, rejected"))  # type: ignore[arg-type]
+        slots.append([])
+        tails = _body(w, router.routes, wanted, raw=raw, slots=slots[-1] if metered else None)
+        built.append(w.build("_batch", "items, outs, pos, encs, tails, failed, rejected, drops"))  # type: ignore[arg-type]
         text = text or w.source()
+    if slots[0] != slots[1]:  # both variants fuse the same steps, so their counters line up
+        raise AssertionError(f"the two variants count drops differently: {slots}")
     encodes = tuple(e and t is None for e, t in zip(wanted, tails, strict=True))
-    return CompiledSnapshot(router, built[0], built[1], tuple(tails), text, encodes)
+    return CompiledSnapshot(router, built[0], built[1], tuple(tails), text, encodes, tuple(slots[0]), metered)
 
 
 def _body(
-    w: Writer, routes: Sequence[CompiledRoute], encode: Sequence[bool], *, raw: bool
+    w: Writer,
+    routes: Sequence[CompiledRoute],
+    encode: Sequence[bool],
+    *,
+    raw: bool,
+    slots: list[tuple[int, int]] | None,
 ) -> list[CompiledPipeline | None]:
     w.emit(0, "dropped = 0")
     w.emit(0, "unmatched = 0")
@@ -107,7 +127,7 @@ def _body(
     else:
         w.emit(0, f"for _n, _fi in {w.bind(enumerate, 'enumerate')}(items):")
         w.emit(1, f"f = {w.bind(dict, 'dict')}(_fi)")
-    hoisted = _common_drop(routes)
+    hoisted = _common_drop(routes) if slots is None else None
     if hoisted is not None:  # every event reaches one route, and each route starts by this drop
         w.emit(1, "try:")
         fuse(w, 2, hoisted, ["dropped += 1", "continue"], read_ahead=True)
@@ -121,7 +141,8 @@ def _body(
     # final: a route that matches never falls through, one that does not changed nothing.
     before = dict(w.known) if not fans else {}
     tails = [
-        _route(w, i, r, outputs[i], encode=encode[i], skip=skip, known=before) for i, r in enumerate(routes)
+        _route(w, i, r, outputs[i], encode=encode[i], skip=skip, known=before, slots=slots)
+        for i, r in enumerate(routes)
     ]
     if fans:
         w.emit(1, "if not _hit:")
@@ -218,9 +239,11 @@ def _route(
     encode: bool,
     skip: int,
     known: dict[str, str],
+    slots: list[tuple[int, int]] | None = None,
 ) -> CompiledPipeline | None:
     """Emit route ``i`` (its first ``skip`` steps ran before the routes; ``known`` fields are held
-    by locals as it starts); returns the part of its pipeline the reference engine runs (or None)."""
+    by locals as it starts); returns the part of its pipeline the reference engine runs (or None).
+    With ``slots``, each step's drops are also counted in ``drops`` (its slot appended to ``slots``)."""
     w.forget(known)  # a flag made in an earlier route's branch is not set on this route's path
     indent = 1
     cond = w.test(indent, r.route.filter, r.matches)
@@ -241,9 +264,14 @@ def _route(
     for step in steps[skip:]:
         mark = len(w.lines)
         w.emit(indent, "try:")
-        if not fuse(w, indent + 1, step.fn, ["dropped += 1", leave]):
+        drop = ["dropped += 1", leave]
+        if slots is not None:
+            drop.insert(1, f"drops[{len(slots)}] += 1")
+        if not fuse(w, indent + 1, step.fn, drop):
             del w.lines[mark:]
             break
+        if slots is not None:
+            slots.append((i, step.index))
         w.emit(indent, "except _E as _exc:")
         typ = w.bind(step.type, "c")
         w.emit(indent + 1, f"_fail(({i}, {step.index}, {typ}, f, _exc, _n))")

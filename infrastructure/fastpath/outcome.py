@@ -68,6 +68,12 @@ class FastOutcome:
     tail_ids: dict[int, list[EventId]] = field(default_factory=dict)
     item_ids: ItemIds | None = None
     line_counts: list[int] = field(default_factory=list)  # per route: how many events ``lines`` holds
+    # Metered snapshots only: drops per ``snapshot.drop_slots`` entry; per route run through the
+    # reference engine, the events it took and its per-step counts (``BatchResult.steps``) and drops.
+    drops: list[int] = field(default_factory=list)
+    tail_in: dict[int, int] = field(default_factory=dict)
+    tail_steps: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
+    tail_drops: dict[int, list[int]] = field(default_factory=dict)
 
     def ids_of(self, route: int, ids: IdFactory) -> list[EventId]:
         """The ids of the events route ``route`` delivers as fields (made now, from their items)."""
@@ -191,7 +197,8 @@ def _run(
     tails: list[list[tuple[int, JsonObject]]] = [[] for _ in range(n)]
     raw_failed: list[tuple[int, int, str, JsonObject, Exception, int]] = []
     raw_rejected: list[tuple[bytes, str]] = []
-    dropped, unmatched, blank, counts = batch(items, outs, pos, encs, tails, raw_failed, raw_rejected)  # type: ignore[arg-type]
+    drops = [0] * len(snapshot.drop_slots)
+    dropped, unmatched, blank, counts = batch(items, outs, pos, encs, tails, raw_failed, raw_rejected, drops)  # type: ignore[arg-type]
     outcome = FastOutcome(
         snapshot,
         outs,
@@ -205,6 +212,7 @@ def _run(
         pos,
         item_ids=item_ids,
         line_counts=list(counts),
+        drops=drops,
     )
     item_id = item_ids or (lambda _: ids.new_id())
     for i, tail in enumerate(snapshot.tails):
@@ -213,6 +221,10 @@ def _run(
             outs[i] = [e.fields for e in result.outputs]
             outcome.tail_ids[i] = [e.id for e in result.outputs]
             outcome.dropped += len(result.dropped)
+            if snapshot.metered:  # what the counters in the loop cannot see
+                outcome.tail_in[i] = len(tails[i])
+                outcome.tail_steps[i] = result.steps
+                outcome.tail_drops[i] = [d.stage for d in result.dropped]
             outcome.failed.extend(
                 Failure(i, x.stage, x.reason, x.event.fields, x.event) for x in result.failed
             )

@@ -13,6 +13,7 @@ reference plan.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import final
 
 import orjson
 
@@ -29,34 +30,53 @@ from pipeflow.infrastructure.fastpath.outcome import FastOutcome, run_fields, ru
 _OPT = orjson.OPT_APPEND_NEWLINE
 
 
+@final
+class Snapshots:
+    """The compiled form of the router in force: compiled once per version (cached by identity,
+    so a hot reload compiles the new version on its first batch; one version held at a time)."""
+
+    __slots__ = ("_cache", "_encode", "_metered")
+
+    def __init__(self, encode: Collection[str] = (), *, metered: bool = False) -> None:
+        self._encode = frozenset(encode)
+        self._metered = metered
+        self._cache: tuple[Router, CompiledSnapshot] | None = None
+
+    def __call__(self, router: Router) -> CompiledSnapshot:
+        """The snapshot of ``router``."""
+        hit = self._cache
+        if hit is None or hit[0] is not router:
+            hit = self._cache = (router, compile_snapshot(router, self._encode, metered=self._metered))
+        return hit[1]
+
+
+def plan_batch(
+    compiled: CompiledSnapshot, batch: SourceBatch, at: float, ids: IdFactory, encode: Collection[str]
+) -> tuple[FastOutcome, BatchPlan]:
+    """Run ``batch`` through ``compiled``: from its raw ``lines`` when the source sent them, else
+    from its events; the outcome and its plan."""
+    if batch.lines is not None:
+        meta = EventMeta(batch.source, at)
+        outcome = run_lines(compiled, batch.lines, meta, ids, batch.line_ids)
+        planned = plan_outcome(outcome, batch.source, at, meta, ids, encode)
+        planned.events_in = outcome.events_in
+        planned.rejected = outcome.rejected
+        return outcome, planned
+    meta = batch.events[0].meta if batch.events else EventMeta(batch.source, at)
+    events = batch.events
+    outcome = run_fields(compiled, [e.fields for e in events], meta, ids, lambda k: events[k].id)
+    return outcome, plan_outcome(outcome, batch.source, at, meta, ids, encode)
+
+
 def make_fast_planner(
     cell: RouterCell, clock: Clock, ids: IdFactory, encoded_sinks: Collection[str] = ()
 ) -> Planner:
     """A planner that routes each batch through the compiled form of the router in force."""
-    cache: dict[int, tuple[Router, CompiledSnapshot]] = {}
     encode = frozenset(encoded_sinks)
-
-    def snapshot(router: Router) -> CompiledSnapshot:
-        hit = cache.get(id(router))
-        if hit is None or hit[0] is not router:
-            cache.clear()  # one version in force at a time
-            hit = cache[id(router)] = (router, compile_snapshot(router, encode))
-        return hit[1]
+    snapshot = Snapshots(encode)
 
     def plan(batch: SourceBatch) -> BatchPlan:
-        at = clock.now()
-        compiled = snapshot(cell.router)
-        if batch.lines is not None:
-            meta = EventMeta(batch.source, at)
-            outcome = run_lines(compiled, batch.lines, meta, ids, batch.line_ids)
-            planned = plan_outcome(outcome, batch.source, at, meta, ids, encode)
-            planned.events_in = outcome.events_in
-            planned.rejected = outcome.rejected
-            return planned
-        meta = batch.events[0].meta if batch.events else EventMeta(batch.source, at)
-        events = batch.events
-        outcome = run_fields(compiled, [e.fields for e in events], meta, ids, lambda k: events[k].id)
-        return plan_outcome(outcome, batch.source, at, meta, ids, encode)
+        return plan_batch(snapshot(cell.router), batch, clock.now(), ids, encode)[1]
 
     return plan
 
@@ -100,4 +120,4 @@ def _encode(fields: list[JsonObject]) -> bytes | None:
         return None
 
 
-__all__ = ["make_fast_planner", "plan_outcome"]
+__all__ = ["Snapshots", "make_fast_planner", "plan_batch", "plan_outcome"]

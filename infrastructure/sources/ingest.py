@@ -6,6 +6,12 @@ fit (the API answers 429 with ``Retry-After``), so nothing is accepted that cann
 the bound is ``max_events`` events *in flight*, from the offer until the batch's ``ack`` (every
 event written by its sinks or dead-lettered). A client whose batch was queued waits on the
 ``IngestTicket`` for that ack before it is answered 202.
+
+With ``raw`` (NDJSON, under the fast planner) ``offer`` decodes nothing: the body is split at its
+newlines (in C) and the lines travel as they are, to be decoded in the routing loop; the ticket
+learns how many events and malformed lines they held when the batch is planned
+(``SourceBatch.planned``). Over-long lines are rejected here, as the decoder would. The in-flight
+bound then counts lines (blank ones included) rather than events.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Literal, TypeAlias, final
 
 import anyio
 
-from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
+from pipeflow.domain.ports import Clock, IdFactory, Rejected, SourceBatch
 from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "IngestSource", "IngestTicket", "Offer"]
@@ -35,6 +41,10 @@ class IngestTicket:
         self.accepted = accepted
         self.rejected = rejected
         self._acked = anyio.Event()
+
+    def counted(self, accepted: int, rejected: int) -> None:
+        """Set the counts once the batch's raw lines are decoded (``SourceBatch.planned``)."""
+        self.accepted, self.rejected = accepted, rejected
 
     def ack(self) -> None:
         """Mark the batch delivered (called by the runtime, once)."""
@@ -73,6 +83,7 @@ class IngestSource:
         format: Format = "ndjson",
         max_events: int = DEFAULT_MAX_IN_FLIGHT,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        raw: bool = False,
     ) -> None:
         if max_events < 1:
             raise ValueError("max_events must be at least 1")
@@ -83,6 +94,7 @@ class IngestSource:
         self._clock = clock
         self._format: Format = format
         self._max_line_bytes = max_line_bytes
+        self._raw = raw and format == "ndjson"
         self._stopped = False
         # Unbounded as a stream: the in-flight budget is the bound, checked before every send.
         self._send, self._receive = anyio.create_memory_object_stream[SourceBatch](math.inf)
@@ -94,6 +106,8 @@ class IngestSource:
         """
         if self._stopped:
             return "closed"
+        if self._raw:
+            return self._offer_raw(body)
         events, rejected = decode_lines(
             body.split(b"\n"), self._format, self.name, self._ids, self._clock, self._max_line_bytes
         )
@@ -101,6 +115,30 @@ class IngestSource:
         if self.in_flight and self.in_flight + n > self.max_events:
             return "full"
         ticket = IngestTicket(len(events), len(rejected))
+        return self._queue(ticket, n, SourceBatch(self.name, events, rejected))
+
+    def _offer_raw(self, body: bytes) -> Offer:
+        lines = body.split(b"\n")
+        if not lines[-1]:
+            lines.pop()  # the body's last newline ends a line; it starts none
+        n = len(lines)
+        if self.in_flight and self.in_flight + n > self.max_events:
+            return "full"
+        rejected: list[Rejected] = []
+        limit = self._max_line_bytes
+        if n and max(map(len, lines)) > limit:
+            rejected = [
+                Rejected(x[:limit], f"line over max_line_bytes ({len(x)} bytes)")
+                for x in lines
+                if len(x) > limit and x.strip()
+            ]
+            lines = [x for x in lines if len(x) <= limit]
+        ticket = IngestTicket(0, len(rejected))
+        batch = SourceBatch(self.name, [], rejected, lines=lines, planned=ticket.counted)
+        return self._queue(ticket, n, batch)
+
+    def _queue(self, ticket: IngestTicket, n: int, batch: SourceBatch) -> Offer:
+        """Queue ``batch`` (``n`` in flight until it is acknowledged) under ``ticket``."""
         if n == 0:
             ticket.ack()
             return ticket
@@ -114,8 +152,9 @@ class IngestSource:
                 self.in_flight -= n
                 ticket.ack()
 
+        batch.ack = ack
         try:
-            self._send.send_nowait(SourceBatch(self.name, events, rejected, ack=ack))
+            self._send.send_nowait(batch)
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             self.in_flight -= n
             return "closed"

@@ -2,9 +2,9 @@
 
 Like ``run``'s wiring (``bootstrap.runtime``), with three differences: the router is the one
 ``HotReload`` keeps in the cell; every ``http`` source becomes an ``IngestSource`` fed by
-``POST /ingest/{source}``; and sinks, the dead-letter store and the planner are wrapped in
-metering decorators that feed ``Metrics`` (the planner also offers what it planned to the
-``Tap`` behind ``GET /tap``).
+``POST /ingest/{source}`` (raw lines, decoded in the fast path's loop); and sinks, the dead-letter
+store and the planner are metered versions that feed ``Metrics`` (the planner, the fast path's,
+also offers what it planned to the ``Tap`` behind ``GET /tap``).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from typing import final
 
 from pipeflow.domain.engine import CompiledPipeline
 from pipeflow.domain.pipeline import PipelineId
-from pipeflow.domain.ports import EventSource
+from pipeflow.domain.ports import EncodedSink, EventSource
 from pipeflow.infrastructure.actors.routing import RouterCell
 from pipeflow.infrastructure.actors.sink_actor import SinkActor
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.actors.topology import Topology
 from pipeflow.infrastructure.metered_sinks import metered
-from pipeflow.infrastructure.metering import MeteredDeadLetterStore, metered_planner
+from pipeflow.infrastructure.metering import MeteredDeadLetterStore, metered_fast_planner
 from pipeflow.infrastructure.metrics import Metrics
 from pipeflow.infrastructure.sources.ingest import IngestSource
 from pipeflow.infrastructure.stateful import restore_state, save_state
@@ -97,14 +97,17 @@ async def build_engine(
     for name, sc in config.sources.items():
         if isinstance(sc, m.HttpSource):
             ingest[name] = IngestSource(
-                name, ids=app.ids, clock=clock, format=sc.format, max_events=ingest_max_events
+                name, ids=app.ids, clock=clock, format=sc.format, max_events=ingest_max_events, raw=True
             )
             sources[name] = ingest[name]
         else:
             sources[name] = build_source(
                 name, sc, ids=app.ids, clock=clock, checkpoints=state.checkpoints, stdin=app.stdin
             )
-    planner = metered_planner(cell, clock, metrics, tap)
+    # Ingest bodies are decoded and routed by the route table's compiled batch function, sinks
+    # that write NDJSON get bytes (as under ``run``); metrics and the tap see what they saw before.
+    encoded = [name for name, actor in sinks.items() if isinstance(actor.sink, EncodedSink)]
+    planner = metered_fast_planner(cell, clock, app.ids, metrics, tap, encoded)
     topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, app.ids)
     return Engine(topology, sinks, ingest, state)
 
