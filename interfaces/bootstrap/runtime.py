@@ -6,7 +6,7 @@ import gc
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, final
+from typing import TYPE_CHECKING, Any, BinaryIO, final
 
 import anyio
 
@@ -20,13 +20,16 @@ from pipeflow.infrastructure.actors.topology import AheadPlanner, Topology
 from pipeflow.infrastructure.fastpath.planner import make_fast_planner
 from pipeflow.infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
 from pipeflow.infrastructure.stateful import restore_state, save_state, stateful_functions
-from pipeflow.infrastructure.workers import WorkerPool, fork_available, keep_freed_memory, make_pool_planner
+from pipeflow.infrastructure.workers.memory import keep_freed_memory
 from pipeflow.interfaces.bootstrap.adapters import RAW_BATCH_LINES, build_sink, build_source
 from pipeflow.interfaces.bootstrap.progress import show_progress
 from pipeflow.interfaces.bootstrap.state import StateStores, save_checkpoints
 from pipeflow.interfaces.config import models as m
 from pipeflow.interfaces.config.loader import LoadedConfig
 from pipeflow.interfaces.config.models import Config, RetryConfig
+
+if TYPE_CHECKING:  # the pool is imported only by a run that uses it
+    from pipeflow.infrastructure.workers.pool import WorkerPool
 
 GC_EVERY_S = 1.0
 SPAN_BYTES = 4 << 20
@@ -133,6 +136,8 @@ async def run_topology(
                 n: sc.max_line_bytes for n, sc in config.sources.items() if isinstance(sc, m.FileSource)
             }
             pool.start(loaded.router, encoded, limits, clock, in_flight=ahead)
+            from pipeflow.infrastructure.workers import make_pool_planner
+
             planner = make_pool_planner(pool, local)
         topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, ids, plan_ahead=ahead)
         # Everything built so far lives as long as the run: keep the collector from scanning it
@@ -194,6 +199,8 @@ def _worker_pool(loaded: LoadedConfig, workers: int) -> WorkerPool | None:
     if reason is not None:
         print(f"pipeflow: --workers {workers} not used: {reason}; running in one process", file=sys.stderr)
         return None
+    from pipeflow.infrastructure.workers import WorkerPool
+
     return WorkerPool(workers)
 
 
@@ -208,6 +215,8 @@ def _single_process_reason(loaded: LoadedConfig) -> str | None:
             return f"source {name!r} reads {sc.format} (workers read ndjson)"
     for pid, _, fn in stateful_functions(loaded.compiled):
         return f"pipeline {pid!r} keeps state in {type(fn).__name__} (it must see every event)"
+    from pipeflow.infrastructure.workers import fork_available
+
     if not fork_available():
         return "worker processes need fork()"
     return None
