@@ -63,15 +63,15 @@ class MeteredSink:
     def __init__(self, inner: EventSink, metrics: Metrics) -> None:
         self.name = inner.name
         self._inner = inner
-        self._meter = _Meter(inner.name, metrics)
+        self.meter = _Meter(inner.name, metrics)
 
     async def open(self) -> None:
         """Open the inner sink; opening again after a failed open is a retry."""
-        await self._meter.open(self._inner.open)
+        await self.meter.open(self._inner.open)
 
     async def write(self, events: Sequence[Event]) -> None:
         """Write through the inner sink; only a write that succeeded is counted."""
-        await self._meter.write(events, lambda: len(events), self._inner.write(events))
+        await self.meter.write(events, lambda: len(events), self._inner.write(events))
 
     async def close(self) -> None:
         """Close the inner sink."""
@@ -80,28 +80,30 @@ class MeteredSink:
 
 @final
 class MeteredEncodedSink:
-    """A metered ``EncodedSink``: encoded batches are counted by their lines (one event a line)."""
+    """A metered ``EncodedSink``: a ``MeteredSink`` that also writes encoded batches, counted by
+    their lines (one event a line), through the same meter."""
 
     def __init__(self, inner: EncodedSink, metrics: Metrics) -> None:
         self.name = inner.name
         self._inner = inner
-        self._meter = _Meter(inner.name, metrics)
+        self._events = MeteredSink(inner, metrics)
 
     async def open(self) -> None:
-        """Open the inner sink; opening again after a failed open is a retry."""
-        await self._meter.open(self._inner.open)
+        """Open the inner sink (through the meter: a retried open counts)."""
+        await self._events.open()
 
     async def write(self, events: Sequence[Event]) -> None:
-        """Write events through the inner sink; only a write that succeeded is counted."""
-        await self._meter.write(events, lambda: len(events), self._inner.write(events))
-
-    async def write_encoded(self, data: bytes) -> None:
-        """Write NDJSON bytes through the inner sink, counted by their lines."""
-        await self._meter.write(data, lambda: count_newlines(data), self._inner.write_encoded(data))
+        """Write events through the inner sink, metered."""
+        await self._events.write(events)
 
     async def close(self) -> None:
         """Close the inner sink."""
-        await self._inner.close()
+        await self._events.close()
+
+    async def write_encoded(self, data: bytes) -> None:
+        """Write NDJSON bytes through the inner sink, counted by their lines."""
+        call = self._inner.write_encoded(data)
+        await self._events.meter.write(data, lambda: count_newlines(data), call)
 
 
 def metered(sink: EventSink, metrics: Metrics) -> MeteredSink | MeteredEncodedSink:

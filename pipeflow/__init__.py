@@ -19,8 +19,9 @@ pydantic or returns. The layers under it (``pipeflow.domain``, ``pipeflow.applic
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from pipeflow.infrastructure.lazy_names import lazy_getattr
 
 if TYPE_CHECKING:  # what mypy and IDEs see; at run time ``__getattr__`` imports the same names
     from returns.result import Failure, Result, Success
@@ -71,15 +72,7 @@ __all__ = [
 
 
 if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any name as ``object``
-
-    def __getattr__(name: str) -> object:
-        """Import an SDK name from its home module on first use, then keep it here."""
-        home = _HOME_OF.get(name)
-        if home is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value: object = getattr(importlib.import_module(home), name)
-        globals()[name] = value
-        return value
+    __getattr__ = lazy_getattr(__name__, _HOME_OF)
 
 
 def __dir__() -> list[str]:

@@ -10,8 +10,9 @@ The names load on first use (PEP 562): a run in one process never imports the po
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from pipeflow.infrastructure.lazy_names import lazy_getattr
 
 if TYPE_CHECKING:  # what mypy sees; at run time ``__getattr__`` imports the same names
     from pipeflow.infrastructure.workers.memory import keep_freed_memory
@@ -42,12 +43,4 @@ __all__ = [
 ]
 
 if not TYPE_CHECKING:
-
-    def __getattr__(name: str) -> object:
-        """Import a name from its module on first use, then keep it here."""
-        home = _HOME_OF.get(name)
-        if home is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value: object = getattr(importlib.import_module(home), name)
-        globals()[name] = value
-        return value
+    __getattr__ = lazy_getattr(__name__, _HOME_OF)
