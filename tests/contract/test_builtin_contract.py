@@ -78,6 +78,12 @@ SAMPLE_CONFIGS: dict[str, list[JsonObject]] = {
             "on_failure": "drop",
         },
     ],
+    "throttle": [
+        {"rate": 2, "window_s": 60},
+        {"rate": 1, "window_s": 0.5, "key": "host", "time_field": "at", "on_failure": "pass"},
+        {"rate": 3, "window_s": 10, "key": 'user.name + "/" + str(status)', "on_failure": "drop"},
+    ],
+    "dedupe": [{"fields": ["message"]}, {"fields": ["user.id", "tags[0]"], "cache_size": 2}],
 }
 
 # Plugins of other distributions that may be installed in the dev venv (examples/plugins/*).
