@@ -1,4 +1,4 @@
-"""`make demo`: validate, test and run the bundled pipeline over real Loghub samples, then show the output.
+"""`make demo`: validate, test and run the bundled pipelines over real Loghub samples, then show the output.
 
 Runs the real `pipeflow` command (the console script installed in .venv) as a user would.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent / "demo"
 CONFIG = HERE / "pipeflow.yaml"
 OUT = HERE / "out"
+LOGS = HERE / "logs"
 STATE = HERE / ".pipeflow"
 PIPEFLOW = Path(sys.executable).parent / "pipeflow"
 
@@ -34,6 +35,20 @@ def show_file(path: Path, n: int = 2) -> None:
         print("   ", json.dumps(json.loads(line), ensure_ascii=False)[:200])
 
 
+def show_grok(archive: Path, source: Path) -> None:
+    """One ZooKeeper line as written, and the event grok and timestamp made of it.
+
+    The archive holds the ZooKeeper INFO lines in their order, so its first ZooKeeper event is
+    the first INFO line of the log.
+    """
+    line = next(x for x in source.read_text(encoding="utf-8").splitlines() if " - INFO " in x)
+    events = (json.loads(e) for e in archive.read_text(encoding="utf-8").splitlines())
+    first = next((e for e in events if e.get("service") == "zookeeper"), None)
+    if first is None or not line.endswith(first.get("content", "?")):
+        sys.exit(f"demo failed: the first ZooKeeper event of out/archive.ndjson is not {line!r}")
+    print(f"\ngrok, a ZooKeeper line:\n    {line}\nbecame:\n    {json.dumps(first, ensure_ascii=False)}")
+
+
 def main() -> None:
     # A fresh run each time: the demo reads its files from the beginning, with no old checkpoints.
     shutil.rmtree(OUT, ignore_errors=True)
@@ -43,9 +58,10 @@ def main() -> None:
     step("run the tests written in the config", "test", rel)
     summary = OUT / "summary.json"
     OUT.mkdir(parents=True, exist_ok=True)
-    step("run the pipeline over 4,000 real log lines", "run", rel, "--summary-file", str(summary))
-    for name in ("apache_errors.ndjson", "security.ndjson", "archive.ndjson"):
+    step("run the pipelines over 6,000 real log lines", "run", rel, "--summary-file", str(summary))
+    for name in ("apache_errors.ndjson", "security.ndjson", "archive.ndjson", "zookeeper_alerts.ndjson"):
         show_file(OUT / name)
+    show_grok(OUT / "archive.ndjson", LOGS / "Zookeeper_2k.log")
     with sqlite3.connect(OUT / "security.db") as db:
         (count,) = db.execute("SELECT COUNT(*) FROM auth_failures").fetchone()
         top = db.execute(
@@ -53,6 +69,8 @@ def main() -> None:
             "WHERE u IS NOT NULL GROUP BY u ORDER BY 2 DESC LIMIT 5"
         ).fetchall()
     print(f"\nout/security.db, table auth_failures: {count} rows; most targeted users: {top}")
+    dropped = json.loads(summary.read_text(encoding="utf-8"))["dropped"]
+    print(f"\ndropped: {dropped} ZooKeeper warnings and errors, over 3 per component per minute (throttle)")
     print(f"\nsummary ({summary.relative_to(HERE)}): {summary.read_text(encoding='utf-8')}")
 
 
