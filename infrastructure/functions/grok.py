@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, final
 
@@ -20,7 +20,7 @@ from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.events import Event
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.parsers.grok import Expansion, GrokError, Kind, expand
-from pipeflow.domain.paths import Path, render_path
+from pipeflow.domain.paths import Path, get_in, render_path, set_in
 from pipeflow.domain.results import Drop, FnResult, FunctionFailed, Pass
 from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
 from pipeflow.infrastructure.functions.checks import field_path
@@ -57,16 +57,23 @@ class GrokPattern:
 
     def apply(self, event: Event, values: Sequence[str | None]) -> Event:
         """Set the fields of the captures that took part in the match (a later one wins)."""
-        if self.flat:
-            found: JsonObject = {}
-            for (path, kind), text in zip(self.fields, values, strict=True):
-                if text is not None:
-                    found[path[0]] = text if kind == "str" else convert(kind, text, path)  # type: ignore[index]
-            return event.with_fields(found) if found else event
-        for (path, kind), text in zip(self.fields, values, strict=True):
-            if text is not None:
-                event = event.with_field(path, text if kind == "str" else convert(kind, text, path))
-        return event
+        fields = dict(event.fields)
+        return event.replace_fields(fields) if self.write(fields, values) else event
+
+    def write(self, fields: JsonObject, values: Sequence[str | None]) -> bool:
+        """``apply`` in place on ``fields`` (nested objects on the way are copied, never changed);
+        whether anything was set. Every capture is converted before anything is written, so a
+        conversion that fails leaves ``fields`` as they were."""
+        updates = [
+            (path, text if kind == "str" else convert(kind, text, path))
+            for (path, kind), text in zip(self.fields, values, strict=True)
+            if text is not None
+        ]
+        for path, value in updates:
+            key = path[0]
+            assert isinstance(key, str)  # a field path starts with a key (``parse_path``)
+            fields[key] = value if len(path) == 1 else set_in(fields, path, value)[key]
+        return bool(updates)
 
 
 @final
@@ -95,6 +102,27 @@ class Grok:
         if self.on_failure == "drop":
             return Drop(NO_MATCH)
         raise FunctionFailed(NO_MATCH)
+
+    def fuse(self) -> Callable[[JsonObject], bool]:
+        """The in-place kernel (``Fusable``): what ``__call__`` does, on the fields themselves."""
+        path, patterns, on_failure = self.path, self.patterns, self.on_failure
+        top = path[0] if len(path) == 1 else None
+
+        def kernel(fields: JsonObject) -> bool:
+            value = fields.get(top) if top is not None else get_in(fields, path)  # type: ignore[arg-type]
+            if isinstance(value, str):
+                for pattern in patterns:
+                    values = pattern.matcher.captures(value)
+                    if values is not None:
+                        pattern.write(fields, values)
+                        return True
+            if on_failure == "pass":
+                return True
+            if on_failure == "drop":
+                return False
+            raise FunctionFailed(NO_MATCH)
+
+        return kernel
 
 
 def convert(kind: Kind, text: str, path: Path) -> Json:
