@@ -1,15 +1,15 @@
 """``throttle``: at most ``rate`` events per ``window_s`` seconds of event time per key; the rest dropped.
 
 The rule is the pure ``domain.throttle``: a sliding span of event time per key, whose clock is the
-newest event time seen (a late event counts at that time). This adapter reads the event time
-(``time_field``: epoch seconds or an ISO 8601 string, UTC when it has no offset) and the key (an
-expression, compiled as ``eval`` compiles them), and keeps per key the times of its admitted
-events inside the span, in a ``deque``.
+newest event time of that key (a little late event counts at it; a key whose time goes back
+further than the window starts over). This adapter reads the event time (``time_field``: epoch
+seconds or an ISO 8601 string, UTC when it has no offset) and the key (an expression, compiled as
+``eval`` compiles them), and keeps per key its clock and the times of its admitted events inside
+the span, in a ``deque``.
 
-Memory: a key is forgotten as soon as ``window_s`` seconds of event time passed since its last
-admitted event, so the state holds only the keys admitted in the last ``window_s`` seconds, each
-with at most ``rate`` times. It is ``Stateful``: the runtime persists ``snapshot()`` and calls
-``restore`` after a restart.
+Memory: at most ``max_keys`` keys, each with at most ``rate`` times; past that, the key that has
+gone longest without an event is forgotten (its next event starts it over). It is ``Stateful``:
+the runtime persists ``snapshot()`` and calls ``restore`` after a restart.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pipeflow.domain.filter import compile_expression
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.paths import Path
 from pipeflow.domain.results import Drop, FnResult, Pass
-from pipeflow.domain.throttle import Limit, clocked, decide, idle
+from pipeflow.domain.throttle import Limit, decide
 from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
 from pipeflow.infrastructure.functions.checks import field_path
 from pipeflow.infrastructure.functions.json_keys import canonical
@@ -53,6 +53,9 @@ class ThrottleConfig(FunctionConfig):
     on_failure: OnFailure = pydantic.Field(
         default="dead_letter", description="What to do with an event whose time is missing or unreadable."
     )
+    max_keys: int = pydantic.Field(
+        default=10_000, ge=1, description="Keys held at most (the one longest without an event goes first)."
+    )
 
 
 @final
@@ -65,6 +68,7 @@ class ThrottleSpec:
     time_field: Path
     time_name: str
     on_failure: OnFailure
+    max_keys: int = 10_000
 
 
 def read_time(value: Json) -> float | None:
@@ -81,15 +85,25 @@ def read_time(value: Json) -> float | None:
 
 
 @final
-class Throttle:
-    """The ``throttle`` function: per key, the event times it admitted in the current span."""
+class _Key:
+    """One key's state: its clock and the times of its admitted events in the current span."""
 
-    __slots__ = ("_keys", "_mark", "_reason", "spec")
+    __slots__ = ("clock", "kept")
+
+    def __init__(self, clock: float | None = None, kept: deque[float] | None = None) -> None:
+        self.clock = clock
+        self.kept: deque[float] = deque() if kept is None else kept
+
+
+@final
+class Throttle:
+    """The ``throttle`` function: per key, its clock and the event times it admitted in the span."""
+
+    __slots__ = ("_keys", "_reason", "spec")
 
     def __init__(self, spec: ThrottleSpec) -> None:
         self.spec = spec
-        self._keys: OrderedDict[str, deque[float]] = OrderedDict()  # by last admission, oldest first
-        self._mark: float | None = None
+        self._keys: OrderedDict[str, _Key] = OrderedDict()  # by last event, oldest first
         limit = spec.limit
         self._reason = f"throttled: over {limit.rate} events per {limit.window_s:g}s for this key"
 
@@ -101,46 +115,40 @@ class Throttle:
             reason = f"throttle: {spec.time_name!r} is missing or not a time (ISO 8601 or epoch seconds)"
             return settle(spec.on_failure, event, reason)
         key = canonical(spec.key(event.fields) if spec.key is not None else None)
-        at = self._mark = clocked(self._mark, when)
-        self._forget(at)
         keys = self._keys
-        kept = keys.get(key)
-        if kept is None:
-            kept = keys[key] = deque()
-        decision = decide(spec.limit, kept, at)
+        state = keys.get(key)
+        if state is None:
+            state = keys[key] = _Key()
+            if len(keys) > spec.max_keys:
+                keys.popitem(last=False)
+        else:
+            keys.move_to_end(key)
+        kept = state.kept
+        decision = decide(spec.limit, kept, state.clock, when)
+        state.clock = decision.at
         for _ in range(decision.expired):
             kept.popleft()
         if not decision.admitted:
             return Drop(self._reason)
         kept.append(decision.at)
-        keys.move_to_end(key)
         return Pass(event)
-
-    def _forget(self, mark: float) -> None:
-        """Forget the keys that can no longer limit anything (they are first: admissions move keys last)."""
-        keys, limit = self._keys, self.spec.limit
-        while keys:
-            oldest = next(iter(keys))
-            if not idle(limit, keys[oldest], mark):
-                return
-            del keys[oldest]
 
     def keys_held(self) -> int:
         """How many keys the state holds now."""
         return len(self._keys)
 
     def snapshot(self) -> Json:
-        """The newest time seen and each key's admitted times, keys in their order, as JSON."""
-        keys: list[Json] = [[key, list(times)] for key, times in self._keys.items()]
-        return {"version": SNAPSHOT_VERSION, "mark": self._mark, "keys": keys}
+        """Each key with its clock and admitted times, the key longest without an event first, as JSON."""
+        keys: list[Json] = [[key, s.clock, list(s.kept)] for key, s in self._keys.items()]
+        return {"version": SNAPSHOT_VERSION, "keys": keys}
 
     def restore(self, state: Json) -> None:
-        """Replace the state with one from ``snapshot``.
+        """Replace the state with one from ``snapshot`` (the ``max_keys`` most recent keys of it).
 
         :raises ValueError: the value is not a snapshot of this function.
         """
-        mark, keys = keys_from(state)
-        self._mark, self._keys = mark, OrderedDict((k, deque(ts)) for k, ts in keys)
+        keys = keys_from(state)[-self.spec.max_keys :]
+        self._keys = OrderedDict((k, _Key(clock, deque(ts))) for k, clock, ts in keys)
 
 
 def _key(text: str | None) -> Result[Callable[[JsonObject], Json] | None, Problems]:
@@ -156,7 +164,14 @@ def build(config: ThrottleConfig) -> Result[Throttle, Problems]:
     """Build ``throttle``; the key expression and the time field's path are checked here."""
     return Result.do(
         Throttle(
-            ThrottleSpec(Limit(config.rate, config.window_s), key, path, config.time_field, config.on_failure)
+            ThrottleSpec(
+                Limit(config.rate, config.window_s),
+                key,
+                path,
+                config.time_field,
+                config.on_failure,
+                config.max_keys,
+            )
         )
         for key in _key(config.key)
         for path in field_path(config.time_field, "time_field")

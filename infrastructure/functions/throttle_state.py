@@ -1,4 +1,4 @@
-"""The snapshot of ``throttle``, read back: the newest time seen and each key's admitted times."""
+"""The snapshot of ``throttle``, read back: each key with its clock and its admitted times."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 from pipeflow.domain.json import Json
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 
 
 def _time(raw: Json) -> float:
@@ -15,37 +15,33 @@ def _time(raw: Json) -> float:
     return float(raw)
 
 
-def _times(raw: Json) -> list[float]:
-    if not isinstance(raw, list) or not raw:
-        raise ValueError("throttle snapshot: a key's times are not a non-empty list")
-    times = [_time(t) for t in raw]
-    if times != sorted(times):
-        raise ValueError("throttle snapshot: a key's times are not in order")
-    return times
+def _key(item: Json) -> tuple[str, float, list[float]]:
+    if not (isinstance(item, list) and len(item) == 3 and isinstance(key := item[0], str)):
+        raise ValueError(f"throttle snapshot: not a key, its clock and its times: {item!r}")
+    _, raw_clock, raw_times = item
+    clock = _time(raw_clock)
+    if not isinstance(raw_times, list):
+        raise ValueError("throttle snapshot: a key's times are not a list")
+    times = [_time(t) for t in raw_times]
+    if times != sorted(times) or (times and times[-1] > clock):
+        raise ValueError("throttle snapshot: a key's times are not in order up to its clock")
+    return key, clock, times
 
 
-def keys_from(state: Json) -> tuple[float | None, list[tuple[str, list[float]]]]:
-    """The mark and the keys with their times, in order, of a ``Throttle.snapshot()``.
+def keys_from(state: Json) -> list[tuple[str, float, list[float]]]:
+    """The keys of a ``Throttle.snapshot()``, in order, each with its clock and admitted times.
 
-    >>> keys_from({"version": 1, "mark": 5.0, "keys": [["null", [1.0, 5.0]]]})
-    (5.0, [('null', [1.0, 5.0])])
+    >>> keys_from({"version": 2, "keys": [["null", 5.0, [1.0, 5.0]]]})
+    [('null', 5.0, [1.0, 5.0])]
 
     :raises ValueError: the value is not such a snapshot.
     """
     if not isinstance(state, dict) or state.get("version") != SNAPSHOT_VERSION:
         raise ValueError(f"not a throttle snapshot (version {SNAPSHOT_VERSION})")
-    raw_mark, raw_keys = state.get("mark"), state.get("keys")
-    mark = None if raw_mark is None else _time(raw_mark)
+    raw_keys = state.get("keys")
     if not isinstance(raw_keys, list):
         raise ValueError("throttle snapshot: 'keys' is not a list")
-    keys: list[tuple[str, list[float]]] = []
-    for item in raw_keys:
-        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
-            raise ValueError(f"throttle snapshot: not a key and its times: {item!r}")
-        keys.append((item[0], _times(item[1])))
-    if keys and mark is None:
-        raise ValueError("throttle snapshot: keys without a mark")
-    return mark, keys
+    return [_key(item) for item in raw_keys]
 
 
 __all__ = ["SNAPSHOT_VERSION", "keys_from"]

@@ -2,9 +2,10 @@
 
 Throttle: no span of ``window_s`` seconds (event time) holds more than ``rate`` admitted events of
 a key; an event is dropped only when its span already holds ``rate``; any order of event times
-equals a model that never forgets a key; a restart in the middle (snapshot, JSON, restore) changes
-nothing. Dedupe: equal to an ``OrderedDict`` LRU of keys; an event is dropped exactly when its key
-was seen with fewer than ``cache_size`` other distinct keys since; a restart changes nothing.
+equals a model that keeps every key's whole history; a restart in the middle (snapshot, JSON,
+restore) changes nothing. Dedupe: equal to an ``OrderedDict`` LRU of keys; an event is dropped
+exactly when its key was seen with fewer than ``cache_size`` other distinct keys since; a restart
+changes nothing.
 """
 
 from __future__ import annotations
@@ -92,16 +93,21 @@ def test_a_dense_burst_admits_exactly_rate(rate: int, offsets: list[float], key:
 
 
 def throttle_model(rate: int, window_s: float, rows: Sequence[tuple[str, float]]) -> list[bool]:
-    """Never forgets: every key's admitted times, the clock the newest time seen."""
-    mark: float | None = None
+    """Every key's whole history: its clock, and the times it admitted since it last started over."""
+    clocks: dict[str, float] = {}
     admitted: dict[str, list[float]] = {}
     out = []
     for key, t in rows:
-        mark = t if mark is None else max(mark, t)
+        clock = clocks.get(key)
+        if clock is not None and t < clock - window_s:  # the key's time went back: it starts over
+            admitted[key] = []
+            clock = None
+        at = t if clock is None else max(clock, t)
+        clocks[key] = at
         times = admitted.setdefault(key, [])
-        ok = sum(1 for u in times if u > mark - window_s) < rate
+        ok = sum(1 for u in times if at - window_s < u <= at) < rate
         if ok:
-            times.append(mark)
+            times.append(at)
         out.append(ok)
     return out
 

@@ -94,17 +94,27 @@ def test_event_time_in_iso_8601_and_a_custom_time_field() -> None:
     assert kept(fn, rows) == [True, False, True, False]
 
 
-def test_a_late_event_counts_at_the_newest_time_seen() -> None:
+def test_a_late_event_counts_at_its_keys_newest_time_and_an_older_one_starts_the_key_over() -> None:
     fn = build({"rate": 1, "window_s": 10, "key": "k"})
     rows: list[JsonObject] = [
         {"ts": 100, "k": "a"},
-        {"ts": 50, "k": "b"},  # late: taken at 100, b's first event passes
-        {"ts": 95, "k": "b"},  # late: taken at 100, b already has one at 100
-        {"ts": 105, "k": "a"},
-        {"ts": 111, "k": "b"},
+        {"ts": 50, "k": "b"},  # b's own clock: 50 (a's time does not matter)
+        {"ts": 55, "k": "b"},  # b's span (45, 55] holds 50
+        {"ts": 95, "k": "a"},  # 5 s late: taken at 100, a's span holds 100
+        {"ts": 89, "k": "a"},  # 11 s before a's clock: a's time went back, it starts over at 89
+        {"ts": 92, "k": "a"},  # the span (82, 92] holds 89
+        {"ts": 99.5, "k": "a"},  # 89 left the span (89.5, 99.5]
     ]
-    assert kept(fn, rows) == [True, True, False, False, True]
-    assert fn.snapshot() == {"version": 1, "mark": 111.0, "keys": [['"b"', [111.0]]]}
+    assert kept(fn, rows) == [True, True, False, False, True, False, True]
+    assert fn.snapshot() == {"version": 2, "keys": [['"b"', 55.0, [50.0]], ['"a"', 99.5, [99.5]]]}
+
+
+def test_a_file_of_older_logs_after_newer_ones_is_throttled_on_its_own_time() -> None:
+    fn = build({"rate": 2, "window_s": 60})
+    newer: list[JsonObject] = [{"ts": 1_000_000 + i} for i in range(5)]
+    older: list[JsonObject] = [{"ts": t} for t in (1000, 1001, 1002, 1003, 1004, 1061)]
+    expected = [True, True, False, False, False, True, True, False, False, False, True]
+    assert kept(fn, newer + older) == expected
 
 
 @pytest.mark.parametrize("ts", [None, "yesterday", True, "", {"t": 1}, [1], "60", 10**400])
@@ -113,7 +123,7 @@ def test_an_event_without_a_readable_time_dead_letters_by_default(ts: Json) -> N
     event = ev(0, msg="x") if ts is None else ev(0, ts=ts)
     with pytest.raises(FunctionFailed, match="'ts' is missing or not a time"):
         fn(event)
-    assert fn.snapshot() == {"version": 1, "mark": None, "keys": []}  # nothing was counted
+    assert fn.snapshot() == {"version": 2, "keys": []}  # nothing was counted
 
 
 def test_on_failure_passes_or_drops_an_event_without_a_time() -> None:
@@ -134,12 +144,18 @@ def test_throttled_events_are_counted_as_drops_by_the_engine() -> None:
     assert [(f.stage, f.event.id) for f in result.failed] == [(2, "e3")]
 
 
-def test_keys_are_forgotten_once_their_window_has_passed() -> None:
-    fn = build({"rate": 3, "window_s": 10, "key": "k"})
-    kept(fn, [{"ts": t, "k": t} for t in range(100)])
-    assert fn.keys_held() == 10  # keys 90..99: admitted within the last 10 s
-    kept(fn, [{"ts": 1000, "k": "z"}])
-    assert fn.keys_held() == 1
+def test_at_most_max_keys_are_held_the_one_longest_without_an_event_goes_first() -> None:
+    fn = build({"rate": 1, "window_s": 60, "key": "k", "max_keys": 2})
+    rows: list[JsonObject] = [
+        {"ts": 0, "k": "a"},
+        {"ts": 1, "k": "b"},
+        {"ts": 2, "k": "a"},  # throttled; a is now the most recent
+        {"ts": 3, "k": "c"},  # a third key: b (longest without an event) is forgotten
+        {"ts": 4, "k": "a"},  # a is still held: throttled
+        {"ts": 5, "k": "b"},  # b starts over
+    ]
+    assert kept(fn, rows) == [True, True, False, True, False, True]
+    assert fn.keys_held() == 2
 
 
 def test_snapshot_and_restore_continue_the_windows() -> None:
@@ -169,14 +185,16 @@ def test_a_fresh_build_starts_empty() -> None:
     [
         None,
         [],
-        {"version": 2, "mark": None, "keys": []},
-        {"version": 1, "mark": None},
-        {"version": 1, "mark": "x", "keys": []},
-        {"version": 1, "mark": None, "keys": [["null", [1.0]]]},
-        {"version": 1, "mark": 1.0, "keys": [["null", []]]},
-        {"version": 1, "mark": 1.0, "keys": [["null", [2.0, 1.0]]]},
-        {"version": 1, "mark": 1.0, "keys": [[1, [1.0]]]},
-        {"version": 1, "mark": 1.0, "keys": [["null", [True]]]},
+        {"version": 1, "mark": None, "keys": []},
+        {"version": 2},
+        {"version": 2, "keys": {}},
+        {"version": 2, "keys": [["null", [1.0]]]},
+        {"version": 2, "keys": [["null", None, [1.0]]]},
+        {"version": 2, "keys": [["null", 1.0, [2.0]]]},
+        {"version": 2, "keys": [["null", 5.0, [2.0, 1.0]]]},
+        {"version": 2, "keys": [[1, 1.0, [1.0]]]},
+        {"version": 2, "keys": [["null", 1.0, [True]]]},
+        {"version": 2, "keys": [["null", 1.0, "1.0"]]},
     ],
 )
 def test_restore_refuses_what_is_not_a_snapshot(snapshot: Json) -> None:
@@ -198,6 +216,7 @@ def test_restore_refuses_what_is_not_a_snapshot(snapshot: Json) -> None:
         ({"rate": 1, "window_s": 1, "key": "host ==="}, "key"),
         ({"rate": 1, "window_s": 1, "time_field": "a..b"}, "time_field"),
         ({"rate": 1, "window_s": 1, "on_failure": "retry"}, "on_failure"),
+        ({"rate": 1, "window_s": 1, "max_keys": 0}, "max_keys"),
         ({"rate": 1, "window_s": 1, "extra": 1}, "extra"),
     ],
 )
