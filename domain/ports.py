@@ -160,6 +160,19 @@ class EncodedSink(EventSink, Protocol):
 
 
 @runtime_checkable
+class ValidatingSink(EventSink, Protocol):
+    """A sink that refuses some events one by one (e.g. a metric sink: an event that is no sample).
+
+    The runtime asks ``invalid`` of each event before writing: a refused event is dead-lettered
+    with the reason, the others are written, and a retried write sends only those.
+    """
+
+    def invalid(self, event: Event) -> str | None:
+        """Why the sink cannot take ``event`` (its dead letter's reason), or ``None`` when it can."""
+        ...
+
+
+@runtime_checkable
 class CheckpointingSource(EventSource, Protocol):
     """A source that keeps checkpoints: acknowledged input is recorded so a restart skips it.
 
@@ -192,4 +205,5 @@ __all__ = [
     "Retryable",
     "SourceBatch",
     "Stateful",
+    "ValidatingSink",
 ]

@@ -1,7 +1,8 @@
 """Sinks that feed ``Metrics``: events written, seconds per write, retries (``serve``'s metering).
 
 ``metered(sink, metrics)`` wraps a sink so the sink actor sees the same capabilities: a sink
-that writes encoded NDJSON (``EncodedSink``) stays one, so the fast path still hands it bytes.
+that writes encoded NDJSON (``EncodedSink``) stays one, so the fast path still hands it bytes,
+and a sink that refuses single events (``ValidatingSink``) is still asked about each.
 A retry is a failed attempt followed by another at the very same batch (the actor passes the same
 list, or the same bytes, again).
 """
@@ -14,10 +15,10 @@ from typing import final
 
 from pipeflow.domain.events import Event
 from pipeflow.domain.line_block import count_newlines
-from pipeflow.domain.ports import EncodedSink, EventSink
+from pipeflow.domain.ports import EncodedSink, EventSink, ValidatingSink
 from pipeflow.infrastructure.metrics import Metrics
 
-__all__ = ["MeteredEncodedSink", "MeteredSink", "metered"]
+__all__ = ["MeteredEncodedSink", "MeteredSink", "MeteredValidatingSink", "metered"]
 
 
 @final
@@ -106,8 +107,36 @@ class MeteredEncodedSink:
         await self._events.meter.write(data, lambda: count_newlines(data), call)
 
 
-def metered(sink: EventSink, metrics: Metrics) -> MeteredSink | MeteredEncodedSink:
-    """``sink`` wrapped to feed ``metrics``, keeping its encoded-write capability."""
+@final
+class MeteredValidatingSink:
+    """A metered ``ValidatingSink``: a ``MeteredSink`` that passes ``invalid`` to the inner sink."""
+
+    def __init__(self, inner: ValidatingSink, metrics: Metrics) -> None:
+        self.name = inner.name
+        self._inner = inner
+        self._events = MeteredSink(inner, metrics)
+
+    async def open(self) -> None:
+        """Open the inner sink (through the meter: a retried open counts)."""
+        await self._events.open()
+
+    async def write(self, events: Sequence[Event]) -> None:
+        """Write events through the inner sink, metered."""
+        await self._events.write(events)
+
+    async def close(self) -> None:
+        """Close the inner sink."""
+        await self._events.close()
+
+    def invalid(self, event: Event) -> str | None:
+        """Why the inner sink cannot take ``event``, or ``None``."""
+        return self._inner.invalid(event)
+
+
+def metered(sink: EventSink, metrics: Metrics) -> MeteredSink | MeteredEncodedSink | MeteredValidatingSink:
+    """``sink`` wrapped to feed ``metrics``, keeping its encoded-write or validating capability."""
+    if isinstance(sink, ValidatingSink):
+        return MeteredValidatingSink(sink, metrics)
     if isinstance(sink, EncodedSink):
         return MeteredEncodedSink(sink, metrics)
     return MeteredSink(sink, metrics)

@@ -16,11 +16,12 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from pipeflow.domain.dead_letters import DeadLetter
 from pipeflow.domain.events import Event
-from pipeflow.domain.ports import EncodedSink, EventSink, IdFactory, Retryable
+from pipeflow.domain.ports import EncodedSink, EventSink, IdFactory, Retryable, ValidatingSink
 from pipeflow.infrastructure.actors.budget import EventBudget
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
 from pipeflow.infrastructure.actors.messages import Delivery
 from pipeflow.infrastructure.actors.retry import RetryPolicy
+from pipeflow.infrastructure.actors.screening import screen
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.ids import UlidFactory
 
@@ -37,7 +38,8 @@ class SinkActor:
     """Receives ``Delivery`` messages for one sink and writes them in order.
 
     An encoded delivery goes to the sink's ``write_encoded(data)`` when it has one (file and
-    stdout sinks); any other sink gets it decoded back into events with ids from ``ids``.
+    stdout sinks); any other sink gets it decoded back into events with ids from ``ids``. A
+    ``ValidatingSink`` gets events, each screened first: a refused one is dead-lettered alone.
     """
 
     def __init__(
@@ -63,7 +65,10 @@ class SinkActor:
         self.clock = clock
         self.timeout_s = timeout_s
         self.ids: IdFactory = ids if ids is not None else UlidFactory()
-        self._write_encoded = sink.write_encoded if isinstance(sink, EncodedSink) else None
+        self._invalid = sink.invalid if isinstance(sink, ValidatingSink) else None
+        self._write_encoded = (
+            sink.write_encoded if isinstance(sink, EncodedSink) and self._invalid is None else None
+        )
         self.budget = EventBudget(max_events)
         self.dropped = 0
         self._opened = False
@@ -97,10 +102,14 @@ class SinkActor:
             async with self._receive:
                 async for delivery in self._receive:
                     for group in self._groups(delivery):
+                        size = sum(d.size for d in group)
                         try:
-                            await self._write(group)
+                            if self._invalid is not None:
+                                group = await self._screen(group)
+                            if group:
+                                await self._write(group)
                         finally:
-                            await self.budget.release(sum(d.size for d in group))
+                            await self.budget.release(size)
         finally:
             if self._opened:
                 with anyio.CancelScope(shield=True):  # a cancelled run still flushes and closes
@@ -131,6 +140,18 @@ class SinkActor:
             else:
                 groups.append([delivery])
         return groups
+
+    async def _screen(self, group: list[Delivery]) -> list[Delivery]:
+        """The group less the events the sink refuses, which go to the dead-letter queue now."""
+        assert self._invalid is not None
+        assert len(group) == 1  # only encoded deliveries are grouped, and not for these sinks
+        delivery = group[0]
+        events = delivery.materialize(self.ids)
+        screened = screen(delivery, events, self._invalid, sink=self.name, at=self.clock())
+        if screened.refused:
+            _log.warning("sink %s refused %d events", self.name, len(screened.refused))
+            await self.dead_letters.put(screened.refused, screened.done)
+        return [screened.valid] if screened.valid is not None else []
 
     async def _write(self, group: list[Delivery]) -> None:
         last, attempt = "no attempt", 0

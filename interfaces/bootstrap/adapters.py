@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import BinaryIO, assert_never
 
+from pipeflow.domain.metric_samples import SampleFields
 from pipeflow.domain.ports import Clock, EventSink, EventSource, IdFactory
 from pipeflow.infrastructure.sinks.file import FileSink as FileSinkAdapter
 from pipeflow.infrastructure.sinks.sqlite import SqliteSink as SqliteSinkAdapter
@@ -166,6 +167,38 @@ def build_sink(name: str, config: m.SinkConfig, *, clock: Clock, stdout: BinaryI
 
             return NatsSinkAdapter(
                 name, config.url, config.subject, stream=config.stream, timeout_s=config.timeout_s
+            )
+        case m.PrometheusRemoteWriteSink() | m.PrometheusExporterSink():
+            return _prometheus_sink(name, config, clock=clock)
+        case _:
+            assert_never(config)
+
+
+def _prometheus_sink(
+    name: str, config: m.PrometheusRemoteWriteSink | m.PrometheusExporterSink, *, clock: Clock
+) -> EventSink:
+    fields = SampleFields(config.name_field, config.value_field, config.labels_field)
+    match config:
+        case m.PrometheusRemoteWriteSink():
+            from pipeflow.infrastructure.sinks.prometheus_remote_write import (  # optional extra
+                PrometheusRemoteWriteSink,
+            )
+
+            return PrometheusRemoteWriteSink(
+                name,
+                config.url,
+                clock=clock,
+                fields=SampleFields(fields.name, fields.value, fields.labels, config.timestamp_field),
+                headers=config.headers,
+                batch_size=config.batch_size,
+                timeout_s=config.timeout_s,
+            )
+        case m.PrometheusExporterSink():
+            from pipeflow.infrastructure.sinks.prometheus_exporter import PrometheusExporterSink
+
+            host, port = split_address(config.address)
+            return PrometheusExporterSink(
+                name, host, port, clock=clock, fields=fields, expire_s=config.expire_s
             )
         case _:
             assert_never(config)

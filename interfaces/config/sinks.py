@@ -8,7 +8,8 @@ from pydantic import Field, field_validator
 
 from pipeflow.domain.errors import ValidationError
 from pipeflow.domain.filter import compile_expression
-from pipeflow.interfaces.config.base import Strict
+from pipeflow.domain.paths import parse_path
+from pipeflow.interfaces.config.base import ADDRESS, Strict
 
 
 class BufferConfig(Strict):
@@ -109,8 +110,71 @@ class KafkaSink(SinkBase):
         return key
 
 
+class MetricFields(SinkBase):
+    """Where the Prometheus sinks read a sample in an event: field paths."""
+
+    name_field: str = Field("name", description="The metric name (a string; invalid characters become `_`).")
+    value_field: str = Field("value", description="The sample's value (a number).")
+    labels_field: str = Field(
+        "tags",
+        description="An object of labels (`attributes` for OTLP metrics); names made valid, values as text.",
+    )
+
+    @field_validator("name_field", "value_field", "labels_field")
+    @classmethod
+    def _is_path(cls, path: str) -> str:
+        if parse_path(path) is None:
+            raise ValueError(f"not a field path: {path!r}")
+        return path
+
+
+class PrometheusRemoteWriteSink(MetricFields):
+    """``prometheus_remote_write``: each event one sample, sent as remote write (snappy protobuf)."""
+
+    type: Literal["prometheus_remote_write"] = Field(description="Selects this sink.")
+    url: str = Field(description="The receiver's endpoint, e.g. `http://127.0.0.1:9090/api/v1/write`.")
+    timestamp_field: str | None = Field(
+        None,
+        description="The sample's time (ISO 8601 or epoch seconds); none or null: the time of sending.",
+    )
+    headers: dict[str, str] = Field({}, description="Extra request headers (e.g. `Authorization`).")
+    batch_size: int = Field(500, ge=1, description="Most samples in one request.")
+    timeout_s: float = Field(
+        10.0, gt=0, description="Seconds before a request counts as failed (and is retried)."
+    )
+
+    @field_validator("timestamp_field")
+    @classmethod
+    def _time_is_path(cls, path: str | None) -> str | None:
+        if path is not None and parse_path(path) is None:
+            raise ValueError(f"not a field path: {path!r}")
+        return path
+
+
+class PrometheusExporterSink(MetricFields):
+    """``prometheus_exporter``: `/metrics` for scraping: counters and gauges, one series per label set."""
+
+    type: Literal["prometheus_exporter"] = Field(description="Selects this sink.")
+    address: str = Field(
+        "127.0.0.1:9598",
+        pattern=ADDRESS,
+        description="`host:port` serving `/metrics` (from the first event).",
+    )
+    expire_s: float = Field(
+        300.0, gt=0, description="Seconds after its last update a series disappears from `/metrics`."
+    )
+
+
 SinkConfig: TypeAlias = Annotated[
-    FileSink | StdoutSink | HttpSink | SqliteSink | NatsSink | KafkaSink, Field(discriminator="type")
+    FileSink
+    | StdoutSink
+    | HttpSink
+    | SqliteSink
+    | NatsSink
+    | KafkaSink
+    | PrometheusRemoteWriteSink
+    | PrometheusExporterSink,
+    Field(discriminator="type"),
 ]
 
 
@@ -119,7 +183,10 @@ __all__ = [
     "FileSink",
     "HttpSink",
     "KafkaSink",
+    "MetricFields",
     "NatsSink",
+    "PrometheusExporterSink",
+    "PrometheusRemoteWriteSink",
     "RetryConfig",
     "SinkBase",
     "SinkConfig",

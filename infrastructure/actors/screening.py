@@ -1,0 +1,82 @@
+"""Screening a delivery for a ``ValidatingSink``: the events it takes, and the ones it refuses, with why.
+
+A refused event is dead-lettered on its own; the rest of its delivery is written (and retried)
+without it. The delivery's ``done`` is then called once both parts are settled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import final
+
+from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.events import Event
+from pipeflow.infrastructure.actors.messages import Delivery
+
+__all__ = ["Screened", "joined", "screen"]
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """A delivery split by the sink: ``valid`` to write, ``refused`` dead letters (both may be empty)."""
+
+    valid: Delivery | None
+    refused: list[DeadLetter]
+    done: Callable[[], None]
+
+
+def joined(parts: int, done: Callable[[], None]) -> Callable[[], None]:
+    """A callback that calls ``done`` when it has itself been called ``parts`` times.
+
+    >>> calls = []
+    >>> part = joined(2, lambda: calls.append("done"))
+    >>> part(); calls
+    []
+    >>> part(); calls
+    ['done']
+    """
+    left = parts
+
+    def part_done() -> None:
+        nonlocal left
+        left -= 1
+        if left == 0:
+            done()
+
+    return part_done
+
+
+def screen(
+    delivery: Delivery,
+    events: Sequence[Event],
+    invalid: Callable[[Event], str | None],
+    *,
+    sink: str,
+    at: float,
+) -> Screened:
+    """Split ``events`` (the delivery's, materialized) into what ``sink`` takes and dead letters."""
+    valid: list[Event] = []
+    refused: list[DeadLetter] = []
+    for event in events:
+        reason = invalid(event)
+        if reason is None:
+            valid.append(event)
+            continue
+        refused.append(
+            DeadLetter(
+                id=event.id,
+                at=at,
+                source=delivery.source,
+                reason=f"sink {sink!r} refused the event: {reason}",
+                route=delivery.route,
+                pipeline=delivery.pipeline,
+                stage=f"sink:{sink}",
+                event=event.fields,
+            )
+        )
+    done = joined(2, delivery.done) if valid and refused else delivery.done
+    keep = valid or not refused  # an empty delivery is written as it was (an empty write)
+    kept = Delivery(valid, delivery.source, delivery.route, delivery.pipeline, done) if keep else None
+    return Screened(kept, refused, done)

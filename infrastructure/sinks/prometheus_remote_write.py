@@ -1,0 +1,111 @@
+"""``PrometheusRemoteWriteSink``: each event one sample, POSTed as Prometheus remote write 1.0."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import final
+
+import anyio
+import httpx
+
+from pipeflow.domain.events import Event
+from pipeflow.domain.metric_samples import Sample, SampleFields, read_sample
+from pipeflow.domain.ports import Clock
+from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sinks.remote_write_encoding import CONTENT_HEADERS, encode_write_request
+
+__all__ = ["PrometheusRemoteWriteSink"]
+
+_RETRYABLE_4XX = frozenset({408, 425, 429})
+
+
+@final
+class PrometheusRemoteWriteSink:
+    """POSTs the events' samples to a remote-write receiver (``.../api/v1/write``).
+
+    An event is one sample (see ``read_sample``); one that is not is refused (``invalid``), so the
+    runtime dead-letters it with the reason and writes the rest. A sample without
+    ``fields.timestamp`` is stamped with ``clock`` at sending. Requests carry at most
+    ``batch_size`` samples. A 5xx, 408, 425 or 429 answer, a network error or no answer within
+    ``timeout_s`` is a retryable ``SinkError``; any other answer outside 2xx (Prometheus's 400 for
+    an out-of-order or out-of-bounds sample) is not, and carries the receiver's message.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        *,
+        clock: Clock,
+        fields: SampleFields | None = None,
+        headers: Mapping[str, str] | None = None,
+        batch_size: int = 500,
+        timeout_s: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.name = name
+        self._url = url
+        self._clock = clock
+        self._fields = fields or SampleFields()
+        self._headers = {**CONTENT_HEADERS, "User-Agent": "pipeflow", **(headers or {})}
+        self._batch_size = batch_size
+        self._timeout_s = timeout_s
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    async def open(self) -> None:
+        """Create the connection pool."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                headers=self._headers, timeout=self._timeout_s, transport=self._transport
+            )
+
+    def invalid(self, event: Event) -> str | None:
+        """Why ``event`` is no sample (no string name, no number, ...), or ``None``."""
+        sample = read_sample(event, self._fields)
+        return sample if isinstance(sample, str) else None
+
+    async def write(self, events: Sequence[Event]) -> None:
+        """POST the samples in requests of at most ``batch_size``, in order.
+
+        :raises SinkError: when a request failed (``written``: the events sent before it), or
+            (not retryable) when an event is no sample.
+        :raises RuntimeError: when the sink is not open (a bug in the caller).
+        """
+        client = self._client
+        if client is None:
+            raise RuntimeError(f"prometheus_remote_write sink {self.name!r} written before open()")
+        samples: list[Sample] = []
+        for event in events:
+            sample = read_sample(event, self._fields)
+            if isinstance(sample, str):
+                raise SinkError(self.name, f"event {event.id}: {sample}", retryable=False)
+            samples.append(sample)
+        now_ms = round(self._clock.now() * 1000)
+        for start in range(0, len(samples), self._batch_size):
+            body = encode_write_request(samples[start : start + self._batch_size], now_ms)
+            await self._post(client, body, written=start)
+
+    async def _post(self, client: httpx.AsyncClient, body: bytes, *, written: int) -> None:
+        try:
+            with anyio.fail_after(self._timeout_s):
+                response = await client.post(self._url, content=body)
+        except TimeoutError:
+            raise SinkError(self.name, f"no answer within {self._timeout_s}s", written=written) from None
+        except httpx.HTTPError as exc:
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise SinkError(self.name, reason, written=written) from exc
+        status = response.status_code
+        if not 200 <= status < 300:
+            retryable = status >= 500 or status in _RETRYABLE_4XX
+            detail = response.text[:500].strip()
+            reason = f"HTTP {status} from {self._url}" + (f": {detail}" if detail else "")
+            raise SinkError(self.name, reason, retryable=retryable, written=written)
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
