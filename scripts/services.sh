@@ -146,6 +146,62 @@ start_kafka() {
     echo "export PIPEFLOW_TEST_KAFKA_BOOTSTRAP=127.0.0.1:$port"
 }
 
+start_prometheus() {  # Prometheus with its remote-write receiver, scraping the targets the tests write
+    local port dir="$DIR/prometheus"
+    if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+        if [ "$(id -u)" != 0 ]; then log "prometheus is missing and we are not root: cannot apt-get install"; return 1; fi
+        log "installing prometheus"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2
+    fi
+    if alive "$dir.pid" && [ -f "$dir.port" ]; then
+        port="$(cat "$dir.port")"
+    else
+        port="$(free_port)"
+        mkdir -p "$dir/data" "$dir/targets"
+        # Targets are files the tests write into targets/ (file_sd: picked up within a second);
+        # a 1 s scrape interval keeps the tests that wait for a scrape short.
+        cat >"$dir/prometheus.yml" <<YAML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: pipeflow
+    file_sd_configs:
+      - files: ["$dir/targets/*.json"]
+        refresh_interval: 1s
+YAML
+        nohup prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+            --web.listen-address="127.0.0.1:$port" --web.enable-remote-write-receiver \
+            >"$dir.log" 2>&1 </dev/null &
+        echo $! >"$dir.pid"
+        echo "$port" >"$dir.port"
+        if ! python3 - "$port" <<'PY'; then
+import sys, time, urllib.request
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/-/ready", timeout=1) as answer:
+            sys.exit(0 if answer.status == 200 else 1)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+PY
+            log "prometheus did not become ready; its log:"
+            cat "$dir.log" >&2
+            return 1
+        fi
+    fi
+    echo "export PIPEFLOW_TEST_PROMETHEUS_URL=http://127.0.0.1:$port"
+    echo "export PIPEFLOW_TEST_PROMETHEUS_TARGETS=$dir/targets"
+}
+
+stop_prometheus() {
+    if alive "$DIR/prometheus.pid"; then
+        kill "$(cat "$DIR/prometheus.pid")"
+    fi
+}
+
 start() {
     install_missing
     mkdir -p "$DIR"
@@ -153,9 +209,11 @@ start() {
     start_nats
     start_postgres
     start_kafka
+    start_prometheus
 }
 
 stop() {
+    stop_prometheus
     if alive "$DIR/nats.pid"; then
         kill "$(cat "$DIR/nats.pid")"
     fi

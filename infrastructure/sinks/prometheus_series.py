@@ -67,14 +67,31 @@ class SeriesTable(Collector):
             return f"a counter only goes up: {sample.value} added to {name}"
         with self._lock:
             now = self._now()
-            family = self._families.get(name)
-            if family is not None and family.kind != kind:  # unless it has expired meanwhile
+            rival = self._rival(sample, kind)
+            if rival is not None:  # unless it has expired meanwhile
                 self._expire(now)
-                family = self._families.get(name)
-            if family is None:
-                self._families[name] = _Family(kind, now)
-            elif family.kind != kind:
-                return f"{name} is a {family.kind} here; a {kind} sample cannot update it"
+                rival = self._rival(sample, kind)
+            if rival is not None:
+                other = "gauge" if kind == "counter" else "counter"
+                return f"{rival} is a {other} here; a {kind} sample named {sample.name} cannot update it"
+            self._families.setdefault(name, _Family(kind, now))
+        return None
+
+    def _rival(self, sample: Sample, kind: Kind) -> str | None:
+        """A family of the other kind that ``sample``'s family would clash with in the exposition.
+
+        A counter ``x`` is exposed as family ``x`` with samples ``x_total``: it clashes with a
+        gauge ``x`` or ``x_total``; a gauge ``g`` clashes with a counter ``g`` or ``g_total``.
+        """
+        base = sample.name.removesuffix("_total")
+        if kind == "counter":
+            names = [base, f"{base}_total"]
+        else:
+            names = [f"{sample.name}_total", *([sample.name] if sample.name.endswith("_total") else [])]
+        for name in names:
+            family = self._families.get(name)
+            if family is not None and family.kind != kind:
+                return name
         return None
 
     def apply(self, sample: Sample) -> None:

@@ -21,7 +21,9 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
 NATS_VAR = "PIPEFLOW_TEST_NATS_URL"
 POSTGRES_VAR = "PIPEFLOW_TEST_POSTGRES_URL"
 KAFKA_VAR = "PIPEFLOW_TEST_KAFKA_BOOTSTRAP"
-ALL_VARS = (NATS_VAR, POSTGRES_VAR, KAFKA_VAR)
+PROMETHEUS_VAR = "PIPEFLOW_TEST_PROMETHEUS_URL"
+PROMETHEUS_TARGETS_VAR = "PIPEFLOW_TEST_PROMETHEUS_TARGETS"
+ALL_VARS = (NATS_VAR, POSTGRES_VAR, KAFKA_VAR, PROMETHEUS_VAR, PROMETHEUS_TARGETS_VAR)
 
 
 def _unavailable(what: str, reason: str) -> None:
@@ -80,3 +82,16 @@ def kafka_bootstrap(services: dict[str, str]) -> str:
     if not bootstrap:
         _unavailable("the Kafka broker (Tansu)", services.get("error", "not started"))
     return str(bootstrap)
+
+
+@pytest.fixture(scope="session")
+def prometheus(services: dict[str, str]) -> tuple[str, Path]:
+    """A Prometheus server's URL (remote-write receiver on) and the folder of its scrape targets.
+
+    A ``*.json`` file written there (``file_sd``: ``[{"targets": ["127.0.0.1:PORT"]}]``) is
+    scraped every second.
+    """
+    url, targets = services.get(PROMETHEUS_VAR), services.get(PROMETHEUS_TARGETS_VAR)
+    if not url or not targets:
+        _unavailable("Prometheus", services.get("error", "not started"))
+    return str(url), Path(str(targets))

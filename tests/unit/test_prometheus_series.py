@@ -55,10 +55,15 @@ def test_a_name_keeps_its_kind_and_a_counter_never_goes_down() -> None:
     table = _table(FakeClock())
     assert _put(table, Sample("jobs_total", (), 1.0, None, False)) is None
     assert _put(table, Sample("jobs", (), 1.0, None, True)) == (
-        "jobs_total is a gauge here; a counter sample cannot update it"
+        "jobs_total is a gauge here; a counter sample named jobs cannot update it"
     )
+    assert _put(table, Sample("c", (), 1.0, None, True)) is None
+    for gauge in ("c", "c_total"):
+        assert _put(table, Sample(gauge, (), 1.0, None, False)) == (
+            f"c_total is a counter here; a gauge sample named {gauge} cannot update it"
+        )
     assert _put(table, Sample("n", (), -1.0, None, True)) == "a counter only goes up: -1.0 added to n_total"
-    assert _exposed(table) == {("jobs_total", ()): ("gauge", 1.0)}
+    assert _exposed(table) == {("jobs_total", ()): ("gauge", 1.0), ("c_total", ()): ("counter", 1.0)}
 
 
 def test_series_not_updated_for_expire_s_disappear_and_free_their_name() -> None:
