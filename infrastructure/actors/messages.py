@@ -18,6 +18,7 @@ class Delivery:
     """Events for one sink from one route of one source batch; ``done`` marks the part delivered.
 
     The events come as ``Event``s or, for sinks that write NDJSON, ``encoded`` (``events`` empty).
+    ``wrote``, for an exactly-once file sink, hears the file's length once the delivery is written.
     """
 
     events: list[Event]
@@ -26,6 +27,7 @@ class Delivery:
     pipeline: str | None
     done: Callable[[], None]
     encoded: Encoded | None = None
+    wrote: Callable[[int], None] | None = None
 
     @property
     def size(self) -> int:

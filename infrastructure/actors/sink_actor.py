@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from typing import Literal, TypeAlias, final
+from typing import Literal, Protocol, TypeAlias, final, runtime_checkable
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -31,6 +31,16 @@ WhenFull: TypeAlias = Literal["block", "drop_newest", "dead_letter"]
 
 _GROUP_BYTES = 8 << 20
 """Queued encoded deliveries are written together up to about this many bytes."""
+
+
+@runtime_checkable
+class MeasuredSink(Protocol):
+    """A sink appending to one file that knows the file's length after its last whole write."""
+
+    @property
+    def length(self) -> int:
+        """The file's length after the last whole write."""
+        ...
 
 
 @final
@@ -69,6 +79,7 @@ class SinkActor:
         self._write_encoded = (
             sink.write_encoded if isinstance(sink, EncodedSink) and self._invalid is None else None
         )
+        self._measured = sink if isinstance(sink, MeasuredSink) else None
         self.budget = EventBudget(max_events)
         self.dropped = 0
         self._opened = False
@@ -76,6 +87,15 @@ class SinkActor:
         self.inbox: MemoryObjectSendStream[Delivery] = send
         self._receive: MemoryObjectReceiveStream[Delivery] = receive
         stats.events_out.setdefault(name, 0)
+
+    async def open(self) -> None:
+        """Open the sink now rather than at its first write (it is closed when ``run`` ends).
+
+        :raises Exception: whatever the sink's ``open`` raises (its first write tries again).
+        """
+        if not self._opened:
+            await self.sink.open()
+            self._opened = True
 
     async def offer(self, delivery: Delivery) -> None:
         """Queue a delivery under the sink's ``when_full`` policy."""
@@ -187,6 +207,8 @@ class SinkActor:
                     self.stats.retries += 1
                     await anyio.sleep(self.retry.delay(attempt))
                 continue
+            if self._measured is not None:
+                self._tell_lengths(group, self._measured.length)
             for done in group:
                 self.stats.events_out[self.name] += done.size
                 done.done()
@@ -195,6 +217,15 @@ class SinkActor:
         reason = f"sink {self.name!r} failed after {tried} attempts: {last}"
         for failed in group:
             await self._dead_letter(failed, reason, events)
+
+    @staticmethod
+    def _tell_lengths(group: list[Delivery], end: int) -> None:
+        """Tell each delivery that asks the file's length just after its own bytes (``end``: after all)."""
+        for delivery in reversed(group):
+            if delivery.wrote is not None:
+                delivery.wrote(end)
+            if delivery.encoded is not None:
+                end -= len(delivery.encoded.data)
 
     async def _dead_letter(self, delivery: Delivery, reason: str, events: list[Event] | None = None) -> None:
         at = self.clock()
@@ -214,4 +245,4 @@ class SinkActor:
         await self.dead_letters.put(records, delivery.done)
 
 
-__all__ = ["SinkActor", "WhenFull"]
+__all__ = ["MeasuredSink", "SinkActor", "WhenFull"]

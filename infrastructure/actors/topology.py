@@ -11,6 +11,7 @@ import logging
 import signal
 from collections import deque
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Protocol, final
 
 import anyio
@@ -41,6 +42,23 @@ class PendingPlan(Protocol):
         ...
 
 
+class Sequencer(Protocol):
+    """Numbers batches in dispatch order and decides when their acks reach the sources (exactly-once
+    file sinks: ``infrastructure.actors.committer``)."""
+
+    def issue(self, ack: Callable[[], None] | None) -> int:
+        """Number the next dispatched batch; ``ack`` is its source's."""
+        ...
+
+    def done(self, seq: int) -> None:
+        """Every part of batch ``seq`` is done."""
+        ...
+
+    def recorder(self, seq: int, sink: str) -> Callable[[int], None] | None:
+        """What hears ``sink``'s file length once batch ``seq``'s part is written (``None``: nothing)."""
+        ...
+
+
 Planner = Callable[[SourceBatch], BatchPlan]
 """Routes one source batch: reads the current routing snapshot once, so a batch sees one version."""
 
@@ -65,6 +83,7 @@ class Topology:
         *,
         router_buffer: int = 8,
         plan_ahead: int = 0,
+        sequencer: Sequencer | None = None,
     ) -> None:
         self.sources = sources
         self.sinks = sinks
@@ -75,6 +94,7 @@ class Topology:
         self.ids = ids
         self.router_buffer = router_buffer
         self.plan_ahead = plan_ahead
+        self.sequencer = sequencer
         self.stopping = False
         self.source_failures: list[tuple[str, str]] = []
         self.plan_failure: str | None = None  # why a batch planned elsewhere failed (the run stopped)
@@ -174,7 +194,13 @@ class Topology:
     async def _dispatch(self, batch: SourceBatch, plan: BatchPlan) -> None:
         events_in = len(batch.events) if plan.events_in is None else plan.events_in
         self.stats.events_in += events_in
-        group = AckGroup(batch.ack)
+        sequencer = self.sequencer
+        seq = -1
+        if sequencer is None:
+            group = AckGroup(batch.ack)
+        else:
+            seq = sequencer.issue(batch.ack)
+            group = AckGroup(partial(sequencer.done, seq))
         self.stats.dropped += plan.dropped
         self.stats.unmatched += plan.unmatched
         dead = list(plan.dead)
@@ -198,8 +224,9 @@ class Topology:
             await self.dead_letters.put(dead, group.part())
         for part in plan.parts:
             actor = self.sinks[part.sink]
+            wrote = None if sequencer is None else sequencer.recorder(seq, part.sink)
             delivery = Delivery(
-                part.events, batch.source, part.route, part.pipeline, group.part(), part.encoded
+                part.events, batch.source, part.route, part.pipeline, group.part(), part.encoded, wrote
             )
             await actor.offer(delivery)
         group.seal()
@@ -223,4 +250,4 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-__all__ = ["AheadPlanner", "PendingPlan", "Planner", "Topology", "describe_error"]
+__all__ = ["AheadPlanner", "PendingPlan", "Planner", "Sequencer", "Topology", "describe_error"]

@@ -12,7 +12,7 @@ import aiosqlite
 
 from pipeflow.infrastructure.sources.checkpoints import Checkpoint
 
-__all__ = ["SqliteCheckpointStore"]
+__all__ = ["UPSERT_CHECKPOINT", "SqliteCheckpointStore"]
 
 _CREATE = """
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -26,10 +26,11 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 
 _LOAD = 'SELECT inode, "offset" FROM checkpoints WHERE source = ? AND path = ?'
 
-_SAVE = """
+UPSERT_CHECKPOINT = """
 INSERT INTO checkpoints (source, path, inode, "offset") VALUES (?, ?, ?, ?)
 ON CONFLICT (source, path) DO UPDATE SET inode = excluded.inode, "offset" = excluded."offset"
 """
+"""Saves one checkpoint: parameters ``(source, path, inode, offset)``."""
 
 
 @final
@@ -57,5 +58,5 @@ class SqliteCheckpointStore:
 
     async def save(self, source: str, path: str, inode: int, offset: int) -> None:
         """Upsert the checkpoint and commit."""
-        await self._conn.execute(_SAVE, (source, path, inode, offset))
+        await self._conn.execute(UPSERT_CHECKPOINT, (source, path, inode, offset))
         await self._conn.commit()

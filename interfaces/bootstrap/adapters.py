@@ -10,6 +10,7 @@ from typing import BinaryIO, assert_never
 
 from pipeflow.domain.metric_samples import SampleFields
 from pipeflow.domain.ports import Clock, EventSink, EventSource, IdFactory
+from pipeflow.domain.sink_recovery import SinkCommit
 from pipeflow.infrastructure.sinks.file import FileSink as FileSinkAdapter
 from pipeflow.infrastructure.sinks.sqlite import SqliteSink as SqliteSinkAdapter
 from pipeflow.infrastructure.sinks.stdout import StdoutSink as StdoutSinkAdapter
@@ -137,11 +138,21 @@ def split_address(address: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def build_sink(name: str, config: m.SinkConfig, *, clock: Clock, stdout: BinaryIO | None) -> EventSink:
-    """The sink adapter for ``config``."""
+def build_sink(
+    name: str,
+    config: m.SinkConfig,
+    *,
+    clock: Clock,
+    stdout: BinaryIO | None,
+    exact: bool = False,
+    committed: SinkCommit | None = None,
+) -> EventSink:
+    """The sink adapter for ``config`` (a file sink ``exact``ly once, from its ``committed`` length)."""
     match config:
         case m.FileSink():
-            return FileSinkAdapter(name, config.path, fsync=config.fsync, clock=clock)
+            return FileSinkAdapter(
+                name, config.path, fsync=config.fsync, clock=clock, exact=exact, committed=committed
+            )
         case m.StdoutSink():
             return StdoutSinkAdapter(name, stream=stdout)
         case m.HttpSink():

@@ -26,7 +26,7 @@ from pipeflow.infrastructure.actors.topology import Topology
 from pipeflow.infrastructure.sources.decode import Format, decode_one
 from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
 from pipeflow.interfaces.bootstrap.runtime import build_actors
-from pipeflow.interfaces.bootstrap.state import StateStores, state_db_path
+from pipeflow.interfaces.bootstrap.state import StateStores, forget_sink_commits, state_db_path
 from pipeflow.interfaces.config.loader import LoadedConfig
 from pipeflow.interfaces.config.models import Config
 
@@ -68,6 +68,7 @@ async def replay_dead_letters(
     config = loaded.config
     async with await StateStores.open(config.state_dir) as state:
         table = state.dead_letters
+        await forget_sink_commits(state, config.sinks)  # replay appends without committing
         records = await table.list(route=route, limit=max(await table.count(), 1))
         stats = RunStats()
         dead_letters, sinks = build_actors(config, table, stats, clock=clock, stdout=stdout)

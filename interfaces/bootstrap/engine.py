@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import final
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, final
 
 from pipeflow.domain.engine import CompiledPipeline
 from pipeflow.domain.pipeline import PipelineId
@@ -28,11 +28,15 @@ from pipeflow.infrastructure.sources.ingest import IngestSource
 from pipeflow.infrastructure.stateful import restore_state, save_state
 from pipeflow.infrastructure.tap import Tap
 from pipeflow.interfaces.bootstrap import App
-from pipeflow.interfaces.bootstrap.adapters import build_source
+from pipeflow.interfaces.bootstrap.adapters import build_otlp_receiver, build_source
 from pipeflow.interfaces.bootstrap.runtime import build_actors
-from pipeflow.interfaces.bootstrap.state import StateStores, save_checkpoints
+from pipeflow.interfaces.bootstrap.state import StateStores, forget_sink_commits, save_checkpoints
 from pipeflow.interfaces.config import models as m
 from pipeflow.interfaces.config.loader import LoadedConfig
+from pipeflow.interfaces.http.ingest import IngestLimits
+
+if TYPE_CHECKING:
+    from pipeflow.infrastructure.otlp.receiver import OtlpReceiver
 
 
 @final
@@ -45,6 +49,7 @@ class Engine:
     ingest: dict[str, IngestSource]
     state: StateStores
     closed: bool = False
+    otlp: dict[str, OtlpReceiver] = field(default_factory=dict)  # served at /otlp/{source}/v1/...
 
     async def run(self, compiled: Callable[[], Mapping[PipelineId, CompiledPipeline]]) -> RunStats:
         """Restore window state, run until stopped, save checkpoints and state, close the database.
@@ -64,6 +69,8 @@ class Engine:
         """Release the ingest queues and close the state database (idempotent, shielded)."""
         for source in self.ingest.values():
             source.close()
+        for receiver in self.otlp.values():
+            receiver.queue.close()
         if not self.closed:
             self.closed = True
             await self.state.aclose()
@@ -77,11 +84,13 @@ async def build_engine(
     *,
     ingest_max_events: int,
     tap: Tap | None = None,
+    limits: IngestLimits | None = None,
 ) -> Engine:
     """Open the config's state database and build every actor around ``cell`` (parts offered to ``tap``)."""
     config = loaded.config
     os.makedirs(config.state_dir, exist_ok=True)
     state = await StateStores.open(config.state_dir)
+    await forget_sink_commits(state, config.sinks)  # serve's file sinks are at least once
     clock, stats = app.clock, RunStats()
     dead_letters, sinks = build_actors(
         config,
@@ -93,6 +102,8 @@ async def build_engine(
         wrap_dead_letters=lambda store: MeteredDeadLetterStore(store, metrics),
     )
     ingest: dict[str, IngestSource] = {}
+    otlp: dict[str, OtlpReceiver] = {}
+    limits = limits or IngestLimits()
     sources: dict[str, EventSource] = {}
     for name, sc in config.sources.items():
         if isinstance(sc, m.HttpSource):
@@ -100,6 +111,17 @@ async def build_engine(
                 name, ids=app.ids, clock=clock, format=sc.format, max_events=ingest_max_events, raw=True
             )
             sources[name] = ingest[name]
+        elif isinstance(sc, m.OtlpSource):
+            otlp[name] = build_otlp_receiver(
+                name,
+                ids=app.ids,
+                clock=clock,
+                max_events=ingest_max_events,
+                max_body_bytes=limits.max_body_bytes,
+                ack_timeout_s=limits.ack_timeout_s,
+                retry_after_s=limits.retry_after_s,
+            )
+            sources[name] = otlp[name].queue
         else:
             sources[name] = build_source(
                 name, sc, ids=app.ids, clock=clock, checkpoints=state.checkpoints, stdin=app.stdin
@@ -109,7 +131,7 @@ async def build_engine(
     encoded = [name for name, actor in sinks.items() if isinstance(actor.sink, EncodedSink)]
     planner = metered_fast_planner(cell, clock, app.ids, metrics, tap, encoded)
     topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, app.ids)
-    return Engine(topology, sinks, ingest, state)
+    return Engine(topology, sinks, ingest, state, otlp=otlp)
 
 
 __all__ = ["Engine", "build_engine"]

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import gc
+import logging
+import os
+import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, final
 
 import anyio
 
-from pipeflow.domain.ports import Clock, EncodedSink, EventSink, IdFactory
+from pipeflow.domain.ports import Clock, EncodedSink, EventSink, EventSource, IdFactory
+from pipeflow.domain.sink_recovery import SinkCommit
+from pipeflow.infrastructure.actors.committer import Committer
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
 from pipeflow.infrastructure.actors.retry import RetryPolicy
 from pipeflow.infrastructure.actors.routing import RouterCell
@@ -19,17 +25,31 @@ from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.actors.topology import AheadPlanner, Topology
 from pipeflow.infrastructure.fastpath.planner import make_fast_planner
 from pipeflow.infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
+from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sinks.file import FileSink
+from pipeflow.infrastructure.sources.checkpoints import CheckpointStore
 from pipeflow.infrastructure.stateful import restore_state, save_state, stateful_functions
 from pipeflow.infrastructure.workers.memory import keep_freed_memory
-from pipeflow.interfaces.bootstrap.adapters import RAW_BATCH_LINES, build_sink, build_source
+from pipeflow.interfaces.bootstrap.adapters import (
+    RAW_BATCH_LINES,
+    build_sink,
+    build_source,
+)
 from pipeflow.interfaces.bootstrap.progress import show_progress
-from pipeflow.interfaces.bootstrap.state import StateStores, save_checkpoints
+from pipeflow.interfaces.bootstrap.state import (
+    StateStores,
+    forget_sink_commits,
+    save_checkpoints,
+    state_db_path,
+)
 from pipeflow.interfaces.config import models as m
 from pipeflow.interfaces.config.loader import LoadedConfig
 from pipeflow.interfaces.config.models import Config, RetryConfig
 
 if TYPE_CHECKING:  # the pool is imported only by a run that uses it
     from pipeflow.infrastructure.workers.pool import WorkerPool
+
+_log = logging.getLogger("pipeflow.run")
 
 GC_EVERY_S = 1.0
 SPAN_BYTES = 4 << 20
@@ -63,12 +83,15 @@ def build_actors(
     stdout: BinaryIO | None,
     wrap_sink: Callable[[EventSink], EventSink] = lambda sink: sink,
     wrap_dead_letters: Callable[[DeadLetterStore], DeadLetterStore] = lambda store: store,
+    exact: Mapping[str, SinkCommit | None] | None = None,
 ) -> tuple[DeadLetterActor, dict[str, SinkActor]]:
     """The dead-letter actor and one sink actor per configured sink, each writing through its ``wrap_``.
 
     ``serve`` wraps them in metering decorators; taking the wrappers as arguments keeps
-    ``prometheus_client`` out of ``run``'s start-up.
+    ``prometheus_client`` out of ``run``'s start-up. The file sinks named in ``exact`` are built
+    exactly-once, from their committed length (``run`` with resumable sources only).
     """
+    exact = exact or {}
     dead_store: DeadLetterStore = dead_table
     if config.dead_letter is not None:
         dead_store = SinkDeadLetterStore(
@@ -78,7 +101,11 @@ def build_actors(
     sinks = {
         name: SinkActor(
             name,
-            wrap_sink(build_sink(name, sc, clock=clock, stdout=stdout)),
+            wrap_sink(
+                build_sink(
+                    name, sc, clock=clock, stdout=stdout, exact=name in exact, committed=exact.get(name)
+                )
+            ),
             max_events=sc.buffer.max_events,
             when_full=sc.buffer.when_full,
             retry=retry_policy(sc.retry),
@@ -104,11 +131,23 @@ async def run_topology(
 ) -> RunOutcome:
     """Open the state database, build every actor, run until the input ends, persist state."""
     config = loaded.config
-    async with await StateStores.open(config.state_dir) as state:
-        checkpoints = state.checkpoints
+    async with AsyncExitStack() as stack:
+        state = await stack.enter_async_context(await StateStores.open(config.state_dir))
         await restore_state(loaded.compiled, state.function_state)
         stats = RunStats()
-        dead_letters, sinks = build_actors(config, state.dead_letters, stats, clock=clock, stdout=stdout)
+        exact = await exact_sinks(config, state)
+        dead_letters, sinks = build_actors(
+            config, state.dead_letters, stats, clock=clock, stdout=stdout, exact=exact
+        )
+        checkpoints: CheckpointStore = state.checkpoints
+        committer = None
+        if exact:
+            files = {n: a.sink for n, a in sinks.items() if n in exact and isinstance(a.sink, FileSink)}
+            committer = await Committer.open(state_db_path(config.state_dir), checkpoints, files, exact)
+            stack.push_async_callback(committer.aclose)
+            await open_sinks(sinks[n] for n in files)  # each cut back to its commit before anything is read
+            await committer.flush(())  # their lengths now: what this run writes is cut after a crash
+            checkpoints = committer  # the sources' saves are committed with the sinks' lengths
         # Raw batches are large, but never larger than a sink's buffer (its backpressure bound).
         lines = min([RAW_BATCH_LINES, *(sc.buffer.max_events for sc in config.sinks.values())])
         pool = _worker_pool(loaded, workers)
@@ -139,7 +178,17 @@ async def run_topology(
             from pipeflow.infrastructure.workers import make_pool_planner
 
             planner = make_pool_planner(pool, local)
-        topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, ids, plan_ahead=ahead)
+        topology = Topology(
+            sources,
+            sinks,
+            dead_letters,
+            planner,
+            stats,
+            clock.now,
+            ids,
+            plan_ahead=ahead,
+            sequencer=committer,
+        )
         # Everything built so far lives as long as the run: keep the collector from scanning it
         # again (``freeze``). Events are acyclic dicts freed by reference counting: the automatic
         # collector found nothing in them and cost ~9 % of a W1 run, so cycles (the runtime's own)
@@ -157,6 +206,8 @@ async def run_topology(
                     group.start_soon(collect_garbage, GC_EVERY_S)
                 if pool is not None:
                     group.start_soon(pool.read_answers)
+                if committer is not None:
+                    group.start_soon(commit_periodically, committer, sources.values())
                 await topology.run(handle_signals=handle_signals)
                 group.cancel_scope.cancel()
         finally:
@@ -167,6 +218,14 @@ async def run_topology(
                 with anyio.CancelScope(shield=True):
                     await pool.close()
         await save_checkpoints(sources.values())  # acks that arrived after a source ended
+        commit_failure = None
+        if committer is not None:
+            try:
+                await committer.flush(sources.values())
+            except sqlite3.Error as exc:
+                commit_failure = (
+                    f"the last checkpoints could not be committed ({exc}): their input is read again"
+                )
         await save_state(loaded.compiled, state.function_state)
     failures = [
         f"source {name!r}{_where(config.sources[name])} failed: {reason}"
@@ -177,11 +236,49 @@ async def run_topology(
             f"{topology.plan_failure}; the run stopped there: that input and all after it was not "
             "acknowledged and is read again next run"
         )
+    if commit_failure is not None:
+        failures.append(commit_failure)
     if dead_letters.failures:
         failures.append(
             f"{dead_letters.failures} dead letters could not be stored; their input was not acknowledged"
         )
     return RunOutcome(stats, failures)
+
+
+def exactly_once(config: Config) -> bool:
+    """Whether ``run`` makes the config's file sinks exactly-once: every source can read its input
+    again from a committed position (file sources), so a file cut back to its commit loses nothing."""
+    return all(isinstance(sc, m.FileSource) for sc in config.sources.values())
+
+
+async def exact_sinks(config: Config, state: StateStores) -> dict[str, SinkCommit | None]:
+    """The file sinks to run exactly-once, with their commits; none (and their commits dropped,
+    since this run writes them without committing) when the sources cannot all read again."""
+    if not exactly_once(config):
+        await forget_sink_commits(state, config.sinks)
+        return {}
+    return {
+        name: await state.sink_commits.load(os.path.abspath(sc.path))  # noqa: ASYNC240 - no I/O
+        for name, sc in config.sinks.items()
+        if isinstance(sc, m.FileSink)
+    }
+
+
+async def open_sinks(actors: Iterable[SinkActor]) -> None:
+    """Open (and so cut back) the exactly-once file sinks; one that fails is opened at its first write."""
+    for actor in actors:
+        with suppress(SinkError):  # tried again at its first write, then its events are dead-lettered
+            await actor.open()
+
+
+async def commit_periodically(committer: Committer, sources: Iterable[EventSource]) -> None:
+    """Run ``committer`` every ``COMMIT_EVERY_S``; a failed commit is logged and tried again."""
+    listed = list(sources)
+    while True:
+        try:
+            await committer.run(listed)
+        except sqlite3.Error as exc:
+            _log.warning("checkpoints could not be committed (tried again): %s", exc)
 
 
 async def collect_garbage(every_s: float) -> None:
@@ -234,6 +331,10 @@ __all__ = [
     "RunOutcome",
     "build_actors",
     "collect_garbage",
+    "commit_periodically",
+    "exact_sinks",
+    "exactly_once",
+    "open_sinks",
     "retry_policy",
     "run_topology",
 ]

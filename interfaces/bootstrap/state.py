@@ -1,14 +1,15 @@
 """A config's state database (``state_dir/state.db``): the one helper that opens it for every command.
 
-``run``, ``serve`` and ``dlq`` all keep checkpoints, dead letters and function state in the same
-SQLite file; ``StateStores.open`` opens it (creating it), makes the three stores ready and hands
-them over together, so no command opens or ``ensure()``s them its own way.
+``run``, ``serve`` and ``dlq`` all keep checkpoints, dead letters, function state and the committed
+lengths of exactly-once file sinks in the same SQLite file; ``StateStores.open`` opens it (creating
+it), makes the stores ready and hands them over together, so no command opens or ``ensure()``s them
+its own way.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import final
@@ -20,7 +21,9 @@ from pipeflow.domain.ports import CheckpointingSource, EventSource
 from pipeflow.infrastructure.sqlite.checkpoints import SqliteCheckpointStore
 from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
 from pipeflow.infrastructure.sqlite.function_state import SqliteFunctionState
+from pipeflow.infrastructure.sqlite.sink_commits import SqliteSinkCommits
 from pipeflow.infrastructure.sqlite.state_db import open_state_db
+from pipeflow.interfaces.config import models as m
 
 STATE_DB = "state.db"
 """The state database's file name inside a config's ``state_dir``."""
@@ -44,6 +47,7 @@ class StateStores:
     checkpoints: SqliteCheckpointStore
     dead_letters: SqliteDeadLetterStore
     function_state: SqliteFunctionState
+    sink_commits: SqliteSinkCommits
 
     @classmethod
     async def open(cls, state_dir: str) -> StateStores:
@@ -54,8 +58,19 @@ class StateStores:
         """
         db = await open_state_db(state_db_path(state_dir))
         try:
-            stores = cls(db, SqliteCheckpointStore(db), SqliteDeadLetterStore(db), SqliteFunctionState(db))
-            for store in (stores.checkpoints, stores.dead_letters, stores.function_state):
+            stores = cls(
+                db,
+                SqliteCheckpointStore(db),
+                SqliteDeadLetterStore(db),
+                SqliteFunctionState(db),
+                SqliteSinkCommits(db),
+            )
+            for store in (
+                stores.checkpoints,
+                stores.dead_letters,
+                stores.function_state,
+                stores.sink_commits,
+            ):
                 await store.ensure()
         except BaseException:
             with anyio.CancelScope(shield=True):
@@ -77,6 +92,17 @@ class StateStores:
         await self.aclose()
 
 
+async def forget_sink_commits(state: StateStores, sinks: Mapping[str, m.SinkConfig]) -> None:
+    """Drop the commits of these file sinks: a command that writes them without committing their
+    lengths (``serve``, ``dlq replay``, a ``run`` that is not exactly-once) makes them stale, and
+    the next exactly-once run must not cut what it wrote."""
+    await state.sink_commits.forget(
+        os.path.abspath(sc.path)  # noqa: ASYNC240 - a string operation, no I/O
+        for sc in sinks.values()
+        if isinstance(sc, m.FileSink)
+    )
+
+
 async def save_checkpoints(sources: Iterable[EventSource]) -> None:
     """Save what each checkpointing source was acknowledged for after it ended (late acks)."""
     for source in sources:
@@ -84,4 +110,4 @@ async def save_checkpoints(sources: Iterable[EventSource]) -> None:
             await source.save_checkpoints()
 
 
-__all__ = ["STATE_DB", "StateStores", "save_checkpoints", "state_db_path"]
+__all__ = ["STATE_DB", "StateStores", "forget_sink_commits", "save_checkpoints", "state_db_path"]
