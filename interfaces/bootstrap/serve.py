@@ -39,6 +39,7 @@ from pipeflow.infrastructure.sources.asgi_server import AsgiServer
 from pipeflow.infrastructure.sources.ingest import DEFAULT_MAX_IN_FLIGHT
 from pipeflow.infrastructure.tap import Tap
 from pipeflow.interfaces.bootstrap import App
+from pipeflow.interfaces.bootstrap.console import console_routers
 from pipeflow.interfaces.bootstrap.database import follow_changes, open_stores
 from pipeflow.interfaces.bootstrap.engine import Engine, build_engine
 from pipeflow.interfaces.bootstrap.reload import HotReload
@@ -46,6 +47,7 @@ from pipeflow.interfaces.config.loader import LoadedConfig
 from pipeflow.interfaces.http.app import create_app
 from pipeflow.interfaces.http.ingest import IngestLimits, ingest_router
 from pipeflow.interfaces.http.ops import OpsView, RuntimeOut, ops_router
+from pipeflow.interfaces.http.otlp import otlp_router
 from pipeflow.interfaces.http.tap import TapView, tap_router
 
 _log = logging.getLogger("pipeflow.serve")
@@ -162,7 +164,13 @@ async def serve(
         metrics, tap = Metrics(), Tap()
         if loaded is not None:
             engine = await build_engine(
-                app, loaded, hot.cell, metrics, ingest_max_events=options.ingest_max_events, tap=tap
+                app,
+                loaded,
+                hot.cell,
+                metrics,
+                ingest_max_events=options.ingest_max_events,
+                tap=tap,
+                limits=options.limits,
             )
         ingest = engine.ingest if engine is not None else {}
         actors = engine.sinks if engine is not None else {}
@@ -184,8 +192,10 @@ async def serve(
             token=options.token,
             routers=[
                 ingest_router(ingest, options.limits),
+                otlp_router(engine.otlp if engine is not None else {}, options.limits),
                 ops_router(OpsView(render, CONTENT_TYPE, runtime)),
                 tap_router(TapView(tap, lambda: {r.route.name for r in hot.cell.router.routes}, sinks)),
+                *console_routers(app, loaded, stores, engine, options.limits.ack_timeout_s),
             ],
         )
         server = AsgiServer(api, options.host, options.port, graceful_s=options.limits.ack_timeout_s + 1)

@@ -22,8 +22,13 @@ from pipeflow.interfaces.http.responses import error
 from pipeflow.interfaces.http.routes import routes_router
 
 
+def _open(path: str) -> bool:
+    """Paths served without the token: ``/health`` and the console's static files (they hold no data)."""
+    return path in ("/health", "/ui") or path.startswith("/ui/")
+
+
 class BearerAuth:
-    """ASGI middleware: 401 unless the request carries the bearer token (``GET /health`` is open)."""
+    """ASGI middleware: 401 unless the request carries the bearer token (``GET /health``, ``/ui`` open)."""
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self._app = app
@@ -31,7 +36,7 @@ class BearerAuth:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the ``Authorization`` header of HTTP requests, then pass them on."""
-        if scope["type"] != "http" or (scope["method"] in ("GET", "HEAD") and scope["path"] == "/health"):
+        if scope["type"] != "http" or (scope["method"] in ("GET", "HEAD") and _open(scope["path"])):
             await self._app(scope, receive, send)
             return
         given = next((v for k, v in scope["headers"] if k == b"authorization"), b"")

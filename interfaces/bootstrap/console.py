@@ -1,0 +1,164 @@
+"""What ``serve`` adds for the web console: ``/ui``, ``GET /plugins``, ``POST /explain`` and
+``/dead-letters``, with the adapters behind them (``interfaces.http`` only sees their ports).
+
+- ``StoredExplainer`` reads the stored route table and the pipelines it uses, compiles them afresh
+  (the running ones keep their state) and traces each sample event.
+- ``ServeDeadLetters`` is the state database's dead-letter queue under ``serve``: a replay offers
+  a record's event (or raw line) to the ingest source it came from, waits for its delivery, then
+  removes the record. A sink's failure (its event already went through its pipeline) and a record
+  of a source that is not an ingest source are kept: ``pipeflow dlq replay`` replays those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import final
+
+import anyio
+import orjson
+from fastapi import APIRouter
+from returns.result import Failure, Result, Success
+
+from pipeflow.domain.compile import compile_pipeline
+from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.errors import Problem, ValidationError
+from pipeflow.domain.events import Event, EventMeta
+from pipeflow.domain.json import JsonObject
+from pipeflow.domain.pipeline import PipelineId
+from pipeflow.domain.ports import Clock, FunctionFactory, IdFactory
+from pipeflow.domain.repositories import PipelineRepository, RouteTableRepository
+from pipeflow.domain.router import build_router
+from pipeflow.infrastructure.sources.ingest import IngestSource
+from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
+from pipeflow.interfaces.bootstrap import App
+from pipeflow.interfaces.bootstrap.database import Stores
+from pipeflow.interfaces.bootstrap.engine import Engine
+from pipeflow.interfaces.config.loader import LoadedConfig
+from pipeflow.interfaces.http.console import console_router
+from pipeflow.interfaces.http.dead_letters import ReplayReport, dead_letters_router
+from pipeflow.interfaces.http.explain import Explained, explain_router
+from pipeflow.interfaces.http.plugins import plugins_router
+
+
+@final
+class StoredExplainer:
+    """``POST /explain``'s port: sample events through the stored table, pipelines compiled afresh."""
+
+    def __init__(
+        self,
+        pipelines: PipelineRepository,
+        routes: RouteTableRepository,
+        factories: Mapping[str, FunctionFactory],
+        ids: IdFactory,
+        clock: Clock,
+    ) -> None:
+        self._pipelines = pipelines
+        self._routes = routes
+        self._factories = factories
+        self._ids = ids
+        self._clock = clock
+
+    async def __call__(self, events: Sequence[JsonObject]) -> Result[Explained, ValidationError]:
+        """The trace of each event, or the problems of a stored table that does not compile."""
+        table = await self._routes.get()
+        compiled: dict[PipelineId, CompiledPipeline] = {}
+        found: list[Problem] = []
+        for pid in dict.fromkeys(r.pipeline for r in table.routes if r.pipeline is not None):
+            stored = await self._pipelines.get(pid)
+            if not isinstance(stored, Success):
+                found.append(Problem(f"pipelines.{pid}", f"unknown pipeline {pid!r}"))
+                continue
+            made = compile_pipeline(stored.unwrap(), self._factories)
+            if isinstance(made, ValidationError):
+                found.extend(Problem(f"pipelines.{pid}.{p.where}", p.message) for p in made.problems)
+            else:
+                compiled[pid] = made
+        router = build_router(table, compiled) if not found else ValidationError(tuple(found))
+        if isinstance(router, ValidationError):
+            return Failure(router)
+        now = self._clock.now()
+        traces = tuple(
+            router.explain(Event(self._ids.new_id(), EventMeta("explain", now), dict(e))).to_json()
+            for e in events
+        )
+        return Success(Explained(table.version, traces))
+
+
+@final
+class ServeDeadLetters:
+    """``/dead-letters``' port under ``serve``: the state database's queue, replayed through ingest."""
+
+    def __init__(
+        self, store: SqliteDeadLetterStore, ingest: Mapping[str, IngestSource], timeout_s: float
+    ) -> None:
+        self._store = store
+        self._ingest = ingest
+        self._timeout_s = timeout_s
+        self._lock = anyio.Lock()
+
+    async def records(self, *, route: str | None, limit: int) -> list[tuple[int, dict[str, object]]]:
+        """Stored records, oldest first, with their sequence number."""
+        return await self._store.list(route=route, limit=limit)
+
+    async def count(self) -> int:
+        """How many records are stored."""
+        return await self._store.count()
+
+    async def replay(self, seqs: Sequence[int]) -> ReplayReport:
+        """Offer each record to its ingest source, one at a time; remove it once delivered."""
+        replayed: list[int] = []
+        kept: list[tuple[int, str]] = []
+        async with self._lock:  # two replays of one record at once would deliver it twice
+            stored = dict(await self._store.list(limit=max(await self._store.count(), 1)))
+            for seq in dict.fromkeys(seqs):
+                record = stored.get(seq)
+                why = "no such record" if record is None else await self._replay_one(seq, record)
+                if why is None:
+                    replayed.append(seq)
+                else:
+                    kept.append((seq, why))
+        return ReplayReport(tuple(replayed), tuple(kept))
+
+    async def _replay_one(self, seq: int, record: Mapping[str, object]) -> str | None:
+        stage, source = record.get("stage"), str(record.get("source"))
+        if isinstance(stage, str) and stage.startswith("sink:"):
+            return f"a failure of {stage}: replay it with `pipeflow dlq replay` (straight to the sink)"
+        queue = self._ingest.get(source)
+        if queue is None:
+            return f"source {source!r} is not an ingest source of this server: use `pipeflow dlq replay`"
+        event = record.get("event")
+        line = orjson.dumps(event) if isinstance(event, dict) else str(record.get("raw") or "").encode()
+        offered = queue.offer(line + b"\n")
+        if offered == "full":
+            return f"source {source!r} is full: try again"
+        if offered == "closed":
+            return "the server is stopping"
+        if not await offered.wait(self._timeout_s):
+            return f"not delivered within {self._timeout_s:g} s (it may still be): list again"
+        await self._store.remove([seq])
+        return None
+
+
+def console_routers(
+    app: App, loaded: LoadedConfig | None, stores: Stores, engine: Engine | None, timeout_s: float
+) -> list[APIRouter]:
+    """The console's page and the endpoints it needs beyond the management API's own."""
+    explainer = StoredExplainer(stores.pipelines, stores.routes, app.factories, app.ids, app.clock)
+    if engine is None or loaded is None:
+        queue, unavailable = None, "no dead-letter queue: serve runs without --config"
+    elif loaded.config.dead_letter is not None:
+        queue, unavailable = (
+            None,
+            "the config sends dead letters to its dead_letter sink, not the state database",
+        )
+    else:
+        queue, unavailable = ServeDeadLetters(engine.state.dead_letters, engine.ingest, timeout_s), ""
+    return [
+        console_router(),
+        plugins_router(app.describe_plugins),
+        explain_router(explainer),
+        dead_letters_router(queue, unavailable),
+    ]
+
+
+__all__ = ["ServeDeadLetters", "StoredExplainer", "console_routers"]
