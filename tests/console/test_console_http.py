@@ -1,0 +1,47 @@
+"""The console's files and endpoints over HTTP, without a browser: auth, CSP, what is served."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.e2e.serve_support import served
+
+
+async def test_the_page_is_served_without_the_token_with_a_strict_csp(tmp_path: Path) -> None:
+    async with served(tmp_path) as s:
+        page = await s.anonymous.get("/ui")
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        csp = page.headers["content-security-policy"]
+        assert "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp
+        assert '<script type="module" src="/ui/app.js">' in page.text
+        assert "<script>" not in page.text
+        assert " style=" not in page.text
+        script = await s.anonymous.get("/ui/app.js")
+        assert script.headers["content-type"].startswith("text/javascript")
+        assert (await s.anonymous.get("/ui/nothing.js")).status_code == 404
+        assert (await s.anonymous.get("/ui/..%2Fapp.py")).status_code == 404
+        assert (await s.anonymous.get("/ui-not/app.js")).status_code == 401
+        assert (await s.anonymous.get("/plugins")).status_code == 401
+        assert (await s.anonymous.get("/dead-letters")).status_code == 401
+
+
+async def test_plugins_explain_and_a_dead_letter_queue_that_is_a_sink(tmp_path: Path) -> None:
+    async with served(tmp_path) as s:
+        plugins = (await s.client.get("/plugins")).json()
+        mask = next(f for f in plugins["functions"] if f["name"] == "mask")
+        assert mask["required"] == ["field", "pattern"]
+        assert mask["schema"]["properties"]["pattern"]["type"] == "string"
+        got = await s.client.post("/explain", json={"events": [{"x": 1}]})
+        trace = got.json()["traces"][0]
+        assert trace["routes"][0]["name"] == "all"
+        assert [step["events"] for step in trace["routes"][0]["steps"]] == [
+            [{"x": 1, "a": 1}],
+            [{"x": 1, "a": 1, "b": 1}],
+        ]
+        assert trace["routes"][0]["sinks"] == {"out": [{"x": 1, "a": 1, "b": 1}]}
+        assert not (tmp_path / "out.ndjson").exists()  # nothing written
+        listed = await s.client.get("/dead-letters")  # STAMP sends dead letters to a file sink
+        assert listed.status_code == 404
+        assert "dead_letter sink" in listed.json()["message"]
