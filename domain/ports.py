@@ -76,10 +76,15 @@ class FunctionFactory(Protocol):
 @final
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    """Input that could not become an event (invalid JSON, not an object, bad UTF-8, too long)."""
+    """Input that could not become an event (invalid JSON, not an object, bad UTF-8, too long).
+
+    ``id`` is the id its dead letter gets: a file line's own (the same each time it is read), or
+    ``None`` for a fresh one.
+    """
 
     raw: bytes
     reason: str
+    id: EventId | None = None
 
 
 @final

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import accumulate
 from typing import final
 
 from pipeflow.domain.events import EventId
 from pipeflow.domain.line_block import LineBlock
+from pipeflow.domain.ports import Rejected
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]  # every 10-bit value as two digits
@@ -169,6 +170,39 @@ class LineIds:
         return self.key.id_at(starts[k])
 
 
+def identify_rejects(
+    rejected: Sequence[Rejected], lines: Sequence[bytes] | LineBlock, line_ids: Callable[[int], EventId]
+) -> list[Rejected]:
+    """``rejected`` (lines of ``lines`` refused in order, without their newline) with their lines' ids.
+
+    A line is matched by its bytes, in order: equal lines are refused alike, so the k-th refused
+    line is the k-th line equal to it that comes after the one before. A reject already holding an
+    id, or one not found among the lines, is kept as it is.
+
+    >>> ids = identify_rejects([Rejected(b"x", "bad")], [b"{}", b"x"], lambda k: EventId(str(k)))
+    >>> ids[0].id
+    '1'
+    """
+    if not rejected:
+        return []
+    listed = lines.lines() if isinstance(lines, LineBlock) else lines
+    out: list[Rejected] = []
+    k = 0
+    for reject in rejected:
+        if reject.id is not None:
+            out.append(reject)
+            continue
+        at = k
+        while at < len(listed) and listed[at].removesuffix(b"\n") != reject.raw:
+            at += 1
+        if at == len(listed):
+            out.append(reject)
+            continue
+        out.append(Rejected(reject.raw, reject.reason, line_ids(at)))
+        k = at + 1
+    return out
+
+
 __all__ = [
     "EPOCH_BITS",
     "HEAD_BYTES",
@@ -177,5 +211,6 @@ __all__ = [
     "SystemClock",
     "UlidFactory",
     "head_of",
+    "identify_rejects",
     "read_line_key",
 ]

@@ -26,6 +26,7 @@ from pipeflow.infrastructure.actors.messages import Delivery
 from pipeflow.infrastructure.actors.plan import BatchPlan
 from pipeflow.infrastructure.actors.sink_actor import SinkActor
 from pipeflow.infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.ids import identify_rejects
 
 _log = logging.getLogger("pipeflow.topology")
 
@@ -204,14 +205,19 @@ class Topology:
         self.stats.dropped += plan.dropped
         self.stats.unmatched += plan.unmatched
         dead = list(plan.dead)
-        rejected = [*batch.rejected, *plan.rejected] if plan.rejected else batch.rejected
+        rejected = batch.rejected
+        if plan.rejected:
+            found = plan.rejected
+            if batch.line_ids is not None and batch.lines is not None:  # a file's lines: their own ids
+                found = identify_rejects(found, batch.lines, batch.line_ids)
+            rejected = [*batch.rejected, *found]
         if batch.planned is not None:
             batch.planned(events_in, len(rejected))
         if rejected:
             at = self.clock()
             dead.extend(
                 DeadLetter(
-                    id=self.ids.new_id(),
+                    id=self.ids.new_id() if r.id is None else r.id,
                     at=at,
                     source=batch.source,
                     reason=r.reason,

@@ -54,11 +54,12 @@ def decode_identified(
         if not raw.strip():
             continue
         if len(raw) > max_line_bytes:
-            rejected.append(Rejected(raw[:max_line_bytes], f"line over max_line_bytes ({len(raw)} bytes)"))
+            reason = f"line over max_line_bytes ({len(raw)} bytes)"
+            rejected.append(Rejected(raw[:max_line_bytes], reason, line_ids(k)))
             continue
         fields = decode_one(raw, fmt)
         if isinstance(fields, str):
-            rejected.append(Rejected(raw, fields))
+            rejected.append(Rejected(raw, fields, line_ids(k)))
         else:
             events.append(Event(line_ids(k), meta, fields))
     return events, rejected

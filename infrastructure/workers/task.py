@@ -26,7 +26,7 @@ from pipeflow.infrastructure.actors.plan import BatchPlan
 from pipeflow.infrastructure.fastpath.compiler import CompiledSnapshot, compile_snapshot
 from pipeflow.infrastructure.fastpath.outcome import run_fields, run_lines
 from pipeflow.infrastructure.fastpath.planner import plan_outcome
-from pipeflow.infrastructure.ids import LineIds, LineKey, UlidFactory, read_line_key
+from pipeflow.infrastructure.ids import LineIds, LineKey, UlidFactory, identify_rejects, read_line_key
 from pipeflow.infrastructure.sources.decode import decode_identified
 from pipeflow.infrastructure.sources.lines import LineSplitter
 from pipeflow.infrastructure.workers.arena import Arena
@@ -112,7 +112,8 @@ def route_span(source: str, path: str, start: int, end: int, key: LineKey | None
         return plan
     outcome = run_lines(state.snapshot, raw, meta, state.ids, line_ids)
     plan = plan_outcome(outcome, source, at, meta, state.ids, state.encode)
-    plan.events_in, plan.rejected = outcome.events_in, [*rejected, *outcome.rejected]
+    found = identify_rejects(outcome.rejected, raw, line_ids)  # a line's id: the same in every run
+    plan.events_in, plan.rejected = outcome.events_in, [*rejected, *found]
     return plan
 
 

@@ -1,0 +1,45 @@
+"""Dead letters made from rejected lines of a file keep one id across restarts (spec section 14): a
+line read again (its checkpoint lost, as after a crash) is dead-lettered with the id it had, in one
+process and with worker processes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.delivery.helpers import dead_letter_rows, start, write_config
+
+LINES = [b'{"n": 0}', b"not json", b'{"n": 1}', b"[1, 2]", b"not json", b'{"n": 2}', b"{broken"]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_rejected_lines_get_the_same_dead_letter_ids_when_read_again(tmp_path: Path, workers: str) -> None:
+    (tmp_path / "in.ndjson").write_bytes(b"\n".join(LINES) + b"\n")
+    config = write_config(
+        tmp_path,
+        """
+        state_dir: state
+        sources:
+          app: {type: file, path: in.ndjson}
+        sinks:
+          out: {type: file, path: out.ndjson}
+        routes:
+          - {name: all, sink: out}
+        """,
+    )
+    ids = []
+    for _ in range(2):
+        proc = start(config, "--workers", workers)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err.decode()
+        rows = dead_letter_rows(tmp_path / "state")
+        ids.append([(r["id"], r["raw"]) for r in rows if r["stage"] == "decode"])
+        with sqlite3.connect(tmp_path / "state" / "state.db") as db:  # forget where the file was read to
+            db.execute("DELETE FROM checkpoints WHERE path NOT LIKE 'pipeflow:%'")
+            db.execute("DELETE FROM dead_letters")
+    first, again = ids
+    assert [raw for _, raw in first] == ["not json", "[1, 2]", "not json", "{broken"]
+    assert len({i for i, _ in first}) == 4  # one id per line, equal lines included
+    assert again == first
