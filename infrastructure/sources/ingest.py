@@ -22,6 +22,7 @@ from typing import Literal, TypeAlias, final
 
 import anyio
 
+from pipeflow.domain.events import Event
 from pipeflow.domain.ports import Clock, IdFactory, Rejected, SourceBatch
 from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
 
@@ -111,6 +112,12 @@ class IngestSource:
         events, rejected = decode_lines(
             body.split(b"\n"), self._format, self.name, self._ids, self._clock, self._max_line_bytes
         )
+        return self.offer_events(events, rejected)
+
+    def offer_events(self, events: list[Event], rejected: list[Rejected]) -> Offer:
+        """Queue events decoded elsewhere (and refused input) as one batch, never waiting, as ``offer``."""
+        if self._stopped:
+            return "closed"
         n = len(events) + len(rejected)
         if self.in_flight and self.in_flight + n > self.max_events:
             return "full"

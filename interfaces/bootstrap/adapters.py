@@ -6,7 +6,7 @@ longer to import than a small run takes, and most runs read files.
 
 from __future__ import annotations
 
-from typing import BinaryIO, assert_never
+from typing import TYPE_CHECKING, BinaryIO, assert_never
 
 from pipeflow.domain.metric_samples import SampleFields
 from pipeflow.domain.ports import Clock, EventSink, EventSource, IdFactory
@@ -18,6 +18,9 @@ from pipeflow.infrastructure.sources.checkpoints import CheckpointStore
 from pipeflow.infrastructure.sources.file import FileSource as FileSourceAdapter
 from pipeflow.infrastructure.sources.stdin import StdinSource as StdinSourceAdapter
 from pipeflow.interfaces.config import models as m
+
+if TYPE_CHECKING:
+    from pipeflow.infrastructure.otlp.receiver import OtlpReceiver
 
 RAW_BATCH_LINES = 8192
 """Most lines per batch when a source hands raw lines to the fast path (about one 2 MiB read)."""
@@ -85,6 +88,11 @@ def build_source(
                 format=config.format,
                 batch_size=config.batch_size,
             )
+        case m.OtlpSource():
+            from pipeflow.infrastructure.sources.otlp import OtlpSource as OtlpSourceAdapter  # optional extra
+
+            host, port = split_address(config.address)
+            return OtlpSourceAdapter(name, host, port, ids=ids, clock=clock)
         case m.NatsSource():
             from pipeflow.infrastructure.sources.nats import NatsSource as NatsSourceAdapter  # optional extra
 
@@ -125,6 +133,31 @@ def _network_source(
             return StatsdSourceAdapter(name, host, port, ids=ids, clock=clock)
         case _:
             assert_never(config)
+
+
+def build_otlp_receiver(
+    name: str,
+    *,
+    ids: IdFactory,
+    clock: Clock,
+    max_events: int,
+    max_body_bytes: int,
+    ack_timeout_s: float,
+    retry_after_s: int,
+) -> OtlpReceiver:
+    """``serve``'s ``otlp`` source ``name``: OTLP/HTTP answered in front of an ingest queue (its source)."""
+    from pipeflow.infrastructure.otlp.receiver import OtlpReceiver  # optional extra
+    from pipeflow.infrastructure.sources.ingest import IngestSource
+
+    queue = IngestSource(name, ids=ids, clock=clock, max_events=max_events)
+    return OtlpReceiver(
+        queue,
+        ids=ids,
+        clock=clock,
+        max_body_bytes=max_body_bytes,
+        ack_timeout_s=ack_timeout_s,
+        retry_after_s=retry_after_s,
+    )
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -179,6 +212,17 @@ def build_sink(
             return NatsSinkAdapter(
                 name, config.url, config.subject, stream=config.stream, timeout_s=config.timeout_s
             )
+        case m.OtlpSink():
+            from pipeflow.infrastructure.sinks.otlp import OtlpSink as OtlpSinkAdapter  # optional extra
+
+            return OtlpSinkAdapter(
+                name,
+                config.url,
+                signal=config.signal,
+                headers=config.headers,
+                batch_size=config.batch_size,
+                timeout_s=config.timeout_s,
+            )
         case m.PrometheusRemoteWriteSink() | m.PrometheusExporterSink():
             return _prometheus_sink(name, config, clock=clock)
         case _:
@@ -215,4 +259,4 @@ def _prometheus_sink(
             assert_never(config)
 
 
-__all__ = ["RAW_BATCH_LINES", "build_sink", "build_source", "split_address"]
+__all__ = ["RAW_BATCH_LINES", "build_otlp_receiver", "build_sink", "build_source", "split_address"]

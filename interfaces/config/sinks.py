@@ -165,6 +165,26 @@ class PrometheusExporterSink(MetricFields):
     )
 
 
+class OtlpSink(SinkBase):
+    """``otlp``: OTLP/HTTP protobuf export requests of one signal (logs, metrics or traces)."""
+
+    type: Literal["otlp"] = Field(description="Selects this sink.")
+    url: str = Field(
+        description="The receiver's base URL, e.g. `http://127.0.0.1:4318`; `/v1/<signal>` is appended."
+    )
+    signal: Literal["logs", "metrics", "traces"] = Field(
+        "logs",
+        description="What is sent: events the `otlp` source made go out as they came in; on `logs` "
+        "any other event becomes a log record whose body is its fields, on `metrics`/`traces` it is "
+        "dead-lettered.",
+    )
+    headers: dict[str, str] = Field({}, description="Extra request headers (e.g. `Authorization`).")
+    batch_size: int = Field(512, ge=1, description="Most events in one export request.")
+    timeout_s: float = Field(
+        10.0, gt=0, description="Seconds before a request counts as failed (and is retried)."
+    )
+
+
 SinkConfig: TypeAlias = Annotated[
     FileSink
     | StdoutSink
@@ -173,7 +193,8 @@ SinkConfig: TypeAlias = Annotated[
     | NatsSink
     | KafkaSink
     | PrometheusRemoteWriteSink
-    | PrometheusExporterSink,
+    | PrometheusExporterSink
+    | OtlpSink,
     Field(discriminator="type"),
 ]
 
@@ -185,6 +206,7 @@ __all__ = [
     "KafkaSink",
     "MetricFields",
     "NatsSink",
+    "OtlpSink",
     "PrometheusExporterSink",
     "PrometheusRemoteWriteSink",
     "RetryConfig",

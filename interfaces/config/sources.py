@@ -62,6 +62,18 @@ class StatsdSource(Strict):
     address: str = Field("127.0.0.1:8125", pattern=ADDRESS, description="`host:port` to listen on (UDP).")
 
 
+class OtlpSource(Strict):
+    """``otlp``: OpenTelemetry over HTTP (OTLP/HTTP): logs, metrics and traces, protobuf or JSON."""
+
+    type: Literal["otlp"] = Field(description="Selects this source.")
+    address: str = Field(
+        "127.0.0.1:4318",
+        pattern=ADDRESS,
+        description="`host:port` serving `/v1/logs`, `/v1/metrics`, `/v1/traces` under `run` "
+        "(`serve` serves them at `/otlp/{source}/v1/...`).",
+    )
+
+
 class NatsSource(Strict):
     """``nats``: a JetStream pull consumer; workers with the same ``durable`` share the work."""
 
@@ -91,7 +103,14 @@ class KafkaSource(Strict):
 
 
 SourceConfig: TypeAlias = Annotated[
-    FileSource | StdinSource | HttpSource | SyslogSource | StatsdSource | NatsSource | KafkaSource,
+    FileSource
+    | StdinSource
+    | HttpSource
+    | SyslogSource
+    | StatsdSource
+    | NatsSource
+    | KafkaSource
+    | OtlpSource,
     Field(discriminator="type"),
 ]
 
@@ -101,6 +120,7 @@ __all__ = [
     "HttpSource",
     "KafkaSource",
     "NatsSource",
+    "OtlpSource",
     "SourceConfig",
     "StatsdSource",
     "StdinSource",
