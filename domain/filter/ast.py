@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias, assert_never, final
 
+from pipeflow.domain.filter.library import BUILTINS
 from pipeflow.domain.paths import Path, render_path
 
 UnaryOp: TypeAlias = Literal["not", "-"]
@@ -22,12 +23,10 @@ BinaryOp: TypeAlias = Literal[
 ]  # fmt: skip
 """An infix operator (``||`` and ``&&`` are read as ``or`` and ``and``)."""
 
-FunctionName: TypeAlias = Literal["exists", "lower", "upper", "len", "int", "float", "str", "coalesce"]
-"""The built-in functions of the language."""
+FunctionName: TypeAlias = str
+"""The name of a function of the language: ``exists`` or a name of ``library.BUILTINS``."""
 
-FUNCTIONS: Final[tuple[FunctionName, ...]] = (
-    "exists", "lower", "upper", "len", "int", "float", "str", "coalesce",
-)  # fmt: skip
+FUNCTIONS: Final[tuple[FunctionName, ...]] = ("exists", *BUILTINS)
 """Every function name, in the order the docs list them."""
 
 KEYWORDS: Final = frozenset(

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, final
 
-from pipeflow.domain.filter import functions as fn
 from pipeflow.domain.filter import values as v
 from pipeflow.domain.filter.ast import BinaryOp, FunctionName, UnaryOp
 from pipeflow.domain.filter.constant import Constant
+from pipeflow.domain.filter.library import BUILTINS
 from pipeflow.domain.filter.names import Names, define
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.paths import MISSING, Path, get_in
@@ -33,9 +33,8 @@ HELPERS: Final[dict[str, object]] = {
     "_bool": bool,
     "_E": Exception,
     "_neg": v.neg,
-    "_coalesce": fn.coalesce,
     **{f"_op{i}": fn for i, fn in enumerate(v.BINARY.values())},
-    **{f"_fn_{name}": fn for name, fn in fn.UNARY_FUNCTIONS.items()},
+    **{f"_fn_{name}": builtin.fn for name, builtin in BUILTINS.items()},
 }
 """The names every generated filter body may use (``_E``, ``_NUM``, the operators...), with their values."""
 _OP_NAME: Final = {op: f"_op{i}" for i, op in enumerate(v.BINARY)}
@@ -160,18 +159,25 @@ class Codegen:
         return self._value(False)  # null, booleans and lists are never ordered
 
     def call(self, name: FunctionName, args: tuple[Code, ...]) -> Code:
-        """``exists`` tests presence inline; the others call their ``values`` function."""
+        """``exists`` tests presence inline; the others call their function from ``library``.
+
+        A call whose arguments are all constant is made now (every function is pure); a regex
+        literal is passed compiled.
+        """
         if name == "exists":
             path = args[0].path or ()
             if len(path) == 1 and isinstance(path[0], str):
                 return Code(f"({self._bind(path[0], 'k')} in f)", boolean=True, safe=True)
             return Code(f"(_get_in(f, {self._bind(path, 'p')}) is not _MISSING)", boolean=True)
+        builtin = BUILTINS[name]
         if all(a.is_const for a in args):
-            if name == "coalesce":
-                return self._value(fn.coalesce(*(a.const for a in args)))  # type: ignore[arg-type]
-            return self._value(fn.UNARY_FUNCTIONS[name](args[0].const))  # type: ignore[arg-type]
-        joined = ", ".join(a.src for a in args)
-        return Code(f"_coalesce({joined})" if name == "coalesce" else f"_fn_{name}({joined})")
+            return self._value(builtin.fn(*(a.const for a in args)))
+        srcs = (self._pattern(a) if i in builtin.regex_args else a.src for i, a in enumerate(args))
+        return Code(f"_fn_{name}({', '.join(srcs)})", boolean=builtin.boolean)
+
+    def _pattern(self, arg: Code) -> str:
+        compiled = v.regex(arg.const) if isinstance(arg.const, str) else None
+        return arg.src if compiled is None else self._bind(compiled, "r")
 
     def function(self, root: Code, *, as_filter: bool) -> Callable[[JsonObject], Json] | None:
         """Compile the root into one function of the fields; ``None`` if Python refuses the source.

@@ -1,4 +1,4 @@
-"""The built-in functions of the language: text, length, conversions and ``coalesce``.
+"""The language's first functions: case, length, conversions and ``coalesce`` (``library`` lists them all).
 
 Like ``values``, each is total on JSON values: a value that does not fit gives ``null``.
 """
@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from typing import Final
 
 from pipeflow.domain.filter.values import finite, is_number
 from pipeflow.domain.json import Json
@@ -95,14 +93,4 @@ def coalesce(*xs: Json) -> Json:
     return None
 
 
-UNARY_FUNCTIONS: Final[dict[str, Callable[[Json], Json]]] = {
-    "lower": lower,
-    "upper": upper,
-    "len": length,
-    "int": to_int,
-    "float": to_float,
-    "str": to_str,
-}
-"""The one-argument functions by name."""
-
-__all__ = ["UNARY_FUNCTIONS", "coalesce", "length", "lower", "to_float", "to_int", "to_str", "upper"]
+__all__ = ["coalesce", "length", "lower", "to_float", "to_int", "to_str", "upper"]

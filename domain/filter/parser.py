@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Generator
 from functools import reduce
-from typing import Any, Final, assert_never, cast
+from typing import Any, Final, assert_never
 
 import parsy
 from pipeflow.domain.filter.ast import (
@@ -28,6 +28,7 @@ from pipeflow.domain.filter.ast import (
     Unary,
 )
 from pipeflow.domain.filter.errors import FilterSyntaxError, syntax_error
+from pipeflow.domain.filter.library import BUILTINS
 from pipeflow.domain.paths import parse_path
 
 MAX_DEPTH: Final = 48
@@ -136,24 +137,32 @@ def _call_gen() -> Generator[parsy.Parser, Any, Expr]:
     name = yield _tok(parsy.regex(_CALL, group=1))
     if name not in FUNCTIONS:
         raise _Abort(at, "function", f"unknown function {name!r} (known: {', '.join(FUNCTIONS)})")
-    args = yield _expr.sep_by(_sym(","))
+    located = yield parsy.seq(parsy.index, _expr).sep_by(_sym(","))
     yield _sym(")")
-    return _located(at, lambda: _checked_call(name, tuple(args)))
+    args = tuple(arg for _, arg in located)
+    _located(at, lambda: _check_arity(name, args))
+    for i, (where, arg) in enumerate(located):
+        if i in _REGEX_ARGS.get(name, ()) and isinstance(arg, Const) and _bad_regex(arg.value):
+            raise _Abort(where, "regex", f"invalid regex {arg.render()}: {_bad_regex(arg.value)}")
+    return Call(name, args)
 
 
 _call = _desc(parsy.generate(_call_gen), "function call")
 _path = parsy.Parser(_read_path)
+_REGEX_ARGS: Final = {name: set(b.regex_args) for name, b in BUILTINS.items() if b.regex_args}
 
 
-def _checked_call(name: str, args: tuple[Expr, ...]) -> Expr:
-    if name == "coalesce":
-        if not args:
-            raise _Abort(0, "argument", "coalesce() needs at least one argument")
-    elif len(args) != 1:
-        raise _Abort(0, "argument", f"{name}() takes 1 argument, got {len(args)}")
-    if name == "exists" and not isinstance(args[0], Field):
-        raise _Abort(0, "field path", "exists() takes a field path, such as exists(user.email)")
-    return Call(cast("Any", name), args)
+def _check_arity(name: str, args: tuple[Expr, ...]) -> Expr:
+    if name == "exists":
+        if len(args) != 1:
+            raise _Abort(0, "argument", f"exists() takes 1 argument, got {len(args)}")
+        if not isinstance(args[0], Field):
+            raise _Abort(0, "field path", "exists() takes a field path, such as exists(user.email)")
+    else:
+        problem = BUILTINS[name].arity_problem(name, len(args))
+        if problem is not None:
+            raise _Abort(0, "argument", problem)
+    return Call(name, args)
 
 
 _atom = _desc(_number_p | _string_p | _list_p | _paren_p | _call | _const_p | _tok(_path), "expression")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from pipeflow.domain.filter import functions as fn
 from pipeflow.domain.filter import values as v
 from pipeflow.domain.filter.ast import Binary, Call, Const, Expr, Field, ListExpr, Unary
+from pipeflow.domain.filter.library import BUILTINS
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.paths import MISSING, get_in
 
@@ -40,10 +40,8 @@ def evaluate(expr: Expr, fields: JsonObject) -> Json:
             return v.BINARY[op](evaluate(left, fields), evaluate(right, fields))
         case Call("exists", (Field(path),)):
             return get_in(fields, path) is not MISSING
-        case Call("coalesce", args):
-            return fn.coalesce(*(evaluate(a, fields) for a in args))
-        case Call(name, (arg,)) if name in fn.UNARY_FUNCTIONS:
-            return fn.UNARY_FUNCTIONS[name](evaluate(arg, fields))
+        case Call(name, args) if name in BUILTINS:
+            return BUILTINS[name].fn(*(evaluate(a, fields) for a in args))
         case Call():
             return None  # unreachable for parsed input: the parser checks names and arity
         case _:

@@ -6,7 +6,8 @@ from typing import get_args
 
 from hypothesis import strategies as st
 
-from pipeflow.domain.filter.ast import FUNCTIONS, Binary, BinaryOp, Call, Const, Expr, Field, ListExpr, Unary
+from pipeflow.domain.filter.ast import Binary, BinaryOp, Call, Const, Expr, Field, ListExpr, Unary
+from pipeflow.domain.filter.library import BUILTINS
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.paths import Path
 from tests.strategies import json_values
@@ -14,8 +15,8 @@ from tests.strategies import json_values
 FIELD_NAMES = ["a", "b", "level", "status", "x-y", "in", "true", "a b", "", "user"]
 """Top-level keys the generated expressions and events share (some need a ``.`` or brackets)."""
 
-REGEXES = ["^a", r"\d+", "err(or)?", "", "[a-z]+$", "."]
-"""Valid regex literals for ``matches``."""
+REGEXES = ["^a", r"\d+", "err(or)?", "", "[a-z]+$", ".", r"(?P<w>\w+)=(?P<n>\d+)?", "(?P<a>a)|(?P<b>b)"]
+"""Valid regex literals for ``matches``, ``replace_regex`` and ``capture`` (some with named groups)."""
 
 scalars = st.one_of(
     st.none(),
@@ -51,15 +52,31 @@ def _binary(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
     return st.builds(build, st.sampled_from(ops), children, children, st.sampled_from(REGEXES))
 
 
-def _call(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
-    one = st.builds(
-        lambda name, arg: Call(name, (arg,)),
-        st.sampled_from([f for f in FUNCTIONS if f != "exists"]),
-        children,
+def _builtin_call(name: str, children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
+    """A call of ``name`` with a number of arguments it takes; a literal regex argument is valid."""
+    builtin = BUILTINS[name]
+    most = builtin.max_args if builtin.max_args is not None else builtin.min_args + 2
+
+    def build(args: list[Expr], regexes: list[str]) -> Expr:
+        # The parser refuses a literal that is not a valid regex where a regex goes.
+        fixed = [
+            Const(regexes[i]) if i in builtin.regex_args and isinstance(a, Const) else a
+            for i, a in enumerate(args)
+        ]
+        return Call(name, tuple(fixed))
+
+    return st.builds(
+        build,
+        st.lists(children, min_size=builtin.min_args, max_size=most),
+        st.lists(st.sampled_from(REGEXES), min_size=most, max_size=most),
     )
+
+
+def _call(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
     exists = st.builds(lambda p: Call("exists", (Field(p),)), paths)
-    many = st.builds(lambda args: Call("coalesce", tuple(args)), st.lists(children, min_size=1, max_size=3))
-    return st.one_of(one, exists, many)
+    return st.one_of(
+        exists, st.sampled_from(sorted(BUILTINS)).flatmap(lambda name: _builtin_call(name, children))
+    )
 
 
 exprs: st.SearchStrategy[Expr] = st.recursive(
