@@ -60,9 +60,10 @@ async def test_202_comes_only_after_the_ack_with_the_counts() -> None:
             tg.start_soon(run.post, b'{"a": 1}\n[1]\n{"b": "x"}\n\n')
             batch = await run.batches.receive()
             assert [e.fields for e in batch.events] == [{"a": 1}, {"b": "x"}]
-            assert [e.id for e in batch.events] == ["id-000001", "id-000002"]
+            # Ids in line order: the rejected line has one too (its dead letter's).
+            assert [e.id for e in batch.events] == ["id-000001", "id-000003"]
             assert batch.events[0].meta.source == "web"
-            assert [r.reason for r in batch.rejected] == ["not a JSON object: list"]
+            assert [(r.reason, r.id) for r in batch.rejected] == [("not a JSON object: list", "id-000002")]
             await anyio.sleep(0.2)
             assert run.responses == []  # still waiting for the ack
             assert batch.ack is not None
