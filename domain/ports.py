@@ -104,6 +104,7 @@ class SourceBatch:
     line's place in its file, the same each time the line is read, and made only when asked for.
     ``planned``, when set, hears once the batch is planned how many events its lines held and how
     many lines were rejected (a source of raw lines learns its counts there: ``serve``'s ingest).
+    ``text`` says the raw lines are text lines (``format: lines``), not NDJSON.
     """
 
     source: str
@@ -114,6 +115,7 @@ class SourceBatch:
     span: tuple[str, int, int] | None = None
     line_ids: Callable[[int], EventId] | None = None
     planned: Callable[[int, int], None] | None = None
+    text: bool = False  # the raw lines are text (``format: lines``): each is ``{"message": line}``
 
 
 class EventSource(Protocol):

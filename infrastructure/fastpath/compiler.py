@@ -74,6 +74,7 @@ class CompiledSnapshot:
     encodes: tuple[bool, ...] = ()  # per route: delivered as NDJSON lines (``encs``)
     drop_slots: tuple[tuple[int, int], ...] = ()  # metered: ``drops[k]`` counts route/step ``[k]``
     metered: bool = False  # compiled to count what ``serve``'s metrics need
+    from_text: Batch | None = None  # raw text lines (``format: lines``): each is ``{"message": line}``
 
 
 def compile_snapshot(
@@ -96,16 +97,18 @@ def _compile(router: Router, encode: frozenset[str], *, inline: bool, metered: b
     text = ""
     wanted = [bool(r.route.sinks) and set(r.route.sinks) <= encode for r in router.routes]
     slots: list[list[tuple[int, int]]] = []
-    for raw in (True, False):
-        w = Writer(inline_filters=inline, exact_str=raw)
+    for decode in (_decode, None, _decode_text):
+        w = Writer(inline_filters=inline, exact_str=decode is not None)
         slots.append([])
-        tails = _body(w, router.routes, wanted, raw=raw, slots=slots[-1] if metered else None)
+        tails = _body(w, router.routes, wanted, decode=decode, slots=slots[-1] if metered else None)
         built.append(w.build("_batch", "items, outs, pos, encs, tails, failed, rejected, drops"))  # type: ignore[arg-type]
         text = text or w.source()
-    if slots[0] != slots[1]:  # both variants fuse the same steps, so their counters line up
-        raise AssertionError(f"the two variants count drops differently: {slots}")
+    if slots[0] != slots[1] or slots[0] != slots[2]:  # every variant fuses the same steps
+        raise AssertionError(f"the variants count drops differently: {slots}")
     encodes = tuple(e and t is None for e, t in zip(wanted, tails, strict=True))
-    return CompiledSnapshot(router, built[0], built[1], tuple(tails), text, encodes, tuple(slots[0]), metered)
+    return CompiledSnapshot(
+        router, built[0], built[1], tuple(tails), text, encodes, tuple(slots[0]), metered, built[2]
+    )
 
 
 def _body(
@@ -113,7 +116,7 @@ def _body(
     routes: Sequence[CompiledRoute],
     encode: Sequence[bool],
     *,
-    raw: bool,
+    decode: Callable[[Writer], None] | None,
     slots: list[tuple[int, int]] | None,
 ) -> list[CompiledPipeline | None]:
     w.emit(0, "dropped = 0")
@@ -122,8 +125,8 @@ def _body(
     w.emit(0, "_fail = failed.append")
     fans = any(not r.route.final for r in routes)
     outputs = [_outputs(w, i) for i in range(len(routes))]
-    if raw:
-        _decode(w)
+    if decode is not None:
+        decode(w)
     else:
         w.emit(0, f"for _n, _fi in {w.bind(enumerate, 'enumerate')}(items):")
         w.emit(1, f"f = {w.bind(dict, 'dict')}(_fi)")
@@ -187,6 +190,26 @@ def _decode(w: Writer) -> None:
     w.emit(1, f"if f.__class__ is not {dct}:")
     w.emit(2, f'rejected.append((_line.removesuffix(b"\\n"), f"not a JSON object: {{{typ}(f).__name__}}"))')
     w.emit(2, "continue")
+
+
+def _decode_text(w: Writer) -> None:
+    """Each line becomes ``{"message": line}`` (UTF-8, line end and trailing ``\\r`` removed), as
+    ``decode_one`` makes it for ``format: lines``; blank lines are skipped, bad UTF-8 rejected."""
+    ude, dct = w.bind(UnicodeDecodeError, "ude"), w.bind(dict, "dictt")
+    w.emit(0, f"for _n, _line in {w.bind(enumerate, 'enumerate')}(items):")
+    w.emit(1, "if not _line.strip():")
+    w.emit(2, "blank += 1")
+    w.emit(2, "continue")
+    w.emit(1, "try:")
+    w.emit(2, f'f = {dct}(message=_line.decode("utf-8").rstrip("\\r\\n"))')
+    w.emit(1, f"except {ude} as _exc:")
+    w.emit(2, f"rejected.append({w.bind(invalid_text, 'invalidtext')}(_line, _exc))")
+    w.emit(2, "continue")
+
+
+def invalid_text(line: bytes, exc: UnicodeDecodeError) -> tuple[bytes, str]:
+    """A text line that is not UTF-8, without its newline, and why (as ``decode_one`` says it)."""
+    return line.removesuffix(b"\n"), f"invalid UTF-8: {exc.reason} at byte {exc.start}"
 
 
 def invalid_line(line: bytes) -> tuple[bytes, str]:
@@ -307,4 +330,4 @@ def _deliver(w: Writer, indent: int, o: _Outputs, *, tail: bool, encode: bool) -
         w.emit(indent, f"{o.pos}(_n)")
 
 
-__all__ = ["Batch", "CompiledSnapshot", "compile_snapshot", "invalid_line"]
+__all__ = ["Batch", "CompiledSnapshot", "compile_snapshot", "invalid_line", "invalid_text"]

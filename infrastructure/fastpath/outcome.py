@@ -159,15 +159,20 @@ def run_lines(
     meta: EventMeta,
     ids: IdFactory,
     item_ids: ItemIds | None = None,
+    *,
+    text: bool = False,
 ) -> FastOutcome:
     """Decode and route raw lines (without their newline, or a block of them iterated line by
     line, each with its newline); bad lines become ``Rejected``.
 
-    ``item_ids`` gives the id of ``lines[k]`` (file lines); without it ids are fresh.
+    ``item_ids`` gives the id of ``lines[k]`` (file lines); without it ids are fresh. With
+    ``text`` the lines are text (``format: lines``), not NDJSON: each is ``{"message": line}``.
     """
+    batch = snapshot.from_text if text else snapshot.from_lines
+    assert batch is not None, "every snapshot is compiled with its text variant"
     if isinstance(lines, LineBlock):
-        return _run(snapshot, snapshot.from_lines, BytesIO(lines.data), meta, ids, item_ids, lines.count)
-    return _run(snapshot, snapshot.from_lines, lines, meta, ids, item_ids)
+        return _run(snapshot, batch, BytesIO(lines.data), meta, ids, item_ids, lines.count)
+    return _run(snapshot, batch, lines, meta, ids, item_ids)
 
 
 def run_fields(

@@ -57,7 +57,7 @@ def plan_batch(
     from its events; the outcome and its plan."""
     if batch.lines is not None:
         meta = EventMeta(batch.source, at)
-        outcome = run_lines(compiled, batch.lines, meta, ids, batch.line_ids)
+        outcome = run_lines(compiled, batch.lines, meta, ids, batch.line_ids, text=batch.text)
         planned = plan_outcome(outcome, batch.source, at, meta, ids, encode)
         planned.events_in = outcome.events_in
         planned.rejected = outcome.rejected

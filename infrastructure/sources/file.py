@@ -57,11 +57,12 @@ class FileSource:
     by a rewrite past the old size between two polls, and data appended while a file is not read
     with ``start_at: end`` and no checkpoint.
 
-    With ``raw`` (``ndjson`` only) batches carry the lines undecoded (``SourceBatch.lines``) for the
-    runtime's fast path (a batch holding an over-long line is decoded here, to keep its rejects in
-    line order); acks work the same way. With ``span_bytes`` as well (and without ``follow``),
-    batches are not even read: each is a ``span`` of about that many bytes, cut after a newline
-    (or at the end of the file), for worker processes to read; its ack moves the checkpoint to
+    With ``raw`` batches carry the lines undecoded (``SourceBatch.lines``; ``text`` for
+    ``format: lines``) for the runtime's fast path (a batch holding an over-long line is decoded
+    here, to keep its rejects in line order); acks work the same way. With ``span_bytes`` as well
+    (``ndjson`` only, without ``follow``), batches are not even read: each is a ``span`` of about
+    that many bytes, cut after a newline (or at the end of the file), for worker processes to
+    read; its ack moves the checkpoint to
     its end. The file must not be rotated while it is read this way.
     """
 
@@ -89,8 +90,9 @@ class FileSource:
         self._ids, self._clock = ids, clock
         self._store: CheckpointStore = checkpoints if checkpoints is not None else MemoryCheckpointStore()
         self._format, self._follow, self._start_at = format, follow, start_at
-        self._raw = raw and format == "ndjson"
-        self._span_bytes = span_bytes if self._raw and not follow else 0
+        self._raw = raw
+        self._text = format == "lines"
+        self._span_bytes = span_bytes if raw and format == "ndjson" and not follow else 0
         self._batch_size, self._max_line_bytes = batch_size, max_line_bytes
         # Raw batches: one larger read is one block, not two glued together (one copy fewer).
         self._read_size = chunk_bytes * _RAW_READ if self._raw else chunk_bytes
@@ -216,7 +218,8 @@ class FileSource:
             if taken is not None:
                 block, start, end = taken
                 ack = self._ledger.issue(tail.path, tail.inode, end)
-                return SourceBatch(self.name, [], [], ack, lines=block, line_ids=LineIds(key, start, block))
+                ids = LineIds(key, start, block)
+                return SourceBatch(self.name, [], [], ack, lines=block, line_ids=ids, text=self._text)
         lines, rejected, offset, starts = tail.splitter.take_with_starts(self._batch_size)
         line_ids = LineIds(key, starts, lines)
         # Raw unless a line is over-long (rare): decoding then keeps the rejects in line order.
@@ -225,7 +228,7 @@ class FileSource:
             if not lines and not rejected:
                 ack()
                 return None
-            return SourceBatch(self.name, [], rejected, ack, lines=lines, line_ids=line_ids)
+            return SourceBatch(self.name, [], rejected, ack, lines=lines, line_ids=line_ids, text=self._text)
         events, bad = decode_identified(
             lines, line_ids, self._format, self.name, self._clock, self._max_line_bytes
         )

@@ -37,7 +37,7 @@ class StdinSource:
     ``ack`` and events read but not yet written when the process is killed are lost. On ``stop``
     the lines already read are still yielded, then the source ends.
 
-    With ``raw`` (``ndjson`` only) batches carry the lines undecoded (``SourceBatch.lines``) for
+    With ``raw`` batches carry the lines undecoded (``SourceBatch.lines``, ``text`` for ``lines``) for
     the runtime's fast path (a batch holding an over-long line is decoded here, as without).
     """
 
@@ -59,7 +59,7 @@ class StdinSource:
         self._stream: ByteStream = stream if stream is not None else sys.stdin.buffer
         self._format, self._batch_size, self._chunk = format, batch_size, chunk_bytes
         self._max_line_bytes = max_line_bytes
-        self._raw = raw and format == "ndjson"
+        self._raw = raw
         self._stopping = False
         self._read_scope: anyio.CancelScope | None = None
 
@@ -86,7 +86,7 @@ class StdinSource:
                 # Raw unless a line is over-long (rare): decoding keeps the rejects in line order.
                 if self._raw and not (lines and max(map(len, lines)) > self._max_line_bytes):
                     if lines or rejected:
-                        yield SourceBatch(self.name, [], rejected, lines=lines)
+                        yield SourceBatch(self.name, [], rejected, lines=lines, text=self._format == "lines")
                     continue
                 events, bad = decode_lines(
                     lines, self._format, self.name, self._ids, self._clock, self._max_line_bytes
