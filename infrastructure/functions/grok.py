@@ -64,6 +64,14 @@ class GrokPattern:
         """``apply`` in place on ``fields`` (nested objects on the way are copied, never changed);
         whether anything was set. Every capture is converted before anything is written, so a
         conversion that fails leaves ``fields`` as they were."""
+        if self.flat:
+            found = {
+                path[0]: text if kind == "str" else convert(kind, text, path)
+                for (path, kind), text in zip(self.fields, values, strict=True)
+                if text is not None
+            }
+            fields.update(found)  # type: ignore[arg-type]
+            return bool(found)
         updates = [
             (path, text if kind == "str" else convert(kind, text, path))
             for (path, kind), text in zip(self.fields, values, strict=True)

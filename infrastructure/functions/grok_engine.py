@@ -60,6 +60,7 @@ class Re2Matcher:
     regex: Any  # re2._re2.RE2 (the binding ships no type information)
     index: tuple[int, ...]
     fallback: ReMatcher
+    in_order: bool = False  # the captures are every group, in order
 
     @property
     def engine(self) -> Engine:
@@ -75,9 +76,11 @@ class Re2Matcher:
         spans = self.regex.Match(_UNANCHORED, data, 0, len(data))
         if spans[0][0] < 0:
             return None
+        # Captures are usually every group in order: then the spans need no picking.
+        picked = spans[1:] if self.in_order else [spans[i] for i in self.index]
         if len(data) == len(text):  # ASCII: byte offsets are character offsets
-            return [text[s:e] if s >= 0 else None for s, e in (spans[i] for i in self.index)]
-        return [data[s:e].decode() if s >= 0 else None for s, e in (spans[i] for i in self.index)]
+            return [text[s:e] if s >= 0 else None for s, e in picked]
+        return [data[s:e].decode() if s >= 0 else None for s, e in picked]
 
 
 Matcher: TypeAlias = Re2Matcher | ReMatcher
@@ -105,7 +108,9 @@ def compile_expansion(expansion: Expansion) -> Matcher | str:
     if not fast.ok():
         return fallback
     fast_names = {name.decode(): i for name, i in fast.NamedCapturingGroups()}
-    return Re2Matcher(fast, tuple(fast_names[c.group] for c in expansion.captures), fallback)
+    index = tuple(fast_names[c.group] for c in expansion.captures)
+    in_order = index == tuple(range(1, fast.NumberOfCapturingGroups() + 1))
+    return Re2Matcher(fast, index, fallback, in_order)
 
 
 __all__ = ["Engine", "Matcher", "Re2Matcher", "ReMatcher", "compile_expansion"]
