@@ -197,7 +197,7 @@ class LineSplitter:
         >>> s.feed(b'dddd')
         >>> s.feed(b'dd\\ne\\n')
         >>> s.take_with_starts(10)
-        ([b'e'], [Rejected(raw=b'dd', reason='line over max_line_bytes (6 bytes)')], 21, [19])
+        ([b'e'], [Rejected(raw=b'dd', reason='line over max_line_bytes (6 bytes)', id=None)], 21, [19])
         """
         self._materialize()
         lines = self._ready[:n]
