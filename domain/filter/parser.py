@@ -29,6 +29,7 @@ from pipeflow.domain.filter.ast import (
 )
 from pipeflow.domain.filter.errors import FilterSyntaxError, syntax_error
 from pipeflow.domain.filter.library import BUILTINS
+from pipeflow.domain.filter.values import regex_or_problem
 from pipeflow.domain.paths import parse_path
 
 MAX_DEPTH: Final = 48
@@ -205,11 +206,8 @@ _comparison = parsy.generate(_comparison_gen)
 def _bad_regex(pattern: object) -> str:
     if not isinstance(pattern, str):
         return "a regex must be a string"
-    try:
-        re.compile(pattern)
-    except (re.error, RecursionError, OverflowError, ValueError) as exc:
-        return str(exc)
-    return ""
+    compiled = regex_or_problem(pattern)
+    return compiled if isinstance(compiled, str) else ""
 
 
 _not = parsy.forward_declaration()

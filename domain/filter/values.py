@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import operator
 import re
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Final, TypeGuard
@@ -105,13 +106,29 @@ def endswith(a: Json, b: Json) -> bool:
     return type(a) is str and type(b) is str and a.endswith(b)
 
 
+def regex_or_problem(pattern: str) -> re.Pattern[str] | str:
+    """The compiled regex, or why the pattern is not one.
+
+    A warning ``re`` gives about a valid pattern (``FutureWarning: Possible nested set`` for
+    ``[[a]``) is not shown: it would surface once per pattern from events, and under
+    ``-W error`` it would be raised from an expression, which never raises.
+
+    >>> regex_or_problem("a+").pattern, regex_or_problem("("), regex_or_problem("[[a]").pattern
+    ('a+', 'missing ), unterminated subpattern at position 0', '[[a]')
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return re.compile(pattern)
+    except (re.error, RecursionError, OverflowError, ValueError) as exc:
+        return str(exc)
+
+
 @lru_cache(maxsize=256)
 def regex(pattern: str) -> re.Pattern[str] | None:
     """The compiled regex, or ``None`` when the pattern is invalid (cached)."""
-    try:
-        return re.compile(pattern)
-    except (re.error, RecursionError, OverflowError, ValueError):
-        return None
+    compiled = regex_or_problem(pattern)
+    return compiled if isinstance(compiled, re.Pattern) else None
 
 
 def matches(a: Json, pattern: Json) -> bool:
@@ -232,6 +249,7 @@ __all__ = [
     "mul",
     "neg",
     "regex",
+    "regex_or_problem",
     "startswith",
     "sub",
 ]

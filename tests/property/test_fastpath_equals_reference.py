@@ -59,7 +59,11 @@ FACTORIES: Mapping[str, FunctionFactory] = {
     "shout": lambda config: Success(Shout()),
     **GEN_FACTORIES,
 }
-FILTERS = ['level == "error"', "status >= 500", "exists(user)", "true", "false", 'msg contains "@"', "null"]
+FILTERS = [
+    'level == "error"', "status >= 500", "exists(user)", "true", "false", 'msg contains "@"', "null",
+    'is_string(level) and index_of(msg, "@") >= 0', 'not is_null(capture(msg, "id=(?P<id>[0-9]+)"))',
+    'bool(str(status) == "500") or ip_in_cidr(get(user, "ip", "10.0.0.1"), ["10.0.0.0/8"])',
+]  # fmt: skip
 FIELDS = ["msg", "user.email", "level", "nope", "user"]
 
 builtin_specs = st.one_of(
@@ -77,7 +81,23 @@ builtin_specs = st.one_of(
     st.builds(
         lambda field, e: FunctionSpec("eval", {"field": field, "expression": e}),
         st.sampled_from(["tag", "user.name", "level", "msg"]),
-        st.sampled_from(['"c"', "status + 1", "level", 'msg contains "@"', "user"]),
+        st.sampled_from(
+            [
+                '"c"',
+                "status + 1",
+                "level",
+                'msg contains "@"',
+                "user",
+                'capture(msg, "id=(?P<id>[0-9]+)")',
+                'join(split(trim(msg), " "), "+")',
+                "sha1(to_json(user))",
+                'replace_regex(msg, "[0-9]", "#")',
+                "round(float(status) / 7, 2)",
+                "merge(user, nested)",
+                'slice(upper(coalesce(level, "none")), 0, 3)',
+                "unique(values(coalesce(nested, user)))",
+            ]
+        ),
     ),
     st.just(FunctionSpec("eval", {"fields": {"a": "1", "b": "a + 1"}})),
     st.just(FunctionSpec("shout")),

@@ -80,6 +80,8 @@ def _condition(draw: st.DrawFn, c: _Case) -> str:
         Call("exists", (field,)),
         Binary("or", Binary("==", Call("lower", (field,)), lit), Unary("not", Call("exists", (field,)))),
         Binary("==", Binary("+", field, lit), Const(draw(c.lit))),
+        Binary("==", Call("replace", (field, lit, Const(draw(c.lit)))), lit),
+        Binary("==", Call("get", (Call("capture", (field, Const(f"(?P<g>{re.escape(text)})"))), lit)), lit),
     ]
     expr = draw(st.sampled_from(shapes))
     rendered = render(expr)
@@ -90,7 +92,14 @@ def _condition(draw: st.DrawFn, c: _Case) -> str:
 def _value_expr(draw: st.DrawFn, c: _Case) -> str:
     """An ``eval`` expression: a hostile constant (inlined by the fast path) or one of the fields."""
     field, lit = Field(draw(c.path)), Const(draw(c.lit))
-    both: list[Expr] = [Binary("+", field, lit), Call("coalesce", (field, lit)), Binary("+", lit, lit)]
+    both: list[Expr] = [
+        Binary("+", field, lit),
+        Call("coalesce", (field, lit)),
+        Binary("+", lit, lit),
+        Call("replace_regex", (field, Const(re.escape(draw(c.lit))), lit)),
+        Call("join", (Call("split", (field, lit)), lit)),
+        Call("get", (field, lit, lit)),
+    ]
     shapes: list[Expr] = [lit, field, *both]
     expr = draw(st.sampled_from(shapes))
     text = render(expr)

@@ -481,6 +481,18 @@ def test_a_regex_from_a_field_is_compiled_when_needed_and_a_bad_one_gives_null()
     assert replace({"s": "a1", "p": "["}) is None
 
 
+def test_a_regex_python_warns_about_is_used_without_the_warning() -> None:
+    """``[[a]`` makes ``re`` warn (FutureWarning, an error under pytest's settings): it is still a
+    regex, in a literal and from a field, and no engine raises."""
+    for text in ("capture(s, '(?P<c>[[a]+)')", "capture(s, p)", "s matches '[[a]'", "s matches p"):
+        parsed = parse_filter(text)
+        assert not isinstance(parsed, FilterSyntaxError), text
+        compiled = compile_expression(text)
+        assert callable(compiled)
+        fields: JsonObject = {"s": "x[a", "p": "(?P<c>[[a]+)"}
+        assert compiled(fields) == evaluate(parsed, fields) in ({"c": "[a"}, True)
+
+
 def test_a_constant_call_is_folded_at_compile_time() -> None:
     assert compile_expression('split("a,b", ",")') == Constant(["a", "b"])
     assert compile_expression(
