@@ -20,6 +20,7 @@ from pipeflow.domain.json import Json, JsonObject
 from tests.property.test_filter_laws import typed
 
 NOT_A_STRING: list[Json] = [None, 1, 1.5, True, [], {}]
+OTHERS: list[Json] = ["x", [1, "a"], {"k": [None]}]
 
 CASES: list[tuple[str, list[Json], Json]] = [
     # text
@@ -359,7 +360,7 @@ def test_a_null_or_misfit_argument_gives_null_and_nothing_raises(name: str) -> N
     count = builtin.min_args + (1 if builtin.max_args is None else 0)
     for k in range(builtin.max_args or count, builtin.min_args - 1, -1):
         for i in range(k):
-            for odd in [*NOT_A_STRING, "x", [1, "a"], {"k": [None]}]:
+            for odd in [*NOT_A_STRING, *OTHERS]:
                 args: list[Json] = ["a"] * k
                 args[i] = odd
                 values = [typed(v) for _, v in _engines(name, args)]
