@@ -22,9 +22,15 @@ from pipeflow.infrastructure.functions.checks import collect, field_path
 class EvalConfig(FunctionConfig):
     """Config of ``eval``: one ``field`` with its ``expression``, or ``fields`` (field to expression)."""
 
-    field: str | None = None
-    expression: str | None = None
-    fields: dict[str, str] | None = None
+    field: str | None = pydantic.Field(
+        None, description="The field path set to `expression`'s value (with `expression`; or use `fields`)."
+    )
+    expression: str | None = pydantic.Field(
+        None, description="The expression whose value is written to `field`."
+    )
+    fields: dict[str, str] | None = pydantic.Field(
+        None, description="Several fields at once: field path to the expression giving its value."
+    )
 
     @pydantic.model_validator(mode="after")
     def _one_form(self) -> Self:

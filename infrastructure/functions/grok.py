@@ -39,11 +39,21 @@ _NAME = re.compile(r"\w+")
 class GrokConfig(FunctionConfig):
     """Config of ``grok``: the string field, the patterns tried in order, extra named patterns."""
 
-    field: str = "message"
-    patterns: list[str] = pydantic.Field(min_length=1)
-    pattern_definitions: dict[str, str] = pydantic.Field(default_factory=dict)
-    target: str | None = None
-    on_failure: OnFailure = "pass"
+    field: str = pydantic.Field("message", description="The string field the patterns are matched against.")
+    patterns: list[str] = pydantic.Field(
+        min_length=1,
+        description="Grok patterns (`%{NAME:field:type}` captures), tried in order: the first match wins.",
+    )
+    pattern_definitions: dict[str, str] = pydantic.Field(
+        default_factory=dict,
+        description="Named patterns of your own (name to pattern), usable as `%{NAME}` in `patterns`.",
+    )
+    target: str | None = pydantic.Field(
+        None, description="A field path the captures are written under (none: the event's top level)."
+    )
+    on_failure: OnFailure = pydantic.Field(
+        "pass", description="An event no pattern matches: `pass` (unchanged), `drop` or `dead_letter`."
+    )
 
 
 @final

@@ -36,10 +36,19 @@ class LookupConfig(FunctionConfig):
 
     path_fields: ClassVar[tuple[str, ...]] = ("file",)
 
-    file: str
-    key: str
-    column: str | None = None
-    fields: list[str] | dict[str, str] = pydantic.Field(min_length=1)
+    file: str = pydantic.Field(
+        description="A CSV file with a header row, loaded once (relative to the config file)."
+    )
+    key: str = pydantic.Field(
+        description="The field whose value (a string, or an integer as its text) is looked up."
+    )
+    column: str | None = pydantic.Field(
+        None, description="The CSV column the table is keyed by (none: the last segment of `key`)."
+    )
+    fields: list[str] | dict[str, str] = pydantic.Field(
+        min_length=1,
+        description="The columns to copy, each to a top-level field of its name, or column to field path.",
+    )
 
 
 Table: TypeAlias = dict[str, tuple[tuple[Path, str], ...]]

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import final
 
+import pydantic
 from returns.result import Failure, Result, Success
 
 from pipeflow.domain.errors import Problem, Problems
@@ -19,9 +20,9 @@ from pipeflow.infrastructure.functions.checks import compile_regex, field_path
 class MaskConfig(FunctionConfig):
     """Config of ``mask``."""
 
-    field: str
-    pattern: str
-    replacement: str = "<redacted>"
+    field: str = pydantic.Field(description="The string field to mask.")
+    pattern: str = pydantic.Field(description="A regex; every match in the field is replaced.")
+    replacement: str = pydantic.Field("<redacted>", description="The text each match is replaced with.")
 
 
 @final

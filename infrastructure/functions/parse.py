@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, assert_never, final
 
+import pydantic
 from returns.result import Failure, Result, Success
 
 from pipeflow.domain.errors import Problem, Problems
@@ -41,15 +42,31 @@ class ParseConfig(FunctionConfig):
     not parse goes.
     """
 
-    field: str
-    format: Literal["json", "kv", "csv", "logfmt", "syslog", "clf", "combined", "cef"]
-    target: str | None = None
-    columns: list[str] | None = None
-    delimiter: str = ","
-    pair_delimiter: str = " "
-    kv_delimiter: str = "="
-    standalone_keys: bool = False
-    on_failure: OnFailure = "dead_letter"
+    field: str = pydantic.Field(description="The string field to parse.")
+    format: Literal["json", "kv", "csv", "logfmt", "syslog", "clf", "combined", "cef"] = pydantic.Field(
+        description="How the text is read: `json`, `kv`, `csv`,"
+        " or a log line: `logfmt`, `syslog`, `clf`, `combined`, `cef`."
+    )
+    target: str | None = pydantic.Field(
+        None, description="A field path the parsed fields are written under (none: the event's top level)."
+    )
+    columns: list[str] | None = pydantic.Field(
+        None, description="`csv` only (and required there): the names of the record's values, in order."
+    )
+    delimiter: str = pydantic.Field(",", description="`csv`: the one character between values.")
+    pair_delimiter: str = pydantic.Field(
+        " ", description="`kv`: what separates pairs (a space: any run of whitespace)."
+    )
+    kv_delimiter: str = pydantic.Field(
+        "=", description="`kv`: what separates a key from its value (the first one counts)."
+    )
+    standalone_keys: bool = pydantic.Field(
+        False,
+        description="`kv`: a token without `kv_delimiter` becomes `key: true` instead of being skipped.",
+    )
+    on_failure: OnFailure = pydantic.Field(
+        "dead_letter", description="Text that does not parse: `dead_letter`, `pass` (unchanged) or `drop`."
+    )
 
 
 @final

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import final
 
+import pydantic
 from returns.result import Failure, Result, Success
 
 from pipeflow.domain.errors import Problem, Problems
@@ -20,8 +21,10 @@ from pipeflow.infrastructure.functions.checks import compile_regex, field_path
 class RegexExtractConfig(FunctionConfig):
     """Config of ``regex_extract``: the string field to search and a regex with named groups."""
 
-    field: str
-    pattern: str
+    field: str = pydantic.Field(description="The string field to search.")
+    pattern: str = pydantic.Field(
+        description="A regex with named groups; each named group that matches becomes a field."
+    )
 
 
 @final

@@ -19,7 +19,7 @@ from pipeflow.infrastructure.functions.checks import collect, field_path
 class RemoveConfig(FunctionConfig):
     """Config of ``remove``: the field paths to delete."""
 
-    fields: list[str] = pydantic.Field(min_length=1)
+    fields: list[str] = pydantic.Field(min_length=1, description="The field paths to delete.")
 
 
 @final

@@ -20,7 +20,7 @@ from pipeflow.infrastructure.functions.checks import collect, field_path
 class RenameConfig(FunctionConfig):
     """Config of ``rename``: a map of old field path to new field path."""
 
-    fields: dict[str, str] = pydantic.Field(min_length=1)
+    fields: dict[str, str] = pydantic.Field(min_length=1, description="Old field path to new field path.")
 
 
 def can_place(fields: JsonObject, path: Path) -> bool:

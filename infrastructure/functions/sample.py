@@ -28,8 +28,14 @@ from pipeflow.infrastructure.functions.checks import field_path
 class SampleConfig(FunctionConfig):
     """Config of ``sample``: keep 1 in ``rate`` (>= 1), by ``key`` when given."""
 
-    rate: int = pydantic.Field(ge=1)
-    key: str | None = None
+    rate: int = pydantic.Field(
+        ge=1, description="Keep one event in `rate` (1 keeps all), chosen by a stable hash."
+    )
+    key: str | None = pydantic.Field(
+        None,
+        description="A field whose value is hashed: events with the same value are kept or dropped together"
+        " (none, or missing: the event id).",
+    )
 
 
 def stable_hash(value: Json) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import final
 
+import pydantic
 from returns.result import Result
 
 from pipeflow.domain.errors import Problems
@@ -24,7 +25,9 @@ from pipeflow.infrastructure.functions.checks import field_path
 class SplitConfig(FunctionConfig):
     """Config of ``split``: the list field to split on."""
 
-    field: str
+    field: str = pydantic.Field(
+        description="The list field: each of its elements becomes an event of its own in that field."
+    )
 
 
 def piece_id(parent: EventId, index: int) -> EventId:

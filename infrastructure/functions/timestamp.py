@@ -39,12 +39,26 @@ from pipeflow.infrastructure.functions.on_failure import OnFailure, settle
 class TimestampConfig(FunctionConfig):
     """Config of ``timestamp``: ``formats`` tried in order; the result goes to ``target`` (or ``field``)."""
 
-    field: str
-    formats: list[str] = pydantic.Field(min_length=1)
-    target: str | None = None
-    timezone: str = "UTC"
-    default_year: int | None = pydantic.Field(default=None, ge=1, le=9999)
-    on_failure: OnFailure = "dead_letter"
+    field: str = pydantic.Field(description="The field holding the time to read.")
+    formats: list[str] = pydantic.Field(
+        min_length=1,
+        description="Tried in order: strftime formats, `iso8601`, `unix`, `unix_ms`, `unix_us`, `unix_ns`.",
+    )
+    target: str | None = pydantic.Field(
+        None, description="Where the ISO 8601 UTC time (milliseconds) is written (none: it replaces `field`)."
+    )
+    timezone: str = pydantic.Field(
+        "UTC", description="The zone of times that carry no offset, an IANA name such as `Europe/Paris`."
+    )
+    default_year: int | None = pydantic.Field(
+        default=None,
+        ge=1,
+        le=9999,
+        description="The year of a format without one (none: the year of the event's ingest time).",
+    )
+    on_failure: OnFailure = pydantic.Field(
+        "dead_letter", description="A time that does not parse: `dead_letter`, `pass` (unchanged) or `drop`."
+    )
 
 
 @final

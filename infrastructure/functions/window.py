@@ -56,15 +56,26 @@ def _size(raw: Json) -> WindowSize:
 class WindowConfig(FunctionConfig):
     """Config of ``window``."""
 
-    field: str
+    field: str = pydantic.Field(
+        description="The numeric field aggregated (a missing or non-numeric value passes, not counted)."
+    )
     size: Annotated[
         WindowSize,
         pydantic.PlainValidator(_size, json_schema_input_type=int | str),
         pydantic.PlainSerializer(_size_text, return_type=int | str),
-    ]
-    by: list[str] = pydantic.Field(default_factory=list)
-    emit: dict[str, AggregateName] = pydantic.Field(min_length=1)
-    time_field: str = "ts"
+    ] = pydantic.Field(
+        description='The window: a count of events (`3`) or an event-time span (`"500ms"`, `"60s"`, `"1d"`).'
+    )
+    by: list[str] = pydantic.Field(
+        default_factory=list, description="Fields whose values split the events into windows of their own."
+    )
+    emit: dict[str, AggregateName] = pydantic.Field(
+        min_length=1, description="Output field to aggregate: `avg`, `min`, `max`, `sum`, `count` or `rate`."
+    )
+    time_field: str = pydantic.Field(
+        "ts",
+        description="The field with the event's time (ISO 8601 text or epoch seconds), for time windows.",
+    )
 
 
 @final

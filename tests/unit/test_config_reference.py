@@ -196,3 +196,32 @@ def test_check_reports_a_stale_file_and_how_to_regenerate_it(
     assert gen_config_reference.main([]) == 0
     assert gen_config_reference.main(["--check"]) == 0
     assert stale.read_text(encoding="utf-8") == gen_config_reference.generate()
+
+
+def _said_again(name: str, description: str) -> bool:
+    """Whether ``description`` only repeats the field's name ("Field.", "Pattern definitions.")."""
+    words = re.sub(r"[^a-z0-9]+", " ", description.lower()).split()
+    return words == name.lower().split("_") or len(words) < 3
+
+
+def _undescribed(schema: Schema) -> list[str]:
+    models = [schema, *schema.get("$defs", {}).values()]
+    return [
+        f"{model.get('title', '?')}.{name}"
+        for model in models
+        for name, field in model.get("properties", {}).items()
+        if "description" not in field or _said_again(name, field["description"])
+    ]
+
+
+def test_every_field_of_the_config_and_of_the_built_in_functions_is_described() -> None:
+    assert _undescribed(Config.model_json_schema()) == []
+    for name, plugin in gen_config_reference.builtin_functions().items():
+        assert _undescribed(plugin.schema()) == [], f"function {name}"
+
+
+def test_a_description_that_only_repeats_the_name_is_caught() -> None:
+    assert _said_again("pattern_definitions", "Pattern definitions.")
+    assert _said_again("field", "Field.")
+    assert not _said_again("field", "The string field to mask.")
+    assert _undescribed(Toy.model_json_schema()) != []
