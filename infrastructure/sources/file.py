@@ -16,6 +16,8 @@ from pipeflow.infrastructure.ids import LineIds
 from pipeflow.infrastructure.sources.acks import AckLedger
 from pipeflow.infrastructure.sources.checkpoints import CheckpointStore, MemoryCheckpointStore
 from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_identified
+from pipeflow.infrastructure.sources.lines import LineSplitter
+from pipeflow.infrastructure.sources.multiline import MultilineDecoder, MultilineSettings
 from pipeflow.infrastructure.sources.tail import FileTail, PathChange, open_file, read_head
 
 __all__ = ["EPOCH_PATH", "FileSource", "StartAt", "cut_after_newline"]
@@ -64,6 +66,12 @@ class FileSource:
     that many bytes, cut after a newline (or at the end of the file), for worker processes to
     read; its ack moves the checkpoint to
     its end. The file must not be rotated while it is read this way.
+
+    With ``multiline`` (``format: lines``) lines are grouped into events (``sources.multiline``)
+    and batches carry decoded events, never raw lines; a batch acknowledges the end of its last
+    complete event, so a restart reads an event being gathered again, whole, with the same id.
+    An event is complete when the next begins, at ``max_lines``, at the end of a file read once
+    or rotated away, or, while following, after ``timeout_s`` without a new line.
     """
 
     def __init__(
@@ -84,15 +92,18 @@ class FileSource:
         chunk_bytes: int = 1 << 20,
         raw: bool = False,
         span_bytes: int = 0,
+        multiline: MultilineSettings | None = None,
     ) -> None:
         self.name = name
         self._pattern = os.path.abspath(path)
         self._ids, self._clock = ids, clock
         self._store: CheckpointStore = checkpoints if checkpoints is not None else MemoryCheckpointStore()
         self._format, self._follow, self._start_at = format, follow, start_at
-        self._raw = raw
+        self._raw = raw and multiline is None  # multiline events are decoded here
+        self._multiline = multiline
+        self._grouping: dict[FileTail, tuple[LineSplitter, MultilineDecoder]] = {}
         self._text = format == "lines"
-        self._span_bytes = span_bytes if raw and format == "ndjson" and not follow else 0
+        self._span_bytes = span_bytes if self._raw and format == "ndjson" and not follow else 0
         self._batch_size, self._max_line_bytes = batch_size, max_line_bytes
         # Raw batches: one larger read is one block, not two glued together (one copy fewer).
         self._read_size = chunk_bytes * _RAW_READ if self._raw else chunk_bytes
@@ -187,7 +198,7 @@ class FileSource:
             await tail.fill(self._batch_size, self._read_size, blocks=self._raw)
             if tail.at_eof:
                 tail.splitter.finish()
-            batch = await self._take(tail)
+            batch = await self._take(tail, final=tail.at_eof)
             if batch is not None:
                 yield batch
             if tail.at_eof and not tail.splitter.ready:
@@ -209,7 +220,9 @@ class FileSource:
                 yield SourceBatch(self.name, [], ack=ack, span=(tail.path, start, end), line_ids=ids)
                 start = end
 
-    async def _take(self, tail: FileTail) -> SourceBatch | None:
+    async def _take(self, tail: FileTail, *, final: bool = False) -> SourceBatch | None:
+        if self._multiline is not None:
+            return await self._take_grouped(tail, self._multiline, final=final)
         if not tail.splitter.ready:
             return None
         key = await tail.line_key(self._epoch, self.name)  # a line is complete: its head is fixed
@@ -239,6 +252,25 @@ class FileSource:
             return None
         return SourceBatch(self.name, events, rejected, ack)
 
+    async def _take_grouped(
+        self, tail: FileTail, settings: MultilineSettings, *, final: bool
+    ) -> SourceBatch | None:
+        """The multiline events the ready lines complete (or the end of input, or a timeout)."""
+        held = self._grouping.get(tail)
+        if held is None or held[0] is not tail.splitter:  # a new tail, or one read again from 0
+            decoder = MultilineDecoder(settings, tail.splitter.offset, self.name, self._clock)
+            held = self._grouping[tail] = (tail.splitter, decoder)
+        decoder, now = held[1], anyio.current_time()
+        if not tail.splitter.ready and not decoder.due(now, final=final):
+            return None
+        key = await tail.line_key(self._epoch, self.name)
+        events, rejected = decoder.take(tail.splitter, self._batch_size, key.id_at, now=now, final=final)
+        ack = self._ledger.issue(tail.path, tail.inode, decoder.safe_offset)
+        if not events and not rejected:
+            ack()
+            return None
+        return SourceBatch(self.name, events, rejected, ack)
+
     async def _line_epoch(self) -> int:
         """The source's id epoch: the one saved, or now (saved before any line gets an id)."""
         saved = await self._store.load(self.name, EPOCH_PATH)
@@ -253,6 +285,7 @@ class FileSource:
         head = await tail.close()
         self._done[tail.inode] = (tail.splitter.offset, head)
         del self._tails[tail.path]
+        self._grouping.pop(tail, None)
         await self._open(tail.path, rotated=True)
 
     async def _discover(self, *, initial: bool) -> None:
