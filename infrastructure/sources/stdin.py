@@ -12,6 +12,7 @@ import anyio.to_thread
 from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
 from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
 from pipeflow.infrastructure.sources.lines import LineSplitter
+from pipeflow.infrastructure.sources.multiline import MultilineDecoder, MultilineSettings
 
 __all__ = ["ByteStream", "StdinSource"]
 
@@ -39,6 +40,10 @@ class StdinSource:
 
     With ``raw`` batches carry the lines undecoded (``SourceBatch.lines``, ``text`` for ``lines``) for
     the runtime's fast path (a batch holding an over-long line is decoded here, as without).
+
+    With ``multiline`` (``format: lines``) lines are grouped into events (``sources.multiline``),
+    decoded here whatever ``raw`` says; an event is complete when the next begins, at
+    ``max_lines``, or at EOF (no timeout: a read of standard input blocks until lines come).
     """
 
     def __init__(
@@ -53,13 +58,15 @@ class StdinSource:
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
         chunk_bytes: int = 1 << 20,
         raw: bool = False,
+        multiline: MultilineSettings | None = None,
     ) -> None:
         self.name = name
         self._ids, self._clock = ids, clock
         self._stream: ByteStream = stream if stream is not None else sys.stdin.buffer
         self._format, self._batch_size, self._chunk = format, batch_size, chunk_bytes
         self._max_line_bytes = max_line_bytes
-        self._raw = raw
+        self._raw = raw and multiline is None
+        self._multiline = multiline
         self._stopping = False
         self._read_scope: anyio.CancelScope | None = None
 
@@ -74,6 +81,10 @@ class StdinSource:
         splitter = LineSplitter(0, self._max_line_bytes)
         read: Callable[[int], bytes] = getattr(self._stream, "read1", self._stream.read)
         ended = False
+        grouped = (
+            None if self._multiline is None else MultilineDecoder(self._multiline, 0, self.name, self._clock)
+        )
+        new_id = self._ids.new_id
         while not ended:
             chunk = await self._read(read)
             if chunk:
@@ -81,6 +92,12 @@ class StdinSource:
             else:
                 ended = True
                 splitter.finish()
+            while grouped is not None and (splitter.ready or grouped.due(anyio.current_time(), final=ended)):
+                events, rejected = grouped.take(
+                    splitter, self._batch_size, lambda _: new_id(), now=anyio.current_time(), final=ended
+                )
+                if events or rejected:
+                    yield SourceBatch(self.name, events, rejected)
             while splitter.ready:
                 lines, rejected, _ = splitter.take(self._batch_size)
                 # Raw unless a line is over-long (rare): decoding keeps the rejects in line order.

@@ -1,0 +1,43 @@
+"""``StdinSource`` with ``multiline``: stack traces from a stream, whole, however the reads cut them."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pipeflow.domain.multiline import MultilineRule
+from pipeflow.infrastructure.sources.multiline import MultilineSettings
+from tests.integration.test_file_source_multiline import RECORDS, STARTS, TEXT
+from tests.integration.test_stdin_source import collect, make, values
+
+
+class Trickle(io.RawIOBase):
+    """A stream whose reads return at most ``size`` bytes (as a pipe does when lines arrive slowly)."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self._data, self._size, self._at = data, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1, /) -> bytes:
+        out = self._data[self._at : self._at + min(self._size, n if n >= 0 else self._size)]
+        self._at += len(out)
+        return out
+
+
+async def test_stack_traces_from_stdin_are_one_event_each() -> None:
+    for size in (3, 50, 1 << 20):
+        batches = await collect(
+            make(Trickle(TEXT.encode(), size), format="lines", multiline=STARTS, raw=True)
+        )
+        assert values(batches, "message") == RECORDS
+        assert all(b.lines is None and b.ack is None for b in batches)
+
+
+async def test_stdin_max_lines_and_a_last_line_without_newline() -> None:
+    rule = MultilineRule("continuation", re.compile(r"^\s"), max_lines=2)
+    stream = io.BytesIO(b"a\n b\n c\nd\n e")
+    batches = await collect(make(stream, format="lines", multiline=MultilineSettings(rule), batch_size=1))
+    assert values(batches, "message") == ["a\n b", " c", "d\n e"]
+    assert len({e.id for b in batches for e in b.events}) == 3
