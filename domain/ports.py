@@ -180,6 +180,19 @@ class ValidatingSink(EventSink, Protocol):
 
 
 @runtime_checkable
+class RejectingSink(EventSink, Protocol):
+    """A sink whose store refuses some documents of a write it otherwise took (e.g. Elasticsearch).
+
+    After each ``write`` that returned, the runtime asks ``take_rejected``: those events are
+    dead-lettered alone with the store's reason, the rest of the batch counts as written.
+    """
+
+    def take_rejected(self) -> Mapping[str, str]:
+        """The events of the last returned ``write`` the store refused: event id -> its reason."""
+        ...
+
+
+@runtime_checkable
 class CheckpointingSource(EventSource, Protocol):
     """A source that keeps checkpoints: acknowledged input is recorded so a restart skips it.
 
@@ -209,6 +222,7 @@ __all__ = [
     "IdFactory",
     "PipelineFn",
     "Rejected",
+    "RejectingSink",
     "Retryable",
     "SourceBatch",
     "Stateful",

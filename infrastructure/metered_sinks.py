@@ -2,7 +2,8 @@
 
 ``metered(sink, metrics)`` wraps a sink so the sink actor sees the same capabilities: a sink
 that writes encoded NDJSON (``EncodedSink``) stays one, so the fast path still hands it bytes,
-and a sink that refuses single events (``ValidatingSink``) is still asked about each.
+and a sink that refuses single events (``ValidatingSink``) is still asked about each; a sink
+whose store refuses documents of a write (``RejectingSink``) still tells which.
 A retry is a failed attempt followed by another at the very same batch (the actor passes the same
 list, or the same bytes, again).
 """
@@ -10,15 +11,21 @@ list, or the same bytes, again).
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import final
 
 from pipeflow.domain.events import Event
 from pipeflow.domain.line_block import count_newlines
-from pipeflow.domain.ports import EncodedSink, EventSink, ValidatingSink
+from pipeflow.domain.ports import EncodedSink, EventSink, RejectingSink, ValidatingSink
 from pipeflow.infrastructure.metrics import Metrics
 
-__all__ = ["MeteredEncodedSink", "MeteredSink", "MeteredValidatingSink", "metered"]
+__all__ = [
+    "MeteredEncodedSink",
+    "MeteredRejectingSink",
+    "MeteredSink",
+    "MeteredValidatingSink",
+    "metered",
+]
 
 
 @final
@@ -133,10 +140,40 @@ class MeteredValidatingSink:
         return self._inner.invalid(event)
 
 
-def metered(sink: EventSink, metrics: Metrics) -> MeteredSink | MeteredEncodedSink | MeteredValidatingSink:
-    """``sink`` wrapped to feed ``metrics``, keeping its encoded-write or validating capability."""
+@final
+class MeteredRejectingSink:
+    """A metered ``RejectingSink``: a ``MeteredSink`` that passes ``take_rejected`` to the inner sink."""
+
+    def __init__(self, inner: RejectingSink, metrics: Metrics) -> None:
+        self.name = inner.name
+        self._inner = inner
+        self._events = MeteredSink(inner, metrics)
+
+    async def open(self) -> None:
+        """Open the inner sink (through the meter: a retried open counts)."""
+        await self._events.open()
+
+    async def write(self, events: Sequence[Event]) -> None:
+        """Write events through the inner sink, metered."""
+        await self._events.write(events)
+
+    async def close(self) -> None:
+        """Close the inner sink."""
+        await self._events.close()
+
+    def take_rejected(self) -> Mapping[str, str]:
+        """The events of the inner sink's last write its store refused, with the reasons."""
+        return self._inner.take_rejected()
+
+
+def metered(
+    sink: EventSink, metrics: Metrics
+) -> MeteredSink | MeteredEncodedSink | MeteredValidatingSink | MeteredRejectingSink:
+    """``sink`` wrapped to feed ``metrics``, keeping its encoded-write, validating or rejecting capability."""
     if isinstance(sink, ValidatingSink):
         return MeteredValidatingSink(sink, metrics)
+    if isinstance(sink, RejectingSink):
+        return MeteredRejectingSink(sink, metrics)
     if isinstance(sink, EncodedSink):
         return MeteredEncodedSink(sink, metrics)
     return MeteredSink(sink, metrics)

@@ -1,12 +1,13 @@
 """Screening a delivery for a ``ValidatingSink``: the events it takes, and the ones it refuses, with why.
 
 A refused event is dead-lettered on its own; the rest of its delivery is written (and retried)
-without it. The delivery's ``done`` is then called once both parts are settled.
+without it. The delivery's ``done`` is then called once both parts are settled. A
+``RejectingSink`` refuses events after its write instead: ``refused_records`` are their dead letters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import final
 
@@ -14,7 +15,7 @@ from pipeflow.domain.dead_letters import DeadLetter
 from pipeflow.domain.events import Event
 from pipeflow.infrastructure.actors.messages import Delivery
 
-__all__ = ["Screened", "joined", "screen"]
+__all__ = ["Screened", "joined", "refused_records", "screen"]
 
 
 @final
@@ -64,19 +65,28 @@ def screen(
         if reason is None:
             valid.append(event)
             continue
-        refused.append(
-            DeadLetter(
-                id=event.id,
-                at=at,
-                source=delivery.source,
-                reason=f"sink {sink!r} refused the event: {reason}",
-                route=delivery.route,
-                pipeline=delivery.pipeline,
-                stage=f"sink:{sink}",
-                event=event.fields,
-            )
-        )
+        refused.append(_record(delivery, event, reason, sink=sink, at=at))
     done = joined(2, delivery.done) if valid and refused else delivery.done
     keep = valid or not refused  # an empty delivery is written as it was (an empty write)
     kept = Delivery(valid, delivery.source, delivery.route, delivery.pipeline, done) if keep else None
     return Screened(kept, refused, done)
+
+
+def refused_records(
+    delivery: Delivery, events: Sequence[Event], reasons: Mapping[str, str], *, sink: str, at: float
+) -> list[DeadLetter]:
+    """Dead letters for the ``events`` of ``delivery`` whose id ``reasons`` names (refused by the store)."""
+    return [_record(delivery, e, reasons[e.id], sink=sink, at=at) for e in events if e.id in reasons]
+
+
+def _record(delivery: Delivery, event: Event, reason: str, *, sink: str, at: float) -> DeadLetter:
+    return DeadLetter(
+        id=event.id,
+        at=at,
+        source=delivery.source,
+        reason=f"sink {sink!r} refused the event: {reason}",
+        route=delivery.route,
+        pipeline=delivery.pipeline,
+        stage=f"sink:{sink}",
+        event=event.fields,
+    )

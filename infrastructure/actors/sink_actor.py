@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Literal, Protocol, TypeAlias, final, runtime_checkable
 
 import anyio
@@ -16,13 +16,20 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from pipeflow.domain.dead_letters import DeadLetter
 from pipeflow.domain.events import Event
-from pipeflow.domain.ports import EncodedSink, EventSink, IdFactory, Retryable, ValidatingSink
+from pipeflow.domain.ports import (
+    EncodedSink,
+    EventSink,
+    IdFactory,
+    RejectingSink,
+    Retryable,
+    ValidatingSink,
+)
 from pipeflow.infrastructure.actors.budget import EventBudget
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
 from pipeflow.infrastructure.actors.gather import Gather, Gatherer
 from pipeflow.infrastructure.actors.messages import Delivery
 from pipeflow.infrastructure.actors.retry import RetryPolicy
-from pipeflow.infrastructure.actors.screening import screen
+from pipeflow.infrastructure.actors.screening import refused_records, screen
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.ids import UlidFactory
 
@@ -50,7 +57,8 @@ class SinkActor:
 
     An encoded delivery goes to the sink's ``write_encoded(data)`` when it has one (file and
     stdout sinks); any other sink gets it decoded back into events with ids from ``ids``. A
-    ``ValidatingSink`` gets events, each screened first: a refused one is dead-lettered alone.
+    ``ValidatingSink`` gets events, each screened first: a refused one is dead-lettered alone. A
+    ``RejectingSink`` gets events too, and the ones its store refused in a write are dead-lettered.
     With ``gather``, deliveries are gathered into fewer, larger writes (``gather.py``).
     """
 
@@ -79,8 +87,11 @@ class SinkActor:
         self.timeout_s = timeout_s
         self.ids: IdFactory = ids if ids is not None else UlidFactory()
         self._invalid = sink.invalid if isinstance(sink, ValidatingSink) else None
+        self._take_rejected = sink.take_rejected if isinstance(sink, RejectingSink) else None
         self._write_encoded = (
-            sink.write_encoded if isinstance(sink, EncodedSink) and self._invalid is None else None
+            sink.write_encoded
+            if isinstance(sink, EncodedSink) and self._invalid is None and self._take_rejected is None
+            else None
         )
         self._measured = sink if isinstance(sink, MeasuredSink) else None
         self.budget = EventBudget(max_events)
@@ -220,6 +231,9 @@ class SinkActor:
                 continue
             if self._measured is not None:
                 self._tell_lengths(group, self._measured.length)
+            if self._take_rejected is not None and events is not None:
+                await self._settle(delivery, events, self._take_rejected())
+                return
             for done in group:
                 self.stats.events_out[self.name] += done.size
                 done.done()
@@ -228,6 +242,16 @@ class SinkActor:
         reason = f"sink {self.name!r} failed after {tried} attempts: {last}"
         for failed in group:
             await self._dead_letter(failed, reason, events)
+
+    async def _settle(self, delivery: Delivery, events: list[Event], rejected: Mapping[str, str]) -> None:
+        """A ``RejectingSink``'s write returned: its refused events to the dead-letter queue, alone."""
+        records = refused_records(delivery, events, rejected, sink=self.name, at=self.clock())
+        self.stats.events_out[self.name] += delivery.size - len(records)
+        if not records:
+            delivery.done()
+            return
+        _log.warning("sink %s: the store refused %d events", self.name, len(records))
+        await self.dead_letters.put(records, delivery.done)
 
     @staticmethod
     def _tell_lengths(group: list[Delivery], end: int) -> None:
