@@ -231,6 +231,8 @@ def build_sink(
                 region=config.region,
                 compression=config.compression,
             )
+        case m.ElasticsearchSink():
+            return _elasticsearch_sink(name, config, clock=clock)
         case m.OtlpSink():
             from pipeflow.infrastructure.sinks.otlp import OtlpSink as OtlpSinkAdapter  # optional extra
 
@@ -246,6 +248,32 @@ def build_sink(
             return _prometheus_sink(name, config, clock=clock)
         case _:
             assert_never(config)
+
+
+def _elasticsearch_sink(name: str, config: m.ElasticsearchSink, *, clock: Clock) -> EventSink:
+    # imported here: httpx is a slow import
+    from pipeflow.infrastructure.sinks.elasticsearch import ElasticsearchSink as ElasticsearchSinkAdapter
+    from pipeflow.infrastructure.sinks.elasticsearch import auth_header
+
+    match config.auth:
+        case m.BasicAuth(user=user, password=password):
+            authorization = auth_header(user=user, password=password)
+        case m.ApiKeyAuth(api_key=api_key):
+            authorization = auth_header(api_key=api_key)
+        case None:
+            authorization = None
+    return ElasticsearchSinkAdapter(
+        name,
+        config.url,
+        clock=clock,
+        index=config.index,
+        authorization=authorization,
+        compression=config.compression,
+        batch_size=config.batch_size,
+        timeout_s=config.timeout_s,
+        pipeline=config.pipeline,
+        item_retries=config.item_retries,
+    )
 
 
 def _prometheus_sink(

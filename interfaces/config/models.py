@@ -13,7 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeflow.interfaces.config.base import Format, Strict
 from pipeflow.interfaces.config.sinks import (
+    ApiKeyAuth,
+    BasicAuth,
     BufferConfig,
+    ElasticsearchSink,
     FileSink,
     HttpSink,
     KafkaSink,
@@ -124,9 +127,12 @@ class Config(Strict):
 
 
 __all__ = [
+    "ApiKeyAuth",
+    "BasicAuth",
     "BufferConfig",
     "Config",
     "ConfigTestCase",
+    "ElasticsearchSink",
     "FileSink",
     "FileSource",
     "Format",

@@ -207,6 +207,55 @@ class S3Sink(SinkBase):
     format: Literal["ndjson"] = Field("ndjson", description="One JSON object per line.")
 
 
+class BasicAuth(Strict):
+    """Basic authentication: a user and its password (Elasticsearch's or OpenSearch's own users)."""
+
+    user: str = Field(min_length=1, description="The user name sent with every request.")
+    password: str = Field(description="The user's password.")
+
+
+class ApiKeyAuth(Strict):
+    """An Elasticsearch API key, sent as `Authorization: ApiKey ...`."""
+
+    api_key: str = Field(
+        min_length=1,
+        description="The key's `encoded` value, or `id:api_key` (then base64-encoded, as Logstash does).",
+    )
+
+
+class ElasticsearchSink(SinkBase):
+    """``elasticsearch`` (OpenSearch too): ``_bulk`` ``create`` actions keyed by event id."""
+
+    type: Literal["elasticsearch"] = Field(description="Selects this sink.")
+    url: str = Field(description="The cluster's base URL, e.g. `https://es1:9200`; `/_bulk` is appended.")
+    index: str = Field(
+        "logs-%Y.%m.%d",
+        min_length=1,
+        description="The index, through strftime at the event's `@timestamp` or `timestamp` (UTC), else"
+        " at the time of sending.",
+    )
+    auth: BasicAuth | ApiKeyAuth | None = Field(
+        None, description="`{user, password}` for basic auth or `{api_key}`; none: no `Authorization`."
+    )
+    compression: Literal["gzip", "none"] = Field(
+        "gzip", description="`gzip`: request bodies are gzip-compressed; `none`: sent as they are."
+    )
+    batch_size: int = Field(500, ge=1, description="Most documents in one `_bulk` request.")
+    timeout_s: float = Field(
+        10.0, gt=0, description="Seconds before a request counts as failed (and is retried)."
+    )
+    pipeline: str | None = Field(
+        None, description="An ingest pipeline every document goes through (`?pipeline=` of `_bulk`)."
+    )
+    item_retries: int = Field(
+        3,
+        ge=0,
+        le=10,
+        description="Within a write, how many times documents answered 429 or 5xx are resent alone"
+        " (after 0.1 s, 0.2 s, ...) before the write fails and the sink's `retry` takes over.",
+    )
+
+
 class OtlpSink(SinkBase):
     """``otlp``: OTLP/HTTP protobuf export requests of one signal (logs, metrics or traces)."""
 
@@ -238,13 +287,17 @@ SinkConfig: TypeAlias = Annotated[
     | PrometheusExporterSink
     | PostgresSink
     | S3Sink
+    | ElasticsearchSink
     | OtlpSink,
     Field(discriminator="type"),
 ]
 
 
 __all__ = [
+    "ApiKeyAuth",
+    "BasicAuth",
     "BufferConfig",
+    "ElasticsearchSink",
     "FileSink",
     "HttpSink",
     "KafkaSink",
