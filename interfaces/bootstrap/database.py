@@ -1,8 +1,9 @@
 """The management database of ``pipeflow serve``: a SQLite file, or PostgreSQL shared by every worker.
 
 ``--database`` is a SQLite path by default; a ``postgresql://`` (or ``postgres://``) URL selects the
-PostgreSQL repositories instead. A ``schema`` query parameter (``...?schema=team_a``) keeps the
-tables, and the change channel, in that schema. With PostgreSQL, ``follow_changes`` listens for
+PostgreSQL repositories instead (``database_postgres``, imported only then). A ``schema`` query
+parameter (``...?schema=team_a``) keeps the tables, and the change channel, in that schema. With
+PostgreSQL, ``follow_changes`` listens for
 the changes any worker commits and reloads the engine after each, so every worker runs the same
 versions; after a lost connection it reconnects (after a short pause) and reloads everything,
 since what changed meanwhile was not heard.
@@ -10,25 +11,16 @@ since what changed meanwhile was not heard.
 
 from __future__ import annotations
 
-import logging
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import final
+from typing import TYPE_CHECKING, final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import anyio
-import psycopg
 from returns.result import Failure, Result, Success
 
 from pipeflow.domain.repositories import IdempotencyStore, PipelineRepository, RouteTableRepository
-from pipeflow.infrastructure.postgres.db import PostgresDb
-from pipeflow.infrastructure.postgres.repositories import (
-    PostgresIdempotencyStore,
-    PostgresPipelineRepository,
-    PostgresRouteTableRepository,
-)
 from pipeflow.infrastructure.sqlite.management_db import ManagementDb
 from pipeflow.infrastructure.sqlite.repositories import (
     SqliteIdempotencyStore,
@@ -36,18 +28,18 @@ from pipeflow.infrastructure.sqlite.repositories import (
     SqliteRouteTableRepository,
 )
 
+if TYPE_CHECKING:  # the driver is the ``postgres`` extra: imported by ``database_postgres`` only
+    from pipeflow.infrastructure.postgres.db import PostgresDb
+
 __all__ = [
     "RECONNECT_PAUSE_S",
     "CannotOpen",
     "Stores",
-    "follow_changes",
     "is_postgres",
     "open_stores",
     "redacted",
     "split_schema",
 ]
-
-_log = logging.getLogger("pipeflow.serve")
 
 RECONNECT_PAUSE_S = 1.0
 """The pause before listening again after the change connection failed."""
@@ -107,56 +99,26 @@ def redacted(database: str) -> str:
 
 
 async def open_stores(database: str) -> Result[Stores, CannotOpen]:
-    """Open ``database`` (a SQLite path or a PostgreSQL URL) and create its tables when missing."""
+    """Open ``database`` (a SQLite path or a PostgreSQL URL) and create its tables when missing.
+
+    PostgreSQL's driver is imported only for a PostgreSQL URL (it is the ``postgres`` extra).
+    """
+    if is_postgres(database):
+        try:
+            from pipeflow.interfaces.bootstrap.database_postgres import open_postgres_stores
+        except ImportError as exc:
+            hint = "install it with: pip install 'pipeflow[postgres]'"
+            return Failure(CannotOpen(f"{redacted(database)} needs PostgreSQL's driver ({exc}): {hint}"))
+        return await open_postgres_stores(database)
     try:
-        if not is_postgres(database):
-            db = await ManagementDb.open(database)
-            return Success(
-                Stores(
-                    SqlitePipelineRepository(db),
-                    SqliteRouteTableRepository(db),
-                    SqliteIdempotencyStore(db),
-                    db.close,
-                )
-            )
-        pg = await _open_postgres(*split_schema(database))
-    except (psycopg.Error, OSError, sqlite3.Error) as exc:
+        db = await ManagementDb.open(database)
+    except (OSError, sqlite3.Error) as exc:
         return Failure(CannotOpen(f"cannot open the database {redacted(database)}: {exc}"))
     return Success(
         Stores(
-            PostgresPipelineRepository(pg),
-            PostgresRouteTableRepository(pg),
-            PostgresIdempotencyStore(pg),
-            pg.close,
-            pg,
+            SqlitePipelineRepository(db),
+            SqliteRouteTableRepository(db),
+            SqliteIdempotencyStore(db),
+            db.close,
         )
     )
-
-
-async def _open_postgres(url: str, schema: str | None) -> PostgresDb:
-    try:
-        return await PostgresDb.open(url, schema=schema)
-    except psycopg.errors.UniqueViolation:
-        # Workers started together raced to create the schema (``CREATE SCHEMA IF NOT EXISTS`` is not
-        # safe against a concurrent create): it exists now, so the second attempt finds it.
-        return await PostgresDb.open(url, schema=schema)
-
-
-async def follow_changes(
-    db: PostgresDb, reload: Callable[[str], Awaitable[object]], *, pause_s: float = RECONNECT_PAUSE_S
-) -> None:
-    """Call ``reload`` after each change any worker commits, until cancelled.
-
-    ``reload`` is also called each time listening (re)starts: what changed before was not heard.
-    A database error (on the listening connection or while reloading) is logged, then, after
-    ``pause_s``, listening starts again.
-    """
-    while True:
-        try:
-            async with db.changes() as changes:
-                await reload("listening for changes")
-                async for change in changes:
-                    await reload(f"{change.kind} {change.id} version {change.version} (notified)")
-        except psycopg.Error as exc:
-            _log.warning("change notifications lost (%s): listening again in %.1fs", exc, pause_s)
-        await anyio.sleep(pause_s)

@@ -20,7 +20,7 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import final
+from typing import TYPE_CHECKING, final
 
 import anyio
 from anyio.abc import TaskStatus
@@ -34,13 +34,12 @@ from pipeflow.domain.errors import ValidationError
 from pipeflow.domain.filter import compile_filter
 from pipeflow.infrastructure.metering import observe_buffers
 from pipeflow.infrastructure.metrics import CONTENT_TYPE, Metrics
-from pipeflow.infrastructure.postgres.db import PostgresDb
 from pipeflow.infrastructure.sources.asgi_server import AsgiServer
 from pipeflow.infrastructure.sources.ingest import DEFAULT_MAX_IN_FLIGHT
 from pipeflow.infrastructure.tap import Tap
 from pipeflow.interfaces.bootstrap import App
 from pipeflow.interfaces.bootstrap.console import console_routers
-from pipeflow.interfaces.bootstrap.database import follow_changes, open_stores
+from pipeflow.interfaces.bootstrap.database import open_stores
 from pipeflow.interfaces.bootstrap.engine import Engine, build_engine
 from pipeflow.interfaces.bootstrap.reload import HotReload
 from pipeflow.interfaces.config.loader import LoadedConfig
@@ -49,6 +48,9 @@ from pipeflow.interfaces.http.ingest import IngestLimits, ingest_router
 from pipeflow.interfaces.http.ops import OpsView, RuntimeOut, ops_router
 from pipeflow.interfaces.http.otlp import otlp_router
 from pipeflow.interfaces.http.tap import TapView, tap_router
+
+if TYPE_CHECKING:
+    from pipeflow.infrastructure.postgres.db import PostgresDb
 
 _log = logging.getLogger("pipeflow.serve")
 
@@ -239,6 +241,8 @@ async def serve(
 
 
 async def _follow(db: PostgresDb, hot: HotReload, own: anyio.CancelScope) -> None:
+    from pipeflow.interfaces.bootstrap.database_postgres import follow_changes  # the postgres extra
+
     with own:
         await follow_changes(db, hot.reload)
 

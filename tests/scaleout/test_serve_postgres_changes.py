@@ -24,7 +24,8 @@ from pipeflow.infrastructure.postgres.repositories import (
     PostgresRouteTableRepository,
 )
 from pipeflow.interfaces.bootstrap import bootstrap
-from pipeflow.interfaces.bootstrap.database import Stores, follow_changes, open_stores
+from pipeflow.interfaces.bootstrap.database import Stores, open_stores
+from pipeflow.interfaces.bootstrap.database_postgres import follow_changes
 from pipeflow.interfaces.bootstrap.serve import seed
 from tests.contract.test_repository_contract import table
 from tests.e2e.conftest import write_config
