@@ -26,6 +26,7 @@ from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.functions.base import FunctionPlugin
 from pipeflow.infrastructure.ids import SystemClock, UlidFactory
 from pipeflow.infrastructure.plugins import PluginLoadError, lazy_function_plugins, plugin_distributions
+from pipeflow.interfaces.bootstrap.extras import check_extras
 from pipeflow.interfaces.bootstrap.runtime import RunOutcome, run_topology
 from pipeflow.interfaces.config.loader import LoadedConfig, load_config
 
@@ -55,8 +56,9 @@ class App:
         return _PathFields(self.plugins)
 
     def load(self, path: str) -> Result[LoadedConfig, Problems]:
-        """Load and validate a config file: the loaded config, or every problem in it."""
-        return load_config(path, self.factories, self.path_fields)
+        """Load and validate a config file: the loaded config, or every problem in it (a source or
+        sink whose optional extra is not installed included)."""
+        return load_config(path, self.factories, self.path_fields).bind(check_extras)
 
     def describe_plugins(self) -> dict[str, Any]:
         """Every installed function with its distribution, summary and config schema; broken ones."""
