@@ -17,14 +17,21 @@ from pipeflow.infrastructure.sinks.sqlite import SqliteSink as SqliteSinkAdapter
 from pipeflow.infrastructure.sinks.stdout import StdoutSink as StdoutSinkAdapter
 from pipeflow.infrastructure.sources.checkpoints import CheckpointStore
 from pipeflow.infrastructure.sources.file import FileSource as FileSourceAdapter
+from pipeflow.infrastructure.sources.multiline import MultilineSettings
 from pipeflow.infrastructure.sources.stdin import StdinSource as StdinSourceAdapter
 from pipeflow.interfaces.config import models as m
+from pipeflow.interfaces.config.sources import Multiline
 
 if TYPE_CHECKING:
     from pipeflow.infrastructure.otlp.receiver import OtlpReceiver
 
 RAW_BATCH_LINES = 8192
 """Most lines per batch when a source hands raw lines to the fast path (about one 2 MiB read)."""
+
+
+def _multiline(config: Multiline | None) -> MultilineSettings | None:
+    """A file or stdin source's multiline grouping (``None``: one event per line)."""
+    return None if config is None else MultilineSettings(config.rule(), config.timeout_ms / 1000)
 
 
 def build_source(
@@ -59,6 +66,7 @@ def build_source(
                 max_line_bytes=config.max_line_bytes,
                 raw=raw,
                 span_bytes=span_bytes,
+                multiline=_multiline(config.multiline),
                 **sized,
             )
         case m.StdinSource():
@@ -70,6 +78,7 @@ def build_source(
                 format=config.format,
                 max_line_bytes=config.max_line_bytes,
                 raw=raw,
+                multiline=_multiline(config.multiline),
                 **sized,
             )
         case m.HttpSource() | m.SyslogSource() | m.StatsdSource():
