@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
 from pipeflow.infrastructure.sources.asgi_server import AsgiServer
+from pipeflow.infrastructure.sources.bodies import read_limited
 from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
 from pipeflow.infrastructure.sources.net import NetControl, NetListener
 
@@ -126,7 +127,7 @@ class HttpSource(NetListener):
         )
 
     async def _ingest(self, request: Request, send: MemoryObjectSendStream[_Handoff]) -> Response:
-        body = await self._read_body(request)
+        body = await read_limited(request, self._max_body_bytes)
         if body is None:
             return JSONResponse({"error": f"body over {self._max_body_bytes} bytes"}, status_code=413)
         events, rejected = decode_lines(
@@ -150,20 +151,6 @@ class HttpSource(NetListener):
                 {"error": "the pipeline is busy"}, status_code=429, headers={"Retry-After": "1"}
             )
         return _unavailable(f"not delivered within {self._ack_timeout_s}s")
-
-    async def _read_body(self, request: Request) -> bytes | None:
-        """The body, or ``None`` when it is over the limit (read no further than that)."""
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._max_body_bytes:
-            return None
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > self._max_body_bytes:
-                return None
-            chunks.append(chunk)
-        return b"".join(chunks)
 
 
 def _unavailable(reason: str) -> Response:

@@ -21,25 +21,11 @@ from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
 from pipeflow.infrastructure.otlp.receiver import OtlpReceiver
 from pipeflow.infrastructure.otlp.wire import status_body
 from pipeflow.infrastructure.sources.asgi_server import AsgiServer
+from pipeflow.infrastructure.sources.bodies import read_limited
 from pipeflow.infrastructure.sources.ingest import DEFAULT_MAX_IN_FLIGHT, IngestSource
 from pipeflow.infrastructure.sources.net import NetControl, NetListener
 
-__all__ = ["OtlpSource", "read_limited"]
-
-
-async def read_limited(request: Request, limit: int) -> bytes | None:
-    """The request's body, or ``None`` as soon as it is known to be over ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+__all__ = ["OtlpSource"]
 
 
 @final

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from pipeflow.interfaces.http.bodies import read_body
 from pipeflow.interfaces.http.models import ErrorOut
 from pipeflow.interfaces.http.responses import error
 
@@ -70,21 +71,6 @@ class IngestOut(BaseModel):
     dead_lettered: int = Field(description="Malformed lines, sent to the dead-letter queue.")
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The body, or ``None`` as soon as it is known to be over ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _retry(status: int, code: str, message: str, after: int) -> JSONResponse:
     answer = error(status, code, message)
     answer.headers["Retry-After"] = str(after)
@@ -113,7 +99,7 @@ def ingest_router(queues: Mapping[str, IngestQueue], limits: IngestLimits = Inge
         queue = queues.get(source)
         if queue is None:
             return error(404, "not_found", f"no ingest source {source!r} (an http source of the config)")
-        body = await _read_body(request, limits.max_body_bytes)
+        body = await read_body(request, limits.max_body_bytes)
         if body is None:
             return error(413, "too_large", f"the body is over {limits.max_body_bytes} bytes: split it")
         ticket = queue.offer(body)

@@ -14,6 +14,7 @@ from typing import Protocol
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from pipeflow.interfaces.http.bodies import read_body
 from pipeflow.interfaces.http.ingest import IngestLimits
 from pipeflow.interfaces.http.responses import error
 
@@ -54,20 +55,6 @@ class OtlpExporter(Protocol):
         ...
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def otlp_router(exporters: Mapping[str, OtlpExporter], limits: IngestLimits) -> APIRouter:
     """The ``/otlp/{source}/v1/{signal}`` endpoints, feeding the named ``otlp`` sources."""
     router = APIRouter(prefix="/otlp", tags=["otlp"])
@@ -89,7 +76,7 @@ def otlp_router(exporters: Mapping[str, OtlpExporter], limits: IngestLimits) -> 
         exporter = exporters.get(source)
         if exporter is None:
             return error(404, "not_found", f"no otlp source {source!r} in the config")
-        body = await _read_body(request, limits.max_body_bytes)
+        body = await read_body(request, limits.max_body_bytes)
         if body is None:
             return error(413, "too_large", f"the body is over {limits.max_body_bytes} bytes: split it")
         answer = await exporter.export(
