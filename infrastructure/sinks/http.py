@@ -6,16 +6,13 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import final
 
-import anyio
 import httpx
 
 from pipeflow.domain.events import Event
 from pipeflow.infrastructure.sinks.encode import encode_ndjson
-from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sinks.posting import post_checked
 
 __all__ = ["HttpSink", "idempotency_key"]
-
-_RETRYABLE_4XX = frozenset({408, 425, 429})
 
 
 def idempotency_key(event_ids: Sequence[str]) -> str:
@@ -80,20 +77,15 @@ class HttpSink:
     async def _post(self, client: httpx.AsyncClient, chunk: Sequence[Event], *, written: int) -> None:
         ids = [e.id for e in chunk]
         headers = {"Idempotency-Key": idempotency_key(ids), "X-Pipeflow-Event-Ids": ",".join(ids)}
-        try:
-            with anyio.fail_after(self._timeout_s):
-                response = await client.post(self._url, content=encode_ndjson(chunk), headers=headers)
-        except TimeoutError:
-            raise SinkError(self.name, f"no answer within {self._timeout_s}s", written=written) from None
-        except httpx.HTTPError as exc:
-            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            raise SinkError(self.name, reason, written=written) from exc
-        status = response.status_code
-        if not 200 <= status < 300:
-            retryable = status >= 500 or status in _RETRYABLE_4XX
-            detail = response.text[:200].strip()
-            reason = f"HTTP {status} from {self._url}" + (f": {detail}" if detail else "")
-            raise SinkError(self.name, reason, retryable=retryable, written=written)
+        await post_checked(
+            client,
+            self._url,
+            encode_ndjson(chunk),
+            sink=self.name,
+            timeout_s=self._timeout_s,
+            written=written,
+            headers=headers,
+        )
 
     async def close(self) -> None:
         """Close the connection pool."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import final
 
-import anyio
 import httpx
 from google.protobuf.message import DecodeError, Message
 from google.rpc.status_pb2 import Status
@@ -22,8 +21,14 @@ from pipeflow.infrastructure.otlp.wire import Signal
 from pipeflow.infrastructure.otlp.write import log_record, span
 from pipeflow.infrastructure.otlp.write_metrics import metric
 from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sinks.posting import post_checked
 
 __all__ = ["OtlpSink"]
+
+
+def _otlp_retryable(status: int) -> bool:
+    """OTLP/HTTP: 429 and 5xx may be retried, any other 4xx may not."""
+    return status == 429 or status >= 500
 
 
 def _detail(response: httpx.Response) -> str:
@@ -109,20 +114,16 @@ class OtlpSink:
             await self._post(client, body, written=start)
 
     async def _post(self, client: httpx.AsyncClient, body: bytes, *, written: int) -> None:
-        try:
-            with anyio.fail_after(self._timeout_s):
-                response = await client.post(self._url, content=body)
-        except TimeoutError:
-            raise SinkError(self.name, f"no answer within {self._timeout_s}s", written=written) from None
-        except httpx.HTTPError as exc:
-            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            raise SinkError(self.name, reason, written=written) from exc
-        status = response.status_code
-        if not 200 <= status < 300:
-            detail = _detail(response)
-            reason = f"HTTP {status} from {self._url}" + (f": {detail}" if detail else "")
-            retryable = status == 429 or status >= 500
-            raise SinkError(self.name, reason, retryable=retryable, written=written)
+        await post_checked(
+            client,
+            self._url,
+            body,
+            sink=self.name,
+            timeout_s=self._timeout_s,
+            written=written,
+            detail=_detail,
+            retryable=_otlp_retryable,
+        )
 
     async def close(self) -> None:
         """Close the connection pool."""

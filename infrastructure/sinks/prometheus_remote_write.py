@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import final
 
-import anyio
 import httpx
 
 from pipeflow.domain.events import Event
 from pipeflow.domain.metric_samples import Sample, SampleFields, read_sample
 from pipeflow.domain.ports import Clock
 from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sinks.posting import body_text, post_checked
 from pipeflow.infrastructure.sinks.remote_write_encoding import CONTENT_HEADERS, encode_write_request
 
 __all__ = ["PrometheusRemoteWriteSink"]
-
-_RETRYABLE_4XX = frozenset({408, 425, 429})
 
 
 @final
@@ -89,20 +88,10 @@ class PrometheusRemoteWriteSink:
             await self._post(client, body, written=start)
 
     async def _post(self, client: httpx.AsyncClient, body: bytes, *, written: int) -> None:
-        try:
-            with anyio.fail_after(self._timeout_s):
-                response = await client.post(self._url, content=body)
-        except TimeoutError:
-            raise SinkError(self.name, f"no answer within {self._timeout_s}s", written=written) from None
-        except httpx.HTTPError as exc:
-            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            raise SinkError(self.name, reason, written=written) from exc
-        status = response.status_code
-        if not 200 <= status < 300:
-            retryable = status >= 500 or status in _RETRYABLE_4XX
-            detail = response.text[:500].strip()
-            reason = f"HTTP {status} from {self._url}" + (f": {detail}" if detail else "")
-            raise SinkError(self.name, reason, retryable=retryable, written=written)
+        detail = partial(body_text, limit=500)  # Prometheus says which sample it refused, and why
+        await post_checked(
+            client, self._url, body, sink=self.name, timeout_s=self._timeout_s, written=written, detail=detail
+        )
 
     async def close(self) -> None:
         """Close the connection pool."""
