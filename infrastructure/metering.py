@@ -7,7 +7,8 @@ The actors stay as they are; ``serve`` wraps what it hands them:
 - ``MeteredDeadLetterStore`` around the dead-letter store: records stored, per stage;
 - ``metered_planner`` instead of ``make_planner`` (``metered_fast_planner`` instead of
   ``make_fast_planner``: the same counts): events in per source, unmatched, and per route the
-  events a pipeline's functions dropped or failed on; it also offers the planned parts to a
+  events a pipeline's functions dropped or failed on, and the events each route took
+  (``pipeflow_route_events_total``: delivered + dropped + failed); it also offers the planned parts to a
   ``Tap`` when someone listens;
 - ``observe_buffers`` before each scrape: the events waiting in each sink's buffer.
 
@@ -88,9 +89,20 @@ def _function_type(pipeline: CompiledPipeline | None, index: int) -> str:
     return "unknown"
 
 
-def _count(metrics: Metrics, unmatched: int, tallies: Sequence[RouteTally], router: Router) -> None:
+def _count(
+    metrics: Metrics,
+    unmatched: int,
+    tallies: Sequence[RouteTally],
+    router: Router,
+    delivered: Sequence[int],
+) -> None:
+    """Count a batch: ``tallies`` and ``delivered`` (events delivered) are per route, in table order."""
     if unmatched:
         metrics.events_unmatched(unmatched)
+    for tally, out in zip(tallies, delivered, strict=True):
+        took = out + sum(tally.dropped.values()) + sum(tally.failed.values())
+        if took:
+            metrics.route_events(tally.route, took)
     for tally in tallies:
         pipeline = tally.pipeline or ""
         if tally.dropped:
@@ -120,7 +132,8 @@ def metered_planner(cell: RouterCell, clock: Clock, metrics: Metrics, tap: Tap |
         router = cell.router
         metrics.events_in(batch.source, len(batch.events))
         routed = router.route_batch(batch.events)
-        _count(metrics, len(routed.unmatched), tally_routed(routed), router)
+        delivered = [len(o.delivered) for o in routed.routes]
+        _count(metrics, len(routed.unmatched), tally_routed(routed), router, delivered)
         planned = plan_routed(routed, batch.source, clock.now())
         if tap is not None and tap.listening:
             tap.offer(planned.parts)
@@ -152,7 +165,9 @@ def metered_fast_planner(
         snapshot = plain(router) if tapping else encoded(router)
         outcome, planned = plan_batch(snapshot, batch, clock.now(), ids, () if tapping else encode)
         metrics.events_in(batch.source, outcome.events_in)
-        _count(metrics, outcome.unmatched, tally_fast(outcome), router)
+        lines = outcome.line_counts or [0] * len(outcome.delivered)
+        delivered = [len(d) + n for d, n in zip(outcome.delivered, lines, strict=True)]
+        _count(metrics, outcome.unmatched, tally_fast(outcome), router, delivered)
         if tap is not None and tapping:
             tap.offer(planned.parts)
         return planned

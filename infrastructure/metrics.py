@@ -52,6 +52,12 @@ class Metrics:
             ["route", "pipeline"],
             registry=r,
         )
+        self._route = Counter(
+            "pipeflow_route_events_total",
+            "Events a route took, counted where its pipeline left them: delivered, dropped or failed.",
+            ["route"],
+            registry=r,
+        )
         self._unmatched = Counter(
             "pipeflow_events_unmatched_total", "Events no route took (dropped).", registry=r
         )
@@ -88,6 +94,10 @@ class Metrics:
     def events_dropped(self, route: str, pipeline: str, n: int = 1) -> None:
         """A function of ``pipeline`` on ``route`` dropped ``n`` events."""
         self._dropped.labels(route, pipeline).inc(n)
+
+    def route_events(self, route: str, n: int = 1) -> None:
+        """``route`` took ``n`` events (delivered, dropped or failed; a split counts each part)."""
+        self._route.labels(route).inc(n)
 
     def events_unmatched(self, n: int = 1) -> None:
         """``n`` events matched no route."""

@@ -49,6 +49,10 @@ def test_fast_and_reference_planners_leave_equal_metrics(
     cell = RouterCell(router)
     expected, got = Metrics(), Metrics()
     metered_planner(cell, FakeClock(), expected)(SourceBatch("src", _events(batch)))
+    routed = router.route_batch(_events(batch))
+    for o in routed.routes:  # each route counts what it delivered, dropped and failed on
+        took = len(o.delivered) + len(o.dropped) + len(o.failed)
+        assert expected.value("pipeflow_route_events_total", route=o.route) == (took or None)
     fast = metered_fast_planner(cell, FakeClock(), CountingIds(), got, encoded_sinks=("s1",))
     if raw:
         fast(SourceBatch("src", [], lines=[orjson.dumps(f) for f in batch]))

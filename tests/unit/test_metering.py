@@ -142,6 +142,8 @@ def test_every_function_outcome_is_counted_per_step() -> None:
     assert count("twice", "split") == 3
     assert count("odd", "pass") == 2  # the two pieces of event 1
     assert count("odd", "drop") == 4
+    # the route took the six pieces: two delivered, four dropped
+    assert metrics.value("pipeflow_route_events_total", route="all") == 6
 
 
 class ScriptedEncodedSink(ScriptedSink):

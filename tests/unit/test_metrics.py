@@ -25,6 +25,7 @@ def test_every_metric_of_the_spec_is_declared_with_its_type() -> None:
         "pipeflow_events_out": "counter",
         "pipeflow_events_dropped": "counter",
         "pipeflow_events_unmatched": "counter",
+        "pipeflow_route_events": "counter",
         "pipeflow_events_dead_lettered": "counter",
         "pipeflow_function_events": "counter",
         "pipeflow_sink_buffer_events": "gauge",
@@ -59,6 +60,16 @@ def test_drops_dead_letters_and_function_outcomes_keep_their_labels_apart() -> N
     assert (
         m.value("pipeflow_function_events_total", pipeline="scrub", function="mask", outcome="failed") == 1.0
     )
+
+
+def test_route_events_count_per_route() -> None:
+    m = Metrics()
+    m.route_events("errors", 3)
+    m.route_events("errors")
+    m.route_events("rest", 2)
+    assert m.value("pipeflow_route_events_total", route="errors") == 4.0
+    assert m.value("pipeflow_route_events_total", route="rest") == 2.0
+    assert m.value("pipeflow_route_events_total", route="scrub") is None
 
 
 def test_sink_written_counts_events_out_and_observes_the_latency() -> None:
