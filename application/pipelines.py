@@ -32,6 +32,7 @@ from pipeflow.domain.json import JsonObject
 from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId, build_pipeline
 from pipeflow.domain.ports import Clock, FunctionFactory, IdFactory
 from pipeflow.domain.repositories import PipelineRepository, RouteTableRepository
+from pipeflow.domain.trace import StepTrace, trace_pipeline
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}")
 _BAD_ID = Problem("id", "must be 1-128 letters, digits, '_', '.' or '-', starting alphanumeric")
@@ -68,10 +69,12 @@ class Checked:
 @final
 @dataclass(frozen=True, slots=True)
 class Preview:
-    """What a pipeline version made of sample events (nothing was written)."""
+    """What a pipeline version made of sample events (nothing was written); ``steps``: per sample
+    event, each function step with its outcome and the events after it (``explain``'s trace)."""
 
     pipeline: Pipeline
     result: BatchResult
+    steps: tuple[tuple[StepTrace, ...], ...] = ()
 
 
 Write: TypeAlias = Result[Pipeline, ValidationError | NotFound | StaleVersion | ConcurrencyConflict]
@@ -197,7 +200,18 @@ class PipelineUseCases:
         """Run the current version on sample events; nothing is stored or sent anywhere."""
         current: Result[Pipeline, NotFound | ValidationError] = await self.pipelines.get(pipeline_id)
         checked = current.bind(lambda p: self.check(p.id, p.functions, p.description, p.version))
-        return checked.map(lambda c: Preview(c.pipeline, c.compiled.process_batch(self._samples(events))))
+        return checked.map(lambda c: self._preview(c, events))
+
+    def _preview(self, checked: Checked, events: Sequence[JsonObject]) -> Preview:
+        """The batch result, and each event's step trace from a compile of its own (a function's
+        state, such as ``sample``'s counter, is not shared between the two runs)."""
+        p = checked.pipeline
+        result = checked.compiled.process_batch(self._samples(events))
+        again = self.check(p.id, p.functions, p.description, p.version)
+        if not is_successful(again):  # pragma: no cover - the same pipeline compiled a moment ago
+            return Preview(p, result)
+        compiled = again.unwrap().compiled
+        return Preview(p, result, tuple(trace_pipeline(compiled, e)[0] for e in self._samples(events)))
 
     def _samples(self, events: Sequence[JsonObject]) -> tuple[Event, ...]:
         now = self.clock.now()

@@ -4,7 +4,9 @@ The page is plain HTML, one stylesheet and a few ES modules: no build step, no n
 It holds no data: it asks for the token once, keeps it in ``sessionStorage`` and calls the
 management API with ``Authorization: Bearer``. So the files themselves are served without the
 token (``BearerAuth`` lets ``/ui`` through), and every answer carries a Content-Security-Policy
-that allows only this origin's scripts and styles (no inline script or style).
+that allows only this origin's scripts and styles (no inline script or style). ``ui/vendor/``
+holds the one third-party module, js-yaml (MIT, its license beside it), served unchanged at
+``/ui/vendor/{name}``.
 """
 
 from __future__ import annotations
@@ -29,16 +31,23 @@ CSP: Final = (
 _TYPES: Final = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
 }
 
 
-def console_file(name: str) -> bytes | None:
-    """The bytes of one file of the console (``index.html``, ``app.js``, ...), ``None`` when absent."""
+def console_file(name: str, folder: str = "") -> bytes | None:
+    """The bytes of one file of the console (``index.html``, ``app.js``, ...; ``folder="vendor"``:
+    a vendored module), ``None`` when absent."""
     if "/" in name or "\\" in name or name.startswith(".") or not name.endswith(tuple(_TYPES)):
         return None
-    path = resources.files("pipeflow.interfaces.http") / "ui" / name
+    if folder not in ("", "vendor"):
+        return None
+    path = resources.files("pipeflow.interfaces.http") / "ui"
+    if folder:
+        path = path / folder
+    path = path / name
     return path.read_bytes() if path.is_file() else None
 
 
@@ -51,8 +60,8 @@ def _headers() -> dict[str, str]:
     }
 
 
-def _served(name: str) -> Response:
-    body = console_file(name)
+def _served(name: str, folder: str = "") -> Response:
+    body = console_file(name, folder)
     if body is None:
         return error(404, "not_found", f"no console file {name!r}")
     media = _TYPES[name[name.rindex(".") :]]
@@ -72,6 +81,11 @@ def console_router() -> APIRouter:
     async def console_asset(name: str) -> Response:
         """One script or stylesheet of the console."""
         return _served(name)
+
+    @router.get(CONSOLE_PATH + "/vendor/{name}")
+    async def console_vendored(name: str) -> Response:
+        """One vendored module of the console (js-yaml)."""
+        return _served(name, "vendor")
 
     return router
 

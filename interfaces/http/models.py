@@ -187,6 +187,8 @@ class PreviewOut(BaseModel):
     outputs: list[dict[str, Any]]
     dropped: list[StageOut]
     failed: list[StageOut]
+    steps: list[list[dict[str, Any]]]
+    """Per sample event, each function step: ``{"index", "type", "outcome", "events", "reason"?}``."""
 
     @staticmethod
     def of(p: Preview) -> PreviewOut:
@@ -198,6 +200,7 @@ class PreviewOut(BaseModel):
             outputs=[e.fields for e in r.outputs],
             dropped=[StageOut.of(d) for d in r.dropped],
             failed=[StageOut.of(f) for f in r.failed],
+            steps=[[s.to_json() for s in event] for event in p.steps],
         )
 
 

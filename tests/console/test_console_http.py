@@ -21,6 +21,13 @@ async def test_the_page_is_served_without_the_token_with_a_strict_csp(tmp_path: 
         script = await s.anonymous.get("/ui/app.js")
         assert script.headers["content-type"].startswith("text/javascript")
         assert (await s.anonymous.get("/ui/nothing.js")).status_code == 404
+        vendored = await s.anonymous.get("/ui/vendor/js-yaml.mjs")
+        assert vendored.status_code == 200
+        assert vendored.headers["content-type"].startswith("text/javascript")
+        assert vendored.text.startswith("/*! js-yaml ")
+        assert "export {" in vendored.text
+        assert (await s.anonymous.get("/ui/vendor/js-yaml.LICENSE")).status_code == 404
+        assert (await s.anonymous.get("/ui/vendor/app.js")).status_code == 404
         assert (await s.anonymous.get("/ui/..%2Fapp.py")).status_code == 404
         assert (await s.anonymous.get("/ui-not/app.js")).status_code == 401
         assert (await s.anonymous.get("/plugins")).status_code == 401

@@ -330,6 +330,10 @@ async def test_preview_runs_the_pipeline_and_writes_nothing(api: Api) -> None:
         "outputs": [{"message": "id #"}, {"level": "x"}],
         "dropped": [],
         "failed": [],
+        "steps": [
+            [{"index": 0, "type": "mask", "outcome": "pass", "events": [{"message": "id #"}]}],
+            [{"index": 0, "type": "mask", "outcome": "pass", "events": [{"level": "x"}]}],
+        ],
     }
     assert len((await api.client.get("/pipelines/p/versions")).json()["items"]) == 1
     assert (await api.client.post("/pipelines/q/preview", json={"events": []})).status_code == 404

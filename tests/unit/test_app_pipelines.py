@@ -193,6 +193,10 @@ async def test_preview_runs_and_writes_nothing(svc: Services) -> None:
     await svc.pipelines.create(UPPER, pid)
     got = (await svc.pipelines.preview(pid, [{"msg": "hi"}, {"msg": 3}])).unwrap()
     assert [e.fields for e in got.result.outputs] == [{"msg": "HI"}, {"msg": 3}]
+    assert [[(s.index, s.outcome, s.events) for s in event] for event in got.steps] == [
+        [(0, "pass", ({"msg": "HI"},))],
+        [(0, "pass", ({"msg": 3},))],
+    ]
     assert got.pipeline.version == 1
     assert await svc.pipelines.preview(PipelineId("x"), []) == Failure(NotFound("pipeline", "x"))
     history = (await svc.pipelines.history(pid)).unwrap()
