@@ -1,0 +1,192 @@
+"""A sink's on-disk queue: segment files of framed records (``domain.record_framing``), read one by one.
+
+Records are appended to the newest segment (``NNNNNNNNNN.seg``); a run never appends to a segment
+an earlier run left (its tail may be torn), it starts a new one. ``sync`` makes what was appended
+durable (the caller acknowledges then). Reading goes record by record through a file handle, so
+memory holds one record however long the backlog; damage (a torn tail, a flipped byte) is skipped
+up to the next record that checks out and counted in ``skipped``. A segment is deleted once it was
+read to its end and every record read from it is ``done``; the segment being written is cut back
+to nothing instead, once all of it is done.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import BinaryIO, Final, final
+
+from pipeflow.domain.record_framing import (
+    HEADER_BYTES,
+    MAGIC,
+    Corrupt,
+    encode_record,
+    header_length,
+    payload_matches,
+)
+
+__all__ = ["SEGMENT_SUFFIX", "DiskQueue", "QueuedRecord"]
+
+SEGMENT_SUFFIX: Final = ".seg"
+"""The file name ending of a segment."""
+
+_SCAN = 1 << 20
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class QueuedRecord:
+    """One record read from the queue and the segment it came from (for ``done``)."""
+
+    payload: bytes
+    segment: int
+
+
+@final
+class DiskQueue:
+    """The segment files of one sink's disk buffer under ``directory`` (see the module doc)."""
+
+    def __init__(self, directory: str, *, segment_bytes: int) -> None:
+        os.makedirs(directory, exist_ok=True)
+        self.directory = directory
+        self.segment_bytes = segment_bytes
+        self.skipped = 0
+        found = sorted(int(f[: -len(SEGMENT_SUFFIX)]) for f in os.listdir(directory) if _is_segment(f))
+        self._sizes = {s: os.path.getsize(self._path(s)) for s in found}
+        self._pending: dict[int, int] = {}
+        self._lock = threading.Lock()
+        self._to_sync: list[int] = []
+        self._closed = False
+        self._damaged = False
+        self._write_id = (found[-1] + 1) if found else 1
+        self._wfd = self._create(self._write_id)
+        self._read_id = found[0] if found else self._write_id
+        self._reader: BinaryIO = open(self._path(self._read_id), "rb")  # noqa: SIM115 - kept open
+        self._read_off = 0
+
+    @property
+    def bytes(self) -> int:
+        """Bytes in the queue's segment files (the bound ``max_bytes`` applies to)."""
+        return sum(self._sizes.values())
+
+    @property
+    def unread(self) -> bool:
+        """Whether records may be waiting to be read."""
+        return self._read_id != self._write_id or self._read_off < self._sizes[self._write_id]
+
+    def append(self, payload: bytes) -> None:
+        """Append one record (durable after the next ``sync``); a full segment starts the next."""
+        data = encode_record(payload)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._wfd, view) :]
+        self._sizes[self._write_id] += len(data)
+        if self._sizes[self._write_id] >= self.segment_bytes:
+            with self._lock:
+                self._to_sync.append(self._wfd)  # synced and closed by the next ``sync``
+            self._write_id += 1
+            self._wfd = self._create(self._write_id)
+
+    def sync(self) -> None:
+        """fsync everything appended so far (safe to call from a worker thread)."""
+        with self._lock:
+            full, self._to_sync = self._to_sync, []
+            current = self._wfd
+        for fd in full:
+            os.fsync(fd)
+            os.close(fd)
+        if not self._closed:
+            os.fsync(current)
+
+    def read(self) -> QueuedRecord | None:
+        """The next whole record, or ``None`` when none is waiting; damage is skipped and counted."""
+        while True:
+            writing = self._read_id == self._write_id
+            limit = self._sizes[self._read_id]
+            if self._read_off >= limit:
+                if writing:
+                    return None
+                self._next_segment()
+                continue
+            self._reader.seek(self._read_off)
+            header = self._reader.read(min(HEADER_BYTES, limit - self._read_off))
+            length = header_length(header) if len(header) == HEADER_BYTES else Corrupt("torn")
+            payload = b""
+            if not isinstance(length, Corrupt):
+                payload = self._reader.read(min(length, limit - self._read_off - HEADER_BYTES))
+            if isinstance(length, Corrupt) or len(payload) < length or not payload_matches(header, payload):
+                self._skip_damage(limit)
+                continue
+            self._damaged = False
+            self._read_off += HEADER_BYTES + length
+            self._pending[self._read_id] = self._pending.get(self._read_id, 0) + 1
+            return QueuedRecord(payload, self._read_id)
+
+    def done(self, segment: int) -> None:
+        """A record read from ``segment`` was written (or dead-lettered): free what is all done."""
+        self._pending[segment] -= 1
+        self._collect()
+
+    def close(self) -> None:
+        """Close the files (the segments stay for the next run)."""
+        if not self._closed:
+            self.sync()
+            self._closed = True
+            os.close(self._wfd)
+            self._reader.close()
+
+    def _skip_damage(self, limit: int) -> None:
+        if not self._damaged:
+            self.skipped += 1
+            self._damaged = True
+        start = self._read_off + 1
+        while start < limit:
+            self._reader.seek(start)
+            chunk = self._reader.read(min(_SCAN, limit - start))
+            found = chunk.find(MAGIC)
+            if found >= 0:
+                self._read_off = start + found
+                return
+            start += max(1, len(chunk) - len(MAGIC) + 1)
+        self._read_off = limit
+
+    def _next_segment(self) -> None:
+        self._reader.close()
+        self._read_id = min(s for s in self._sizes if s > self._read_id)
+        self._reader = open(self._path(self._read_id), "rb")  # noqa: SIM115 - kept open
+        self._read_off = 0
+        self._damaged = False
+        self._collect()
+
+    def _collect(self) -> None:
+        for segment in [s for s in self._sizes if s < self._read_id and not self._pending.get(s)]:
+            os.unlink(self._path(segment))
+            del self._sizes[segment]
+            self._pending.pop(segment, None)
+        writing = self._write_id
+        if (
+            not self._closed
+            and self._read_id == writing
+            and self._read_off == self._sizes[writing] > 0
+            and not self._pending.get(writing)
+        ):
+            os.ftruncate(self._wfd, 0)  # all of it written: cut back rather than start a new file
+            self._sizes[writing] = 0
+            self._read_off = 0
+
+    def _create(self, segment: int) -> int:
+        fd = os.open(self._path(segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self._sizes[segment] = 0
+        dir_fd = os.open(self.directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)  # the new file's name is durable too
+        finally:
+            os.close(dir_fd)
+        return fd
+
+    def _path(self, segment: int) -> str:
+        return os.path.join(self.directory, f"{segment:010d}{SEGMENT_SUFFIX}")
+
+
+def _is_segment(name: str) -> bool:
+    return name.endswith(SEGMENT_SUFFIX) and name[: -len(SEGMENT_SUFFIX)].isdigit()
