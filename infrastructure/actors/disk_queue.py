@@ -65,7 +65,7 @@ class DiskQueue:
         self._read_off = 0
 
     @property
-    def bytes(self) -> int:
+    def size_bytes(self) -> int:
         """Bytes in the queue's segment files (the bound ``max_bytes`` applies to)."""
         return sum(self._sizes.values())
 

@@ -31,7 +31,7 @@ def test_records_come_back_in_order_across_segments_and_restarts(tmp_path: Path)
     again = DiskQueue(str(tmp_path), segment_bytes=100)
     again.append(b"after restart")
     assert _drain(again) == [b"record %d" % i for i in range(10)] + [b"after restart"]
-    assert again.bytes == 0
+    assert again.size_bytes == 0
     assert again.skipped == 0
     again.close()
     assert [os.path.getsize(tmp_path / s) for s in _segments(tmp_path)] == [0]
@@ -78,5 +78,5 @@ def test_a_segment_is_deleted_once_every_record_of_it_is_done(tmp_path: Path) ->
         assert r is not None
         queue.done(r.segment)
     assert len(_segments(tmp_path)) == 3  # the first: read past and done; the second is being read
-    assert queue.bytes == 4 * 56
+    assert queue.size_bytes == 4 * 56
     queue.close()
