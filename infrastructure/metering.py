@@ -25,6 +25,7 @@ from typing import final
 
 from pipeflow.domain.dead_letters import DeadLetter
 from pipeflow.domain.engine import CompiledPipeline
+from pipeflow.domain.filter.batch_time import batch_time
 from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
 from pipeflow.domain.router import Router
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterStore
@@ -131,10 +132,12 @@ def metered_planner(cell: RouterCell, clock: Clock, metrics: Metrics, tap: Tap |
     def plan(batch: SourceBatch) -> BatchPlan:
         router = cell.router
         metrics.events_in(batch.source, len(batch.events))
-        routed = router.route_batch(batch.events)
+        at = clock.now()  # once per batch: its dead letters' time and its expressions' ``now()``
+        with batch_time(at):
+            routed = router.route_batch(batch.events)
         delivered = [len(o.delivered) for o in routed.routes]
         _count(metrics, len(routed.unmatched), tally_routed(routed), router, delivered)
-        planned = plan_routed(routed, batch.source, clock.now())
+        planned = plan_routed(routed, batch.source, at)
         if tap is not None and tap.listening:
             tap.offer(planned.parts)
         return planned

@@ -161,8 +161,9 @@ class Codegen:
     def call(self, name: FunctionName, args: tuple[Code, ...]) -> Code:
         """``exists`` tests presence inline; the others call their function from ``library``.
 
-        A call whose arguments are all constant is made now (every function is pure); a regex
-        literal is passed compiled.
+        A call of a pure function whose arguments are all constant is made now; ``now()`` is not
+        pure (it reads the batch's time), so it is called per event. A regex literal is passed
+        compiled.
         """
         if name == "exists":
             path = args[0].path or ()
@@ -170,7 +171,7 @@ class Codegen:
                 return Code(f"({self._bind(path[0], 'k')} in f)", boolean=True, safe=True)
             return Code(f"(_get_in(f, {self._bind(path, 'p')}) is not _MISSING)", boolean=True)
         builtin = BUILTINS[name]
-        if all(a.is_const for a in args):
+        if builtin.pure and all(a.is_const for a in args):
             return self._value(builtin.fn(*(a.const for a in args)))
         srcs = (self._pattern(a) if i in builtin.regex_args else a.src for i, a in enumerate(args))
         return Code(f"_fn_{name}({', '.join(srcs)})", boolean=builtin.boolean)

@@ -2,8 +2,9 @@
 
 The parser checks names and argument counts against it (and compiles regex literals at load), the
 reference interpreter calls its functions, and the compiler binds them as helpers and folds calls
-whose arguments are constant (every function here is pure and total). ``exists`` is not in the
-table: its argument is a field path, not a value, so each engine handles it itself.
+whose arguments are constant (every function here is total, and all but ``now`` are pure: ``now``
+reads the batch's time, ``domain.filter.batch_time``, so it is never folded). ``exists`` is not in
+the table: its argument is a field path, not a value, so each engine handles it itself.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, final
 
-from pipeflow.domain.filter import fn_codec, fn_data, fn_number, fn_text, fn_time
+from pipeflow.domain.filter import batch_time, fn_codec, fn_data, fn_number, fn_text, fn_time
 from pipeflow.domain.filter import functions as core
 from pipeflow.domain.json import Json
 
@@ -22,7 +23,9 @@ from pipeflow.domain.json import Json
 @dataclass(frozen=True, slots=True)
 class Builtin:
     """A function of the language: ``fn`` takes between ``min_args`` and ``max_args`` (``None``: any
-    number) values; the arguments at ``regex_args`` are regexes; ``boolean``: it always gives a boolean.
+    number) values; the arguments at ``regex_args`` are regexes; ``boolean``: it always gives a boolean;
+    ``pure``: its value depends on its arguments only, so a call with constant arguments may be made
+    at compile time (``now`` is not: it reads the batch's time).
     """
 
     fn: Callable[..., Json]
@@ -30,6 +33,7 @@ class Builtin:
     max_args: int | None
     regex_args: tuple[int, ...] = ()
     boolean: bool = False
+    pure: bool = True
 
     def arity_problem(self, name: str, given: int) -> str | None:
         """Why ``given`` arguments do not fit, or ``None`` when they do.
@@ -109,6 +113,7 @@ BUILTINS: Final[Mapping[str, Builtin]] = MappingProxyType(
         "to_json": _one(fn_data.to_json),
         "parse_timestamp": Builtin(fn_time.parse_timestamp, 2, 2),
         "format_timestamp": Builtin(fn_time.format_timestamp, 2, 2),
+        "now": Builtin(batch_time.now, 0, 0, pure=False),
     }
 )
 """Every built-in function but ``exists``, by name, in the order the docs list them."""

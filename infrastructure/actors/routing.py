@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import final
 
 from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.filter.batch_time import batch_time
 from pipeflow.domain.ports import Clock, SourceBatch
 from pipeflow.domain.router import Routed, Router
 from pipeflow.infrastructure.actors.plan import BatchPlan, SinkPart
@@ -56,11 +57,17 @@ def plan_routed(routed: Routed, source: str, at: float) -> BatchPlan:
 
 
 def make_planner(cell: RouterCell, clock: Clock) -> Planner:
-    """A planner that routes each batch with the router in force when the batch arrives."""
+    """A planner that routes each batch with the router in force when the batch arrives.
+
+    The clock is read once per batch: that time stamps its dead letters and is what ``now()``
+    gives in its expressions.
+    """
 
     def plan(batch: SourceBatch) -> BatchPlan:
-        routed = cell.router.route_batch(batch.events)
-        return plan_routed(routed, batch.source, clock.now())
+        at = clock.now()
+        with batch_time(at):
+            routed = cell.router.route_batch(batch.events)
+        return plan_routed(routed, batch.source, at)
 
     return plan
 

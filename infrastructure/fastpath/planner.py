@@ -18,6 +18,7 @@ from typing import final
 import orjson
 
 from pipeflow.domain.events import EventMeta
+from pipeflow.domain.filter.batch_time import batch_time
 from pipeflow.domain.json import JsonObject
 from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
 from pipeflow.domain.router import Router
@@ -53,8 +54,15 @@ class Snapshots:
 def plan_batch(
     compiled: CompiledSnapshot, batch: SourceBatch, at: float, ids: IdFactory, encode: Collection[str]
 ) -> tuple[FastOutcome, BatchPlan]:
-    """Run ``batch`` through ``compiled``: from its raw ``lines`` when the source sent them, else
-    from its events; the outcome and its plan."""
+    """Run ``batch`` through ``compiled`` at time ``at`` (what ``now()`` gives in its expressions):
+    from its raw ``lines`` when the source sent them, else from its events; the outcome and its plan."""
+    with batch_time(at):
+        return _plan_batch(compiled, batch, at, ids, encode)
+
+
+def _plan_batch(
+    compiled: CompiledSnapshot, batch: SourceBatch, at: float, ids: IdFactory, encode: Collection[str]
+) -> tuple[FastOutcome, BatchPlan]:
     if batch.lines is not None:
         meta = EventMeta(batch.source, at)
         outcome = run_lines(compiled, batch.lines, meta, ids, batch.line_ids, text=batch.text)

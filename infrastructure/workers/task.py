@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import final
 
 from pipeflow.domain.events import EventMeta
+from pipeflow.domain.filter.batch_time import batch_time
 from pipeflow.domain.line_block import LineBlock
 from pipeflow.domain.ports import Clock, IdFactory, Rejected
 from pipeflow.domain.router import Router
@@ -91,7 +92,12 @@ def route_span(source: str, path: str, start: int, end: int, key: LineKey | None
             left -= len(chunk)
             splitter.feed(chunk)
     splitter.finish()
-    at = state.clock.now()
+    at = state.clock.now()  # once per span: its dead letters' time and its expressions' ``now()``
+    with batch_time(at):
+        return _plan_span(state, source, splitter, key, at)
+
+
+def _plan_span(state: WorkerState, source: str, splitter: LineSplitter, key: LineKey, at: float) -> BatchPlan:
     meta = EventMeta(source, at)
     taken = splitter.take_block(splitter.ready) if splitter.block_ready else None
     limit = state.max_line_bytes[source]

@@ -20,6 +20,7 @@ from returns.result import Failure, Result
 from pipeflow.application.config_tests import CaseResult, ConfigTest, run_config_test
 from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.events import Event, EventMeta
+from pipeflow.domain.filter.batch_time import batch_time
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.ports import Clock, FunctionFactory, IdFactory, PipelineFn
 from pipeflow.infrastructure.actors.stats import RunStats
@@ -77,7 +78,7 @@ class App:
         return {"functions": functions, "errors": errors}
 
     def run_config_tests(self, loaded: LoadedConfig) -> list[CaseResult]:
-        """Run the config's ``tests:`` cases through its router."""
+        """Run the config's ``tests:`` cases through its router, each a batch at the clock's time."""
         cases = [
             ConfigTest(
                 c.name,
@@ -86,12 +87,18 @@ class App:
             )
             for c in loaded.config.tests
         ]
-        return [run_config_test(loaded.router, case) for case in cases]
+        results = []
+        for case in cases:
+            with batch_time(self.clock.now()):  # what ``now()`` gives in the case's expressions
+                results.append(run_config_test(loaded.router, case))
+        return results
 
     def explain(self, loaded: LoadedConfig, fields: JsonObject) -> dict[str, Json]:
-        """The trace of one event through the config's routes, as JSON."""
-        event = Event(self.ids.new_id(), EventMeta("explain", self.clock.now()), fields)
-        return loaded.router.explain(event).to_json()
+        """The trace of one event through the config's routes, as JSON (``now()``: the clock's time)."""
+        at = self.clock.now()
+        event = Event(self.ids.new_id(), EventMeta("explain", at), fields)
+        with batch_time(at):
+            return loaded.router.explain(event).to_json()
 
     async def run(
         self, loaded: LoadedConfig, workers: int = 1, *, handle_signals: bool = True, progress: bool = False

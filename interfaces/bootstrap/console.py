@@ -23,6 +23,7 @@ from pipeflow.domain.compile import compile_pipeline
 from pipeflow.domain.engine import CompiledPipeline
 from pipeflow.domain.errors import Problem, ValidationError
 from pipeflow.domain.events import Event, EventMeta
+from pipeflow.domain.filter.batch_time import batch_time
 from pipeflow.domain.json import JsonObject
 from pipeflow.domain.pipeline import PipelineId
 from pipeflow.domain.ports import Clock, FunctionFactory, IdFactory
@@ -76,11 +77,12 @@ class StoredExplainer:
         router = build_router(table, compiled) if not found else ValidationError(tuple(found))
         if isinstance(router, ValidationError):
             return Failure(router)
-        now = self._clock.now()
-        traces = tuple(
-            router.explain(Event(self._ids.new_id(), EventMeta("explain", now), dict(e))).to_json()
-            for e in events
-        )
+        now = self._clock.now()  # one batch: its time is what ``now()`` gives in its expressions
+        with batch_time(now):
+            traces = tuple(
+                router.explain(Event(self._ids.new_id(), EventMeta("explain", now), dict(e))).to_json()
+                for e in events
+            )
         return Success(Explained(table.version, traces))
 
 

@@ -18,6 +18,9 @@ FIELD_NAMES = ["a", "b", "level", "status", "x-y", "in", "true", "a b", "", "use
 REGEXES = ["^a", r"\d+", "err(or)?", "", "[a-z]+$", ".", r"(?P<w>\w+)=(?P<n>\d+)?", "(?P<a>a)|(?P<b>b)"]
 """Valid regex literals for ``matches``, ``replace_regex`` and ``capture`` (some with named groups)."""
 
+FIXED_NOW = 1717243200.25
+"""The batch time the laws evaluate under (``batch_time``), so ``now()`` in ``exprs`` has a value."""
+
 scalars = st.one_of(
     st.none(),
     st.booleans(),
@@ -89,7 +92,8 @@ exprs: st.SearchStrategy[Expr] = st.recursive(
     ),
     max_leaves=10,
 )
-"""Expressions the parser can produce (valid regex literals, a list after ``in``, known functions)."""
+"""Expressions the parser can produce (valid regex literals, a list after ``in``, known functions,
+``now()`` among them: evaluate them inside ``batch_time(FIXED_NOW)``)."""
 
 event_fields: st.SearchStrategy[JsonObject] = st.dictionaries(
     st.sampled_from(FIELD_NAMES),

@@ -6,13 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeflow.domain.filter import FilterSyntaxError, parse_filter
-from pipeflow.domain.filter.ast import Binary, Expr, Field, render, render_field
+from pipeflow.domain.filter.ast import Binary, Call, Const, Expr, Field, render, render_field
+from pipeflow.domain.filter.batch_time import batch_time
 from pipeflow.domain.filter.codegen import HELPERS, Code, Codegen
 from pipeflow.domain.filter.fold import compile_predicate, compile_value, fold
 from pipeflow.domain.filter.reference import evaluate
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.paths import Path, parse_path
-from tests.property.filter_strategies import event_fields, exprs, paths, shapes, tricky_fields
+from tests.property.filter_strategies import FIXED_NOW, event_fields, exprs, paths, shapes, tricky_fields
 
 
 def typed(x: Json) -> object:
@@ -38,17 +39,32 @@ def test_parse_of_render_is_the_identity(expr: Expr) -> None:
 @given(exprs, st.lists(event_fields, min_size=1, max_size=4))
 def test_compiled_closures_agree_with_the_reference_interpreter(expr: Expr, events: list[JsonObject]) -> None:
     value, predicate = compile_value(expr), compile_predicate(expr)
-    for fields in events:
-        expected = evaluate(expr, fields)
-        assert typed(value(fields)) == typed(expected), render(expr)
-        assert predicate(fields) is (expected is True)
+    with batch_time(FIXED_NOW):  # one batch: ``now()`` has one value for all its events
+        for fields in events:
+            expected = evaluate(expr, fields)
+            assert typed(value(fields)) == typed(expected), render(expr)
+            assert predicate(fields) is (expected is True)
+
+
+@settings(max_examples=100)
+@given(exprs, event_fields, st.floats(-1e12, 1e12, allow_nan=False))
+def test_now_is_the_batch_time_in_both_engines_whatever_it_is(
+    expr: Expr, fields: JsonObject, at: float
+) -> None:
+    """``now()`` is never folded: the same compiled function follows each batch's time."""
+    stamped = Binary("+", Call("now", ()), Const(0))
+    value = compile_value(Binary("==", stamped, expr))
+    with batch_time(at):
+        assert value(fields) is evaluate(Binary("==", stamped, expr), fields)
+        assert compile_value(stamped)(fields) == at
 
 
 @settings(max_examples=200)
 @given(st.one_of(shapes, st.builds(lambda a, b: Binary("or", a, b), shapes, shapes)), tricky_fields)
 def test_inline_shapes_agree_with_the_reference_interpreter(expr: Expr, fields: JsonObject) -> None:
-    assert typed(compile_value(expr)(fields)) == typed(evaluate(expr, fields)), render(expr)
-    assert compile_predicate(expr)(fields) is (evaluate(expr, fields) is True)
+    with batch_time(FIXED_NOW):
+        assert typed(compile_value(expr)(fields)) == typed(evaluate(expr, fields)), render(expr)
+        assert compile_predicate(expr)(fields) is (evaluate(expr, fields) is True)
 
 
 @settings(max_examples=200)
@@ -118,5 +134,6 @@ def test_a_node_marked_safe_never_raises_and_means_what_the_reference_means(
     code = fold(expr, gen)
     if not code.safe:
         return
-    value = _raw_value(code, gen, fields)
-    assert (value is True) == (evaluate(expr, fields) is True)
+    with batch_time(FIXED_NOW):
+        value = _raw_value(code, gen, fields)
+        assert (value is True) == (evaluate(expr, fields) is True)
