@@ -1,8 +1,10 @@
 """The web console in a real headless Chromium against a real ``serve``: the scenario of issue 21.
 
 Sign in, create a pipeline through the generated form (a bad regex is shown beside its field, then
-fixed), look at its history and roll back, reorder two routes (a filter the parser refuses is shown
-beside it with line and column), trace three events, read the live counts, replay a dead letter.
+fixed), look at its history and roll back, edit it as YAML (a parse error and a refused regex are
+shown beside the YAML with their line), preview it step by step, reorder two routes with the
+buttons (a filter the parser refuses is shown beside it with line and column) and back by drag and
+drop, trace three events, read the live counts (per route too), replay a dead letter.
 With ``PIPEFLOW_CONSOLE_SCREENSHOTS=DIR`` the main views are saved as PNG files in ``DIR``.
 """
 
@@ -143,6 +145,93 @@ def edit_and_roll_back(driver: Chrome, console: Console) -> None:
     assert console.api.get("/pipelines/scrub").json()["description"] == "mask digits"
 
 
+def edit_as_yaml(driver: Chrome, console: Console) -> None:
+    """The pipeline as YAML: a parse error and a refused regex beside the YAML, then a fixed save."""
+    by_id(driver, "pipeline-mode-yaml").click()
+    box = by_id(driver, "pipeline-yaml")
+    text = box.get_attribute("value") or ""
+    assert "description: mask digits" in text
+    assert "pattern: \\d+" in text
+    unreadable = "description: x\nfunctions:\n  - type: [\n"
+    driver.execute_script("arguments[0].value = arguments[1]", box, unreadable)
+    by_id(driver, "pipeline-save").click()
+    problem = wait_text(driver, "#pipeline-yaml-problem", "line ")
+    assert problem.startswith("line 4, column 1:")
+    assert box.get_attribute("aria-invalid") == "true"
+    assert "pipeline-yaml-problem" in (box.get_attribute("aria-describedby") or "")
+    bad = "description: as yaml\nfunctions:\n  - type: mask\n    field: message\n    pattern: '([0-9'\n"
+    driver.execute_script("arguments[0].value = arguments[1]", box, bad)
+    by_id(driver, "pipeline-save").click()
+    problem = wait_text(driver, "#pipeline-yaml-problem", "invalid regex")
+    assert problem.startswith("line 5, functions[0].pattern:")
+    assert console.api.get("/pipelines/scrub").json()["version"] == 3  # nothing stored
+    driver.execute_script("arguments[0].value = arguments[1]", box, bad.replace("'([0-9'", "'[0-9]+'"))
+    by_id(driver, "pipeline-save").click()
+    wait_text(driver, "#status", "Saved pipeline scrub, version 4")
+    stored = console.api.get("/pipelines/scrub").json()
+    assert stored["description"] == "as yaml"
+    assert stored["functions"][0]["pattern"] == "[0-9]+"
+    assert text_of(driver, "#pipeline-yaml-problem") == ""
+    by_id(driver, "pipeline-mode-form").click()
+    assert by_id(driver, "fn-0-pattern").get_attribute("value") == "[0-9]+"
+    assert_labelled(driver)
+
+
+def preview_pipeline(driver: Chrome) -> None:
+    """The whole pipeline on two events: each step's before and after, the outputs."""
+    box = by_id(driver, "pipeline-preview-input")
+    sample = [{"message": "call 555 <i>now</i>"}, {"level": "x"}]
+    driver.execute_script("arguments[0].value = arguments[1]", box, "\n".join(json.dumps(e) for e in sample))
+    by_id(driver, "pipeline-preview-run").click()
+    wait_text(driver, "#pipeline-preview-summary", "2 event(s) through version 4: 2 out, 0 dropped, 0 failed")
+    first = driver.find_element(By.CSS_SELECTOR, '[aria-label="Pipeline step trace of event 1"]')
+    step, outcome, before, after = (c.text for c in first.find_elements(By.CSS_SELECTOR, "tbody tr > *"))
+    assert (step, outcome) == ("1. mask", "pass")
+    assert json.loads(before) == sample[0]
+    assert json.loads(after)["message"] != sample[0]["message"]
+    assert "555" not in after
+    assert driver.find_elements(By.CSS_SELECTOR, "#pipeline-preview-result i") == []  # text, not markup
+    screenshot(driver, "pipeline-preview")
+    assert_labelled(driver)
+
+
+def drag(driver: Chrome, handle: WebElement, target: WebElement) -> None:
+    """An HTML5 drag from ``handle`` onto ``target``: the events a browser fires, with one DataTransfer
+    (chromedriver's pointer actions do not start HTML5 drags)."""
+    driver.execute_script(
+        """
+        const [handle, target] = arguments;
+        const data = new DataTransfer();
+        const fire = (node, type) => node.dispatchEvent(
+          new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: data}));
+        fire(handle, "dragstart");
+        fire(target, "dragenter");
+        fire(target, "dragover");
+        fire(target, "drop");
+        fire(handle, "dragend");
+        """,
+        handle,
+        target,
+    )
+
+
+def drag_routes(driver: Chrome, console: Console) -> None:
+    """Drag the two routes back into their first order and save; then "errors" to the top again."""
+    assert driver.find_element(By.ID, "route-0-name").get_attribute("value") == "errors"
+    drag(driver, by_id(driver, "route-1-handle"), by_id(driver, "route-0-item"))
+    wait(driver, lambda d: d.find_element(By.ID, "route-0-name").get_attribute("value") == "all")
+    assert driver.find_element(By.ID, "route-1-name").get_attribute("value") == "errors"
+    assert "position 1" in text_of(driver, "#status")
+    by_id(driver, "routes-save").click()
+    wait_text(driver, "#status", "Saved the route table, version 3")
+    assert [r["name"] for r in console.api.get("/routes").json()["routes"]] == ["all", "errors"]
+    drag(driver, by_id(driver, "route-1-handle"), by_id(driver, "route-0-item"))
+    wait(driver, lambda d: d.find_element(By.ID, "route-0-name").get_attribute("value") == "errors")
+    by_id(driver, "routes-save").click()
+    wait_text(driver, "#status", "Saved the route table, version 4")
+    assert [r["name"] for r in console.api.get("/routes").json()["routes"]] == ["errors", "all"]
+
+
 def reorder_routes(driver: Chrome, console: Console) -> None:
     view(driver, "routes")
     wait(driver, lambda d: d.find_element(By.ID, "route-1-name").get_attribute("value") == "errors")
@@ -165,6 +254,7 @@ def reorder_routes(driver: Chrome, console: Console) -> None:
     assert console.api.get("/runtime").json()["routes_version"] == 2
     screenshot(driver, "routes")
     assert_labelled(driver)
+    drag_routes(driver, console)
 
 
 EVENTS = [
@@ -183,7 +273,7 @@ def preview(driver: Chrome) -> None:
     box.clear()
     driver.execute_script("arguments[0].value = arguments[1]", box, "\n".join(json.dumps(e) for e in EVENTS))
     driver.find_element(By.CSS_SELECTOR, "#preview-form button[type=submit]").click()
-    wait_text(driver, "#preview-summary", "3 event(s) through route table version 2")
+    wait_text(driver, "#preview-summary", "3 event(s) through route table version 4")
     first = driver.find_element(By.CSS_SELECTOR, '[aria-label="Trace of event 1"]').text
     assert "Route errors: matched" in first
     assert "Sink alerts gets" in first
@@ -211,6 +301,8 @@ def live_counts(driver: Chrome, console: Console) -> None:
     wait(driver, lambda d: "web 2" in text_of(d, "#metrics-sources"))
     wait_text(driver, "#metrics-sinks", "out 1")
     wait_text(driver, "#metrics-sinks", "alerts 1")
+    wait_text(driver, "#metrics-routes", "all 1 0")  # "errors" is final: the error event stops there
+    wait_text(driver, "#metrics-routes", "errors 1 0")
     screenshot(driver, "live-counts")
     assert_labelled(driver)
 
@@ -242,6 +334,8 @@ def test_the_console_from_sign_in_to_replay(driver: Chrome, console: Console) ->
     screenshot(driver, "pipelines")
     create_pipeline(driver, console)
     edit_and_roll_back(driver, console)
+    edit_as_yaml(driver, console)
+    preview_pipeline(driver)
     reorder_routes(driver, console)
     preview(driver)
     live_counts(driver, console)
@@ -254,9 +348,10 @@ def test_the_console_from_sign_in_to_replay(driver: Chrome, console: Console) ->
         for m in logged
         if "Failed" in m
     ]
-    # the wrong token, the bad regex, the bad filter: nothing else failed
+    # the wrong token, the bad regex (form, then YAML), the bad filter: nothing else failed
     assert refused == [
         "runtime 401 (Unauthorized)",
         "pipelines 422 (Unprocessable Entity)",
+        "scrub 422 (Unprocessable Entity)",
         "routes 422 (Unprocessable Entity)",
     ]

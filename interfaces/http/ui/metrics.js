@@ -44,7 +44,9 @@ function render(samples) {
   const outBySink = sum(samples, "pipeflow_events_out_total", (l) => l.sink);
   const buffered = sum(samples, "pipeflow_sink_buffer_events", (l) => l.sink);
   const retries = sum(samples, "pipeflow_sink_retries_total", (l) => l.sink);
-  const dropped = sum(samples, "pipeflow_events_dropped_total", (l) => `${l.route}\u0000${l.pipeline || ""}`);
+  const dropped = sum(samples, "pipeflow_events_dropped_total", (l) => l.route);
+  const taken = sum(samples, "pipeflow_route_events_total", (l) => l.route);
+  const routes = [...new Set([...taken.keys(), ...dropped.keys()])].sort();
   const fnEvents = sum(samples, "pipeflow_function_events_total", (l) => `${l.pipeline}\u0000${l.function}\u0000${l.outcome}`);
   const dead = sum(samples, "pipeflow_events_dead_lettered_total", (l) => l.stage);
   const unmatched = sum(samples, "pipeflow_events_unmatched_total", () => "all").get("all") || 0;
@@ -52,8 +54,8 @@ function render(samples) {
   fill(document.getElementById("metrics-tables"),
     table("metrics-sources", "Per source", ["Source", "Events in"],
       [...inBySource].sort().map(([k, v]) => [k, v])),
-    table("metrics-routes", "Per route", ["Route", "Pipeline", "Events dropped"],
-      [...dropped].sort().map(([k, v]) => [...k.split("\u0000"), v])),
+    table("metrics-routes", "Per route", ["Route", "Events taken", "Events dropped"],
+      routes.map((r) => [r, taken.get(r) || 0, dropped.get(r) || 0])),
     table("metrics-sinks", "Per sink", ["Sink", "Events out", "Buffered", "Retries"],
       sinks.map((s) => [s, outBySink.get(s) || 0, buffered.get(s) || 0, retries.get(s) || 0])),
     table("metrics-functions", "Per function", ["Pipeline", "Function", "Outcome", "Events"],

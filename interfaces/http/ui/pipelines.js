@@ -1,10 +1,57 @@
-// Pipelines: the list, an editor (functions as forms generated from their schemas, or as JSON),
-// problems beside the field they concern, version history with a diff, and rollback.
+// Pipelines: the list, an editor (functions as forms generated from their schemas, as YAML or as
+// JSON), problems beside the field they concern, a preview of sample events through the stored
+// version (each function step's before and after), version history with a diff, and rollback.
 
 import { ApiError, request } from "./api.js";
 import { diffLines } from "./diff.js";
 import { el, fill, say } from "./dom.js";
 import { inputFor, kindOf, labelOf, readInput } from "./forms.js";
+import { parseNdjson } from "./ndjson.js";
+import { eventsCell, stepRows } from "./steps.js";
+import { dump, load } from "./vendor/js-yaml.mjs";
+
+const MODES = { form: "Edit as forms", yaml: "Edit as YAML", json: "Edit as JSON" };
+
+/** Unreadable YAML: the parser's reason at a 1-based line and column. */
+class YamlProblem extends Error {
+  constructor(reason, line, column) {
+    super(line ? `line ${line}, column ${column}: ${reason}` : reason);
+    this.line = line;
+  }
+}
+
+/**
+ * The 1-based line of `where` (`functions[1].pattern`, `description`) in the YAML text, or null:
+ * the n-th item of the `functions:` list, then its key.
+ */
+export function yamlLineOf(text, where) {
+  const lines = text.split("\n");
+  const match = /^functions\[(\d+)\](?:\.([A-Za-z_]\w*))?/.exec(where);
+  const key = (name) => new RegExp(`^\\s*(?:-\\s+)?["']?${name}["']?\\s*:`);
+  if (!match) {
+    const at = lines.findIndex((l) => key(where.split(".")[0]).test(l) && !/^\s/.test(l));
+    return at < 0 ? null : at + 1;
+  }
+  const start = lines.findIndex((l) => /^functions\s*:/.test(l));
+  if (start < 0) return null;
+  let item = -1;
+  let indent = null;
+  for (let i = start + 1; i < lines.length; i += 1) {
+    const dash = /^(\s*)-(\s|$)/.exec(lines[i]);
+    if (/^\S/.test(lines[i])) break;
+    if (!dash || (indent !== null && dash[1].length !== indent)) continue;
+    indent = dash[1].length;
+    item += 1;
+    if (item !== Number(match[1])) continue;
+    if (!match[2]) return i + 1;
+    for (let j = i; j < lines.length; j += 1) {
+      if (j > i && (/^\S/.test(lines[j]) || new RegExp(`^\\s{${indent}}-`).test(lines[j]))) break;
+      if (key(match[2]).test(lines[j])) return j + 1;
+    }
+    return i + 1;
+  }
+  return null;
+}
 
 const COMMON = ["type", "filter", "disabled"];
 let plugins = null;
@@ -129,13 +176,23 @@ function functionFieldset(fn, index, count, types) {
 
 /** Read the form (or the JSON text) back into `editing`; throws a message for unreadable input. */
 function collect() {
-  if (editing.mode === "json") {
-    const text = document.getElementById("pipeline-json").value;
+  if (editing.mode === "json" || editing.mode === "yaml") {
+    const text = document.getElementById(`pipeline-${editing.mode}`).value;
     let parsed;
     try {
-      parsed = JSON.parse(text);
+      parsed = editing.mode === "json" ? JSON.parse(text) : load(text);
     } catch (err) {
+      if (editing.mode === "yaml") {
+        throw new YamlProblem(err.reason || err.message, err.mark ? err.mark.line + 1 : null,
+          err.mark ? err.mark.column + 1 : null);
+      }
       throw new Error(`The JSON does not parse: ${err.message}`);
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw new Error(`The ${editing.mode.toUpperCase()} must be a mapping with description and functions.`);
+    }
+    if (parsed.functions !== undefined && !Array.isArray(parsed.functions)) {
+      throw new Error("functions must be a list.");
     }
     editing.description = String(parsed.description || "");
     editing.functions = (parsed.functions || []).map(fromApi);
@@ -171,16 +228,20 @@ function renderEditor() {
   }
   const types = plugins;
   const title = editing.isNew ? "New pipeline" : `Pipeline ${editing.id} (version ${editing.version})`;
-  const modeButton = el("button", { type: "button", id: "pipeline-mode",
-    text: editing.mode === "form" ? "Edit as JSON" : "Edit as forms",
-    onclick: () => switchMode() });
+  const modeButtons = Object.entries(MODES).filter(([mode]) => mode !== editing.mode).map(([mode, text]) =>
+    el("button", { type: "button", id: `pipeline-mode-${mode}`, text, onclick: () => switchMode(mode) }));
   const head = [
     el("h3", { id: "editor-title", text: title }),
     editing.isNew ? field("pipeline-id", "Id", el("input", { id: "pipeline-id", type: "text", value: editing.id,
       spellcheck: "false" }), "Letters, digits, _ . - (empty: a new ULID)") : null,
   ];
   let content;
-  if (editing.mode === "json") {
+  if (editing.mode === "yaml") {
+    content = [field("pipeline-yaml", "Description and functions, as YAML",
+      el("textarea", { id: "pipeline-yaml", rows: "16", spellcheck: "false",
+        value: dump(body(), { lineWidth: -1 }) }),
+      "A problem is shown below with its line (and column, for YAML that does not parse).")];
+  } else if (editing.mode === "json") {
     content = [field("pipeline-json", "Description and functions, as JSON",
       el("textarea", { id: "pipeline-json", rows: "16", spellcheck: "false",
         value: JSON.stringify(body(), null, 2) }))];
@@ -208,22 +269,33 @@ function renderEditor() {
   head, el("div", { id: "pipeline-problems", class: "problem", role: "alert" }), content,
   el("div", { class: "toolbar" },
     el("button", { type: "submit", id: "pipeline-save", text: editing.isNew ? "Create pipeline" : "Save new version" }),
-    modeButton,
+    modeButtons,
     el("button", { type: "button", text: "Close", onclick: () => { editing = null; renderEditor(); } })));
-  fill(root, form, editing.isNew ? null : el("div", { id: "pipeline-history" }));
+  fill(root, form, editing.isNew ? null : previewForm(),
+    editing.isNew ? null : el("div", { id: "pipeline-history" }));
   if (!editing.isNew) showHistory();
 }
 
-function switchMode() {
+function switchMode(mode) {
   try {
     collect();
   } catch (err) {
-    showProblems([], err.message);
+    showCollectProblem(err);
     return;
   }
-  editing.mode = editing.mode === "form" ? "json" : "form";
+  const from = editing.mode;
+  editing.mode = mode;
   renderEditor();
-  document.getElementById("pipeline-mode").focus();
+  document.getElementById(`pipeline-mode-${from}`).focus();
+}
+
+/** A problem reading the form or the text: YAML's beside the YAML field, with its line. */
+function showCollectProblem(err) {
+  if (err instanceof YamlProblem) {
+    showProblems([{ where: "yaml", message: err.message }], "The YAML does not parse: see beside it.");
+  } else {
+    showProblems([], err.message);
+  }
 }
 
 /** Put each problem beside its field (`functions[1].pattern` -> function 2's pattern). */
@@ -238,7 +310,8 @@ function showProblems(problems, message) {
       continue;
     }
     const { node, input } = slot;
-    node.textContent = node.textContent ? `${node.textContent} ${problem.message}` : problem.message;
+    const text = `${slot.prefix || ""}${problem.message}`;
+    node.textContent = node.textContent ? `${node.textContent} ${text}` : text;
     if (input) input.setAttribute("aria-invalid", "true");
   }
   const box = document.getElementById("pipeline-problems");
@@ -248,6 +321,13 @@ function showProblems(problems, message) {
 
 function slotFor(where) {
   if (editing.mode === "json") return null;
+  if (editing.mode === "yaml") {
+    const input = document.getElementById("pipeline-yaml");
+    const node = document.getElementById("pipeline-yaml-problem");
+    if (where === "yaml") return { node, input, prefix: "" };
+    const line = yamlLineOf(input.value, where);
+    return { node, input, prefix: `${line ? `line ${line}, ` : ""}${where}: ` };
+  }
   const match = /^functions\[(\d+)\](?:\.([A-Za-z_][\w]*))?/.exec(where);
   let id = null;
   if (match) {
@@ -264,7 +344,7 @@ async function save() {
   try {
     collect();
   } catch (err) {
-    showProblems([], err.message);
+    showCollectProblem(err);
     return;
   }
   try {
@@ -281,6 +361,59 @@ async function save() {
     const stale = err.status === 412 || err.status === 409;
     showProblems(err.problems, stale ? `${err.message} (someone else saved meanwhile: reopen the pipeline)` : err.message);
     say("Not saved: see the problems in the form.", "error");
+  }
+}
+
+/** Sample events through the stored version (`POST /pipelines/{id}/preview`): nothing is written. */
+function previewForm() {
+  const input = el("textarea", { id: "pipeline-preview-input", rows: "4", spellcheck: "false" });
+  return el("form", { id: "pipeline-preview", "aria-labelledby": "pipeline-preview-title", onsubmit: (e) => {
+    e.preventDefault();
+    runPreview();
+  } },
+  el("h3", { id: "pipeline-preview-title", text: "Preview this pipeline (stored version)" }),
+  field("pipeline-preview-input", "Sample events, one JSON object per line (NDJSON)", input),
+  el("div", { class: "toolbar" },
+    el("button", { type: "submit", id: "pipeline-preview-run", text: "Run through this pipeline" })),
+  el("div", { id: "pipeline-preview-result", "aria-live": "polite" }));
+}
+
+async function runPreview() {
+  const input = document.getElementById("pipeline-preview-input");
+  const problem = document.getElementById("pipeline-preview-input-problem");
+  const parsed = parseNdjson(input.value);
+  problem.textContent = parsed.problem || "";
+  if (parsed.problem) {
+    input.setAttribute("aria-invalid", "true");
+    return;
+  }
+  input.removeAttribute("aria-invalid");
+  try {
+    const { data } = await request("POST", `/pipelines/${encodeURIComponent(editing.id)}/preview`,
+      { body: { events: parsed.events } });
+    const traces = parsed.events.map((event, i) => el("section", { class: "trace", "aria-label": `Pipeline step trace of event ${i + 1}` },
+      el("h4", { text: `Event ${i + 1}` }),
+      el("table", { class: "steps" },
+        el("caption", { text: `Event ${i + 1} through pipeline ${data.pipeline} version ${data.version}` }),
+        el("thead", {}, el("tr", {},
+          el("th", { scope: "col", text: "Function" }), el("th", { scope: "col", text: "Outcome" }),
+          el("th", { scope: "col", text: "Before" }), el("th", { scope: "col", text: "After" }))),
+        el("tbody", {}, stepRows(data.steps[i] || [], event)))));
+    const stage = (d) => `function ${d.stage + 1}: ${d.reason}`;
+    fill(document.getElementById("pipeline-preview-result"),
+      el("p", { id: "pipeline-preview-summary",
+        text: `${parsed.events.length} event(s) through version ${data.version}: ${data.outputs.length} out, `
+          + `${data.dropped.length} dropped, ${data.failed.length} failed.` }),
+      traces,
+      el("h4", { text: "Out of the pipeline" }), el("div", { id: "pipeline-preview-outputs" }, eventsCell(data.outputs)),
+      data.dropped.length ? [el("h4", { text: "Dropped" }), el("ul", { id: "pipeline-preview-dropped" },
+        data.dropped.map((d) => el("li", {}, el("p", { text: stage(d) }), eventsCell([d.event]))))] : null,
+      data.failed.length ? [el("h4", { text: "Failed (dead-lettered when running)" }), el("ul", { id: "pipeline-preview-failed" },
+        data.failed.map((d) => el("li", {}, el("p", { text: stage(d) }), eventsCell([d.event]))))] : null);
+    say(`Previewed ${parsed.events.length} event(s) through pipeline ${data.pipeline}.`);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    problem.textContent = [err.message, ...err.problems.map((p) => `${p.where}: ${p.message}`)].join(" ");
   }
 }
 

@@ -3,45 +3,8 @@
 
 import { ApiError, request, streamLines } from "./api.js";
 import { el, fill, jsonBlock, say } from "./dom.js";
-
-/** Parse NDJSON: the objects, or the first problem with its line number. */
-export function parseNdjson(text) {
-  const events = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i += 1) {
-    if (!lines[i].trim()) continue;
-    let value;
-    try {
-      value = JSON.parse(lines[i]);
-    } catch (err) {
-      return { problem: `line ${i + 1}: not valid JSON (${err.message})` };
-    }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      return { problem: `line ${i + 1}: not a JSON object` };
-    }
-    events.push(value);
-  }
-  return events.length ? { events } : { problem: "paste at least one event" };
-}
-
-function eventsCell(events) {
-  if (!events.length) return el("span", { class: "hint", text: "(none)" });
-  return events.map((e) => jsonBlock(e));
-}
-
-function stepRows(steps, input) {
-  let before = [input];
-  return steps.map((step) => {
-    const row = el("tr", { class: `outcome-${step.outcome}` },
-      el("th", { scope: "row", text: `${step.index + 1}. ${step.type}` }),
-      el("td", {}, el("span", { class: "badge", text: step.outcome }),
-        step.reason ? el("p", { class: "reason", text: step.reason }) : null),
-      el("td", {}, eventsCell(before)),
-      el("td", {}, eventsCell(step.events)));
-    if (step.outcome !== "fail") before = step.events;
-    return row;
-  });
-}
+import { parseNdjson } from "./ndjson.js";
+import { eventsCell, stepRows } from "./steps.js";
 
 function routeBlock(route, input, eventIndex) {
   const title = `Route ${route.name}: ${route.matched ? "matched" : "did not match"}`;

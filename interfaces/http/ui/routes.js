@@ -1,4 +1,5 @@
-// The route table: ordered routes, moved up and down, filters edited with the parser's messages.
+// The route table: ordered routes, moved up and down (buttons, or dragged by their handle), filters
+// edited with the parser's messages.
 
 import { ApiError, request } from "./api.js";
 import { el, fill, say } from "./dom.js";
@@ -6,6 +7,52 @@ import { el, fill, say } from "./dom.js";
 let table = null; // {version, routes: [{name, filter, pipeline, sinks, final}]}
 let pipelineIds = [];
 let sinkNames = [];
+let dragged = null; // the index of the route being dragged
+
+/** Move route `from` to position `to` (the others keep their order); the table is saved apart. */
+function moveRoute(from, to) {
+  if (from === to) return;
+  collect();
+  const [route] = table.routes.splice(from, 1);
+  table.routes.splice(to, 0, route);
+  render();
+  document.getElementById(`route-${to}-name`).focus();
+  say(`Moved route ${route.name || from + 1} to position ${to + 1}; save the table to apply it.`);
+}
+
+/** The list item of route `i`: a drop target; its handle starts a drag. */
+function routeItem(route, i, count) {
+  const handle = el("span", { class: "drag-handle", id: `route-${i}-handle`, draggable: "true",
+    title: "Drag to reorder (or use Move up / Move down)", "aria-hidden": "true", text: "⠿",
+    ondragstart: (e) => {
+      dragged = i;
+      e.dataTransfer.effectAllowed = "move";
+      e.dataTransfer.setData("text/plain", String(i));
+      e.dataTransfer.setDragImage(document.getElementById(`route-${i}`), 10, 10);
+    },
+    ondragend: () => { dragged = null; clearDropMarks(); } });
+  return el("li", { id: `route-${i}-item`, class: "route-item",
+    ondragover: (e) => {
+      if (dragged === null) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "move";
+      clearDropMarks();
+      e.currentTarget.classList.add("drop-target");
+    },
+    ondragleave: (e) => e.currentTarget.classList.remove("drop-target"),
+    ondrop: (e) => {
+      e.preventDefault();
+      const from = dragged;
+      dragged = null;
+      clearDropMarks();
+      if (from !== null) moveRoute(from, i);
+    } },
+  handle, routeFieldset(route, i, count));
+}
+
+function clearDropMarks() {
+  for (const node of document.querySelectorAll("#routes-form .drop-target")) node.classList.remove("drop-target");
+}
 
 function field(id, label, input, hint) {
   const hintId = hint ? `${id}-hint` : null;
@@ -79,7 +126,10 @@ function render() {
   } },
   el("p", { id: "routes-version", text: `Version ${table.version}` }),
   el("div", { id: "routes-problems", class: "problem", role: "alert" }),
-  el("ol", { class: "route-list" }, table.routes.map((r, i) => el("li", {}, routeFieldset(r, i, table.routes.length)))),
+  el("p", { class: "hint", id: "routes-drag-hint",
+    text: "Drag a route by its handle (⠿) onto another's place, or use Move up and Move down." }),
+  el("ol", { class: "route-list", "aria-describedby": "routes-drag-hint" },
+    table.routes.map((r, i) => routeItem(r, i, table.routes.length))),
   el("div", { class: "toolbar" },
     el("button", { type: "button", id: "route-add", text: "Add route", onclick: () => {
       collect();
