@@ -191,6 +191,7 @@ def preview_pipeline(driver: Chrome) -> None:
     assert json.loads(after)["message"] != sample[0]["message"]
     assert "555" not in after
     assert driver.find_elements(By.CSS_SELECTOR, "#pipeline-preview-result i") == []  # text, not markup
+    driver.execute_script("document.getElementById('pipeline-preview').scrollIntoView()")
     screenshot(driver, "pipeline-preview")
     assert_labelled(driver)
 
