@@ -19,7 +19,9 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """The pause after failed attempt number ``attempt`` (0-based)."""
-        cap = min(self.max_backoff_s, self.backoff_s * (2**attempt))
+        cap = min(
+            self.max_backoff_s, self.backoff_s * (2 ** min(attempt, 64))
+        )  # retried for ever: no overflow
         return self.rng.uniform(0.0, cap)
 
 

@@ -26,6 +26,7 @@ from pipeflow.domain.ports import (
 )
 from pipeflow.infrastructure.actors.budget import EventBudget
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
+from pipeflow.infrastructure.actors.disk_buffer import DeliveryBuffer
 from pipeflow.infrastructure.actors.gather import Gather, Gatherer
 from pipeflow.infrastructure.actors.messages import Delivery
 from pipeflow.infrastructure.actors.retry import RetryPolicy
@@ -76,6 +77,7 @@ class SinkActor:
         timeout_s: float = 60.0,
         ids: IdFactory | None = None,
         gather: Gather | None = None,
+        buffer: DeliveryBuffer | None = None,
     ) -> None:
         self.name = name
         self.sink = sink
@@ -96,6 +98,9 @@ class SinkActor:
         self._measured = sink if isinstance(sink, MeasuredSink) else None
         self.budget = EventBudget(max_events)
         self.dropped = 0
+        self.buffer = buffer  # a disk buffer: deliveries are kept there, not in the inbox
+        if buffer is not None:
+            self._tell_backlog(buffer)
         self._opened = False
         send, receive = anyio.create_memory_object_stream[Delivery](math.inf)  # bounded by the budget
         self.inbox: MemoryObjectSendStream[Delivery] = send
@@ -119,17 +124,26 @@ class SinkActor:
     async def offer(self, delivery: Delivery) -> None:
         """Queue a delivery under the sink's ``when_full`` policy."""
         n = delivery.size
+        if self.buffer is not None:
+            if not await self.buffer.put(delivery):
+                await self._refuse(delivery, n)
+            self._tell_backlog(self.buffer)
+            return
         if self.when_full == "block":
             await self.budget.acquire(n)
         elif not self.budget.take(n):
-            if self.when_full == "drop_newest":
-                self.dropped += n
-                self.stats.dropped += n
-                delivery.done()
-            else:
-                await self._dead_letter(delivery, f"sink {self.name!r} buffer full")
+            await self._refuse(delivery, n)
             return
         await self.inbox.send(delivery)
+
+    async def _refuse(self, delivery: Delivery, n: int) -> None:
+        """A full buffer under ``drop_newest`` or ``dead_letter``: drop or dead-letter ``delivery``."""
+        if self.when_full == "drop_newest":
+            self.dropped += n
+            self.stats.dropped += n
+            delivery.done()
+        else:
+            await self._dead_letter(delivery, f"sink {self.name!r} buffer full")
 
     async def run(self) -> None:
         """The message loop: write each delivery, until the router closes the inbox.
@@ -139,6 +153,10 @@ class SinkActor:
         """
         try:
             async with self._receive:
+                if self.buffer is not None:  # each record read back from disk, written in order
+                    await self.buffer.drain(
+                        self._receive, self._write_screened, grouped=self._write_encoded is not None
+                    )
                 async for delivery in self._receive:
                     if self._gatherer is not None:  # a sink of whole objects: see gather.py
                         await self._gatherer.take(delivery, self._write)
@@ -182,6 +200,19 @@ class SinkActor:
             else:
                 groups.append([delivery])
         return groups
+
+    async def _write_screened(self, group: list[Delivery]) -> None:
+        """Screen (for a ``ValidatingSink``) and write ``group`` (from a disk buffer)."""
+        if self._invalid is not None:
+            group = await self._screen(group)
+        if group:
+            await self._write(group)
+        if self.buffer is not None:
+            self._tell_backlog(self.buffer)
+
+    def _tell_backlog(self, buffer: DeliveryBuffer) -> None:
+        self.stats.buffered_bytes[self.name] = buffer.size_bytes
+        self.stats.buffer_skipped[self.name] = buffer.skipped
 
     async def _screen(self, group: list[Delivery]) -> list[Delivery]:
         """The group less the events the sink refuses, which go to the dead-letter queue now."""

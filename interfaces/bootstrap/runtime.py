@@ -18,6 +18,8 @@ from pipeflow.domain.ports import Clock, EncodedSink, EventSink, EventSource, Id
 from pipeflow.domain.sink_recovery import SinkCommit
 from pipeflow.infrastructure.actors.committer import Committer
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
+from pipeflow.infrastructure.actors.disk_buffer import DiskBuffer
+from pipeflow.infrastructure.actors.disk_queue import DiskQueue
 from pipeflow.infrastructure.actors.retry import RetryPolicy
 from pipeflow.infrastructure.actors.routing import RouterCell
 from pipeflow.infrastructure.actors.sink_actor import SinkActor
@@ -45,7 +47,7 @@ from pipeflow.interfaces.bootstrap.state import (
 )
 from pipeflow.interfaces.config import models as m
 from pipeflow.interfaces.config.loader import LoadedConfig
-from pipeflow.interfaces.config.models import Config, RetryConfig
+from pipeflow.interfaces.config.models import BufferConfig, Config, RetryConfig
 
 if TYPE_CHECKING:  # the pool is imported only by a run that uses it
     from pipeflow.infrastructure.workers.pool import WorkerPool
@@ -70,9 +72,24 @@ class RunOutcome:
         return self.stats.summary()
 
 
-def retry_policy(config: RetryConfig) -> RetryPolicy:
-    """The actor-side retry policy for a sink's ``retry`` block."""
-    return RetryPolicy(config.attempts, config.backoff_ms / 1000, config.max_backoff_ms / 1000)
+def retry_policy(config: RetryConfig, *, forever: bool = False) -> RetryPolicy:
+    """The actor-side retry policy for a sink's ``retry`` block (``forever``: behind a disk buffer)."""
+    attempts = sys.maxsize if forever else config.attempts
+    return RetryPolicy(attempts, config.backoff_ms / 1000, config.max_backoff_ms / 1000)
+
+
+def disk_buffer(state_dir: str, sink: str, config: BufferConfig) -> DiskBuffer | None:
+    """The disk buffer of ``sink`` under ``state_dir/buffers/`` (``None`` for a memory buffer).
+
+    :raises OSError: the buffer's folder cannot be made or read.
+    """
+    if config.type != "disk":
+        return None
+    segment = min(64 << 20, max(config.max_bytes // 8, 1 << 16))
+    queue = DiskQueue(os.path.join(state_dir, "buffers", sink), segment_bytes=segment)
+    return DiskBuffer(
+        queue, max_bytes=config.max_bytes, block=config.when_full == "block", group_bytes=8 << 20
+    )
 
 
 def build_actors(
@@ -109,11 +126,12 @@ def build_actors(
             ),
             max_events=sc.buffer.max_events,
             when_full=sc.buffer.when_full,
-            retry=retry_policy(sc.retry),
+            retry=retry_policy(sc.retry, forever=sc.buffer.type == "disk"),
             dead_letters=dead_letters,
             stats=stats,
             clock=clock.now,
             gather=sink_gather(sc),
+            buffer=disk_buffer(config.state_dir, name, sc.buffer),
         )
         for name, sc in config.sinks.items()
     }
@@ -262,7 +280,7 @@ async def exact_sinks(config: Config, state: StateStores) -> dict[str, SinkCommi
     return {
         name: await state.sink_commits.load(os.path.abspath(sc.path))  # noqa: ASYNC240 - no I/O
         for name, sc in config.sinks.items()
-        if isinstance(sc, m.FileSink)
+        if isinstance(sc, m.FileSink) and sc.buffer.type == "memory"  # a disk buffer acks before the write
     }
 
 
@@ -334,6 +352,7 @@ __all__ = [
     "build_actors",
     "collect_garbage",
     "commit_periodically",
+    "disk_buffer",
     "exact_sinks",
     "exactly_once",
     "open_sinks",

@@ -15,7 +15,18 @@ from pipeflow.interfaces.config.base import ADDRESS, Strict
 class BufferConfig(Strict):
     """A sink's bounded buffer and what happens when it is full."""
 
-    max_events: int = Field(10_000, ge=1, description="Events the buffer holds before `when_full` applies.")
+    type: Literal["memory", "disk"] = Field(
+        "memory",
+        description="`memory`, or `disk`: an on-disk queue under `state_dir/buffers/<sink>/` that "
+        "survives a crash; events are acknowledged once fsynced there, and a sink that is down is "
+        "retried for as long as it takes (see docs/delivery.md).",
+    )
+    max_events: int = Field(
+        10_000, ge=1, description="Events a `memory` buffer holds before `when_full` applies."
+    )
+    max_bytes: int = Field(
+        268_435_456, ge=1 << 16, description="Bytes a `disk` buffer holds before `when_full` applies."
+    )
     when_full: Literal["block", "drop_newest", "dead_letter"] = Field(
         "block",
         description="What a full buffer does: `block` (backpressure), `drop_newest` or `dead_letter`.",
