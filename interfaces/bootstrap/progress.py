@@ -1,4 +1,4 @@
-"""A live progress line on a terminal during long runs: events/s in, and per sink."""
+"""A live progress line on a terminal during long runs: events/s in, per sink, and disk buffer backlogs."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ async def show_progress(stats: RunStats, *, every_s: float = 1.0, stream: TextIO
                 f"{name}:{count:,} ({(count - last_out.get(name, 0)) / every_s:,.0f}/s)"
                 for name, count in sorted(stats.events_out.items())
             )
-            out.write(f"\r\x1b[K{stats.events_in:,} in ({rate_in:,.0f}/s) | {sinks}")
+            backlog = " ".join(f"{n}:{b / 1048576:,.1f} MiB" for n, b in sorted(stats.buffered_bytes.items()))
+            backlog = f" | disk buffers {backlog}" if backlog else ""
+            out.write(f"\r\x1b[K{stats.events_in:,} in ({rate_in:,.0f}/s) | {sinks}{backlog}")
             out.flush()
             last_in, last_out = stats.events_in, dict(stats.events_out)
     finally:
