@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint types contracts unit bench bench-serve bench-crash clean
+.PHONY: demo test lint types contracts unit bench bench-serve bench-otlp bench-crash clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench: $(STAMP)
 
 bench-serve: $(STAMP)
 	$(BIN)/python bench/serve_w1.py
+
+bench-otlp: $(STAMP)
+	$(BIN)/python bench/otlp_w1.py
 
 bench-crash: $(STAMP)
 	$(BIN)/python bench/crash_exactly_once.py -n 500000 --kills 3 --workers 1

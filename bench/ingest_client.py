@@ -5,10 +5,11 @@ first ``-n`` lines of the input, cuts them into bodies of ``--lines`` lines (bod
 ``k*L .. (k+1)*L - 1``), opens ``--connections`` keep-alive connections (one ``httpx.Client`` per
 thread, each opened with a ``GET /health`` before the clock starts), then prints ``ready`` and waits
 for a line on stdin. On that line every thread takes the next body from a shared counter and POSTs
-it, again and again: a ``429`` is resent after its ``Retry-After``, a ``202`` is counted (with the
-``accepted`` and ``dead_lettered`` of its answer), anything else stops the run. A connection sends
-its next body only after the previous one's ``202``, so the bodies of one connection are accepted in
-the order it sent them; which bodies each connection sent, in order, is part of the report.
+it, again and again: a ``429`` (or ``503``) is resent after its ``Retry-After``, a ``202`` is
+counted (with the ``accepted`` and ``dead_lettered`` of its answer), anything else stops the run.
+A connection sends its next body only after the previous one's ``202``, so the bodies of one
+connection are accepted in the order it sent them; which bodies each connection sent, in order,
+is part of the report.
 
 The report is one JSON line on stdout: ``bodies``, ``ok`` (202s), ``accepted``, ``dead_lettered``,
 ``retries`` (429s), ``seconds`` (from the start line to the last 202), ``client_cpu_s`` (this
@@ -27,6 +28,7 @@ import resource
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +64,16 @@ class Tally:
             return self.next_body - 1
 
 
+Counted = Callable[[httpx.Response, int], tuple[int, int]]
+"""What an answer to body ``k`` says: events accepted and dead-lettered."""
+
+
+def ingest_counts(answer: httpx.Response, k: int) -> tuple[int, int]:
+    """``/ingest``'s 202 body: ``{"accepted": a, "dead_lettered": d}``."""
+    counts = answer.json()
+    return int(counts["accepted"]), int(counts["dead_lettered"])
+
+
 def connection(
     client: httpx.Client,
     path: str,
@@ -69,8 +81,13 @@ def connection(
     tally: Tally,
     sent: list[int],
     go: threading.Event,
+    expect: int = 202,
+    counted: Counted = ingest_counts,
 ) -> None:
-    """One keep-alive connection: POST the next body until none is left (429: wait, resend)."""
+    """One keep-alive connection: POST the next body until none is left (429: wait, resend).
+
+    ``expect`` is the status of success (``/ingest``: 202, OTLP: 200); ``counted`` reads its answer.
+    """
     go.wait()
     while (k := tally.take(len(payloads))) is not None:
         sent.append(k)
@@ -81,20 +98,20 @@ def connection(
                 with tally.lock:
                     tally.errors.append(f"body {k}: {type(exc).__name__}: {exc}")
                 return
-            if answer.status_code == 429:
+            if answer.status_code in (429, 503):  # backpressure: resend after ``Retry-After``
                 with tally.lock:
                     tally.retries += 1
                 time.sleep(float(answer.headers.get("retry-after", "1")))
                 continue
-            if answer.status_code != 202:
+            if answer.status_code != expect:
                 with tally.lock:
                     tally.errors.append(f"body {k}: {answer.status_code} {answer.text[:200]}")
                 return
-            counts = answer.json()
+            accepted, dead = counted(answer, k)
             with tally.lock:
                 tally.ok += 1
-                tally.accepted += int(counts["accepted"])
-                tally.dead_lettered += int(counts["dead_lettered"])
+                tally.accepted += accepted
+                tally.dead_lettered += dead
                 tally.last_202 = time.perf_counter()
             break
 
@@ -117,18 +134,38 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--connections", type=int, default=4, help="keep-alive connections (default 4)")
     args = ap.parse_args(argv)
     payloads = bodies(args.input, args.n, args.lines)
-    headers = {"Authorization": f"Bearer {args.token}", "Content-Type": "application/x-ndjson"}
+    path = f"/ingest/{args.source}"
+    return drive(args.url, args.token, path, "application/x-ndjson", payloads, args.connections)
+
+
+def drive(
+    url: str,
+    token: str,
+    path: str,
+    content_type: str,
+    payloads: list[bytes],
+    connections: int,
+    expect: int = 202,
+    counted: Counted = ingest_counts,
+) -> int:
+    """Open the connections, print ``ready``, send every payload on the start line, print the report.
+
+    Exit code 0 when every body got its ``expect`` status (also what the OTLP load generator,
+    ``bench/otlp_client.py``, runs).
+    """
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": content_type}
     clients = [
-        httpx.Client(base_url=args.url, headers=headers, timeout=120.0, trust_env=False)
-        for _ in range(args.connections)
+        httpx.Client(base_url=url, headers=headers, timeout=120.0, trust_env=False)
+        for _ in range(connections)
     ]
     for client in clients:  # opens each keep-alive connection before the clock starts
         client.get("/health").raise_for_status()
     tally, go = Tally(), threading.Event()
     order: list[list[int]] = [[] for _ in clients]
-    path = f"/ingest/{args.source}"
     threads = [
-        threading.Thread(target=connection, args=(c, path, payloads, tally, sent, go), daemon=True)
+        threading.Thread(
+            target=connection, args=(c, path, payloads, tally, sent, go, expect, counted), daemon=True
+        )
         for c, sent in zip(clients, order, strict=True)
     ]
     for thread in threads:

@@ -232,6 +232,12 @@ def send(server: Server, inp: Path, n: int, lines: int, connections: int) -> tup
     cmd = [sys.executable, str(BENCH / "ingest_client.py"), "--url", server.url, "--token", TOKEN]
     cmd += ["--source", SOURCE, "--input", str(inp), "-n", str(n), "--lines", str(lines)]
     cmd += ["--connections", str(connections)]
+    return drive(server, cmd)
+
+
+def drive(server: Server, cmd: list[str]) -> tuple[Report, float]:
+    """Run a load generator ``cmd`` (it prints ``ready``, waits for a line, sends, prints its report)
+    against ``server``: its report and the server's CPU seconds between the start line and the report."""
     client = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=os.environ.copy())
     assert client.stdin is not None
     assert client.stdout is not None
