@@ -92,18 +92,22 @@ def test_a_quiet_input_is_stored_after_max_age_while_pipeflow_runs(
 
 def test_kill9_loses_nothing_and_leaves_no_partial_object(tmp_path: Path, s3_url: str, s3: S3Client) -> None:
     bucket = new_bucket(s3)
-    write_numbered(tmp_path / "in.ndjson", LINES)
-    config = _config(tmp_path, s3_url, bucket, "max_bytes: 400000, max_age_s: 300")
-    proc = _start(config)
+    half = LINES // 2
+    write_numbered(tmp_path / "in.ndjson", half)  # the second half comes after the kill
+    options = "max_bytes: 400000, max_age_s: 300"
+    proc = _start(_config(tmp_path, s3_url, bucket, options, follow=True))  # never ends by itself
     deadline = time.monotonic() + 60
-    while not read_objects(s3, bucket):  # kill once an object is stored, before the end
+    while not read_objects(s3, bucket):  # kill once an object is stored
         assert proc.poll() is None, proc.communicate()[1].decode()
         assert time.monotonic() < deadline, "no object arrived"
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=10)
     at_kill = sum(_counts(s3, bucket).values())
-    assert 0 < at_kill < LINES, "the kill came after the whole input was stored"
+    assert 0 < at_kill <= half
+    with (tmp_path / "in.ndjson").open("a", encoding="utf-8") as fh:  # the rest of the input
+        fh.writelines(f'{{"n": {i}, "msg": "event number {i:08d}"}}\n' for i in range(half, LINES))
+    config = _config(tmp_path, s3_url, bucket, options)
     done = subprocess.run(
         [PIPEFLOW, "run", str(config)], capture_output=True, timeout=120, env=env(), check=False
     )
