@@ -49,6 +49,15 @@ def show_grok(archive: Path, source: Path) -> None:
     print(f"\ngrok, a ZooKeeper line:\n    {line}\nbecame:\n    {json.dumps(first, ensure_ascii=False)}")
 
 
+def show_multiline(errors: Path) -> None:
+    """One Java error: its stack trace came as many lines and is one event (``multiline``)."""
+    first = json.loads(errors.read_text(encoding="utf-8").splitlines()[0])
+    lines = first.pop("message").split("\n")
+    print(f"\nmultiline, a Java error of {len(lines)} lines (first and last shown):")
+    print(f"    {lines[0]}\n    ...\n    {lines[-1].strip()}")
+    print(f"became one event:\n    {json.dumps(first, ensure_ascii=False)}")
+
+
 def main() -> None:
     # A fresh run each time: the demo reads its files from the beginning, with no old checkpoints.
     shutil.rmtree(OUT, ignore_errors=True)
@@ -58,10 +67,12 @@ def main() -> None:
     step("run the tests written in the config", "test", rel)
     summary = OUT / "summary.json"
     OUT.mkdir(parents=True, exist_ok=True)
-    step("run the pipelines over 6,000 real log lines", "run", rel, "--summary-file", str(summary))
-    for name in ("apache_errors.ndjson", "security.ndjson", "archive.ndjson", "zookeeper_alerts.ndjson"):
-        show_file(OUT / name)
+    step("run the pipelines over the sample logs", "run", rel, "--summary-file", str(summary))
+    names = ("apache_errors", "security", "archive", "zookeeper_alerts", "java_errors")
+    for name in names:
+        show_file(OUT / f"{name}.ndjson")
     show_grok(OUT / "archive.ndjson", LOGS / "Zookeeper_2k.log")
+    show_multiline(OUT / "java_errors.ndjson")
     with sqlite3.connect(OUT / "security.db") as db:
         (count,) = db.execute("SELECT COUNT(*) FROM auth_failures").fetchone()
         top = db.execute(

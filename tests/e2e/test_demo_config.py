@@ -26,14 +26,16 @@ def test_the_demo_config_tests_pass(tmp_path: Path) -> None:
     app = bootstrap()
     loaded = app.load(str(demo_copy(tmp_path))).unwrap()
     results = app.run_config_tests(loaded)
-    assert len(results) == 3
+    assert len(results) == 4
     assert [r for r in results if not r.passed] == []
 
 
 async def test_the_demo_groks_every_zookeeper_line_and_throttles_the_warnings(tmp_path: Path) -> None:
     outcome = await run_in_process(demo_copy(tmp_path))
     summary = outcome.summary()
-    assert summary["events_in"] == 6000
+    java = (DEMO / "logs" / "JavaApp.log").read_text(encoding="utf-8").splitlines()
+    java_events = sum(1 for line in java if line[:4].isdigit())  # a dated line begins an event
+    assert summary["events_in"] == 6000 + java_events
     assert summary["dead_lettered"] == summary["unmatched"] == 0
 
     lines = (DEMO / "logs" / "Zookeeper_2k.log").read_text(encoding="utf-8").splitlines()
@@ -68,3 +70,16 @@ def epoch(text: str) -> float:
 
 def iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+async def test_the_demo_joins_each_java_stack_trace_into_one_event(tmp_path: Path) -> None:
+    await run_in_process(demo_copy(tmp_path))
+    lines = (DEMO / "logs" / "JavaApp.log").read_text(encoding="utf-8").splitlines()
+    starts = [i for i, line in enumerate(lines) if line[:4].isdigit()]
+    events = ["\n".join(lines[a:b]) for a, b in zip(starts, [*starts[1:], len(lines)], strict=True)]
+    errors = read_ndjson(tmp_path / "out" / "java_errors.ndjson")
+    assert [e["message"] for e in errors] == [e for e in events if " ERROR " in e.split("\n")[0]]
+    assert all(e["frames"] == e["message"].count("\n") for e in errors)
+    assert all(e["cause"] == "java.net.SocketTimeoutException" for e in errors)
+    archived = [e for e in read_ndjson(tmp_path / "out" / "archive.ndjson") if e.get("service") == "javaapp"]
+    assert len(archived) + len(errors) == len(events)
