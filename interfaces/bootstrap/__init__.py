@@ -3,8 +3,10 @@
 ``bootstrap()`` takes optional fakes (clock, ids, streams, plugins) so tests can drive the real
 wiring; the CLI (``interfaces.cli``) calls it once and only translates. This package is the only
 code that imports ``pipeflow.infrastructure`` (an import contract holds it): ``adapters`` maps
-config to sources and sinks, ``state`` opens the state database, ``runtime`` runs ``run``'s
-topology, ``serve``/``engine``/``reload``/``database`` run ``serve``, ``dlq`` the dead letters.
+config to sources and sinks, ``extras`` checks their optional extras, ``state`` opens the state
+database, ``runtime`` runs ``run``'s topology, ``serve``/``engine``/``reload``/``database``
+(``database_postgres``) run ``serve``, ``console`` backs the web console's endpoints, ``dlq`` the
+dead letters.
 """
 
 from __future__ import annotations
