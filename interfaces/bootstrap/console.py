@@ -4,9 +4,11 @@
 - ``StoredExplainer`` reads the stored route table and the pipelines it uses, compiles them afresh
   (the running ones keep their state) and traces each sample event.
 - ``ServeDeadLetters`` is the state database's dead-letter queue under ``serve``: a replay offers
-  a record's event (or raw line) to the ingest source it came from, waits for its delivery, then
-  removes the record. A sink's failure (its event already went through its pipeline) and a record
-  of a source that is not an ingest source are kept: ``pipeflow dlq replay`` replays those.
+  a record's event (or raw line) to the ingest source it came from, or, for a sink's failure (its
+  event already went through its pipeline), straight to that sink, as ``pipeflow dlq replay`` does;
+  it waits for the delivery, then removes the record (a write that fails again is dead-lettered
+  again, as a new record). A record of a source that is not an ingest source is kept:
+  ``pipeflow dlq replay`` replays those.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from returns.result import Failure, Result, Success
 from pipeflow.domain.compile import compile_pipeline
 from pipeflow.domain.engine import CompiledPipeline
 from pipeflow.domain.errors import Problem, ValidationError
-from pipeflow.domain.events import Event, EventMeta
+from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.filter.batch_time import batch_time
 from pipeflow.domain.json import JsonObject
 from pipeflow.domain.pipeline import PipelineId
 from pipeflow.domain.ports import Clock, FunctionFactory, IdFactory
 from pipeflow.domain.repositories import PipelineRepository, RouteTableRepository
 from pipeflow.domain.router import build_router
+from pipeflow.infrastructure.actors.messages import Delivery
+from pipeflow.infrastructure.actors.sink_actor import SinkActor
 from pipeflow.infrastructure.sources.ingest import IngestSource
 from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
 from pipeflow.interfaces.bootstrap import App
@@ -91,11 +95,16 @@ class ServeDeadLetters:
     """``/dead-letters``' port under ``serve``: the state database's queue, replayed through ingest."""
 
     def __init__(
-        self, store: SqliteDeadLetterStore, ingest: Mapping[str, IngestSource], timeout_s: float
+        self,
+        store: SqliteDeadLetterStore,
+        ingest: Mapping[str, IngestSource],
+        timeout_s: float,
+        sinks: Mapping[str, SinkActor] | None = None,
     ) -> None:
         self._store = store
         self._ingest = ingest
         self._timeout_s = timeout_s
+        self._sinks: Mapping[str, SinkActor] = sinks or {}
         self._lock = anyio.Lock()
 
     async def records(self, *, route: str | None, limit: int) -> list[tuple[int, dict[str, object]]]:
@@ -124,7 +133,7 @@ class ServeDeadLetters:
     async def _replay_one(self, seq: int, record: Mapping[str, object]) -> str | None:
         stage, source = record.get("stage"), str(record.get("source"))
         if isinstance(stage, str) and stage.startswith("sink:"):
-            return f"a failure of {stage}: replay it with `pipeflow dlq replay` (straight to the sink)"
+            return await self._to_sink(seq, record, stage.removeprefix("sink:"))
         queue = self._ingest.get(source)
         if queue is None:
             return f"source {source!r} is not an ingest source of this server: use `pipeflow dlq replay`"
@@ -137,6 +146,34 @@ class ServeDeadLetters:
             return "the server is stopping"
         if not await offered.wait(self._timeout_s):
             return f"not delivered within {self._timeout_s:g} s (it may still be): list again"
+        await self._store.remove([seq])
+        return None
+
+    async def _to_sink(self, seq: int, record: Mapping[str, object], sink: str) -> str | None:
+        """A sink's failure, written to that sink again (the event kept its id and its fields)."""
+        actor, fields = self._sinks.get(sink), record.get("event")
+        if actor is None:
+            return f"no sink {sink!r} in this server's config"
+        if not isinstance(fields, dict):
+            return "the record holds no event to write"
+        route, pipeline = record.get("route"), record.get("pipeline")
+        at = record.get("at")
+        meta = EventMeta(str(record.get("source")), float(at) if isinstance(at, int | float) else 0.0)
+        event = Event(EventId(str(record.get("id"))), meta, fields)
+        done = anyio.Event()
+        with anyio.move_on_after(self._timeout_s):
+            await actor.offer(
+                Delivery(
+                    [event],
+                    meta.source,
+                    route if isinstance(route, str) else None,
+                    pipeline if isinstance(pipeline, str) else None,
+                    done.set,
+                )
+            )
+            await done.wait()
+        if not done.is_set():
+            return f"not written within {self._timeout_s:g} s (it may still be): list again"
         await self._store.remove([seq])
         return None
 
@@ -154,7 +191,8 @@ def console_routers(
             "the config sends dead letters to its dead_letter sink, not the state database",
         )
     else:
-        queue, unavailable = ServeDeadLetters(engine.state.dead_letters, engine.ingest, timeout_s), ""
+        queue = ServeDeadLetters(engine.state.dead_letters, engine.ingest, timeout_s, engine.sinks)
+        unavailable = ""
     return [
         console_router(),
         plugins_router(app.describe_plugins),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.e2e.serve_support import served
@@ -52,3 +53,31 @@ async def test_plugins_explain_and_a_dead_letter_queue_that_is_a_sink(tmp_path: 
         listed = await s.client.get("/dead-letters")  # STAMP sends dead letters to a file sink
         assert listed.status_code == 404
         assert "dead_letter sink" in listed.json()["message"]
+
+
+SINK_DOWN = """
+state_dir: state
+sources:
+  web: {type: http}
+sinks:
+  out: {type: file, path: out/events.ndjson, retry: {attempts: 1, backoff_ms: 0}}
+routes:
+  - {name: all, sink: out}
+"""
+"""A config whose file sink fails while ``out/events.ndjson`` is a folder; dead letters in the state db."""
+
+
+async def test_a_sink_failure_is_replayed_straight_to_its_sink(tmp_path: Path) -> None:
+    (tmp_path / "out" / "events.ndjson").mkdir(parents=True)  # the sink cannot open its file
+    async with served(tmp_path, SINK_DOWN) as s:
+        sent = await s.client.post("/ingest/web", content=b'{"n": 1}\n{"n": 2}\n')
+        assert sent.status_code == 202  # dead-lettered is delivered
+        listed = (await s.client.get("/dead-letters")).json()
+        assert [r["record"]["stage"] for r in listed["items"]] == ["sink:out", "sink:out"]
+        (tmp_path / "out" / "events.ndjson").rmdir()  # the sink can write again
+        seqs = [r["seq"] for r in listed["items"]]
+        replay = (await s.client.post("/dead-letters/replay", json={"seqs": seqs})).json()
+        assert replay == {"replayed": seqs, "kept": []}
+        assert (await s.client.get("/dead-letters")).json()["total"] == 0
+    written = (tmp_path / "out" / "events.ndjson").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in written] == [{"n": 1}, {"n": 2}]
