@@ -114,15 +114,16 @@ class IngestSource:
         )
         return self.offer_events(events, rejected)
 
-    def offer_events(self, events: list[Event], rejected: list[Rejected]) -> Offer:
-        """Queue events decoded elsewhere (and refused input) as one batch, never waiting, as ``offer``."""
+    def offer_events(self, events: list[Event], rejected: list[Rejected], source: str | None = None) -> Offer:
+        """Queue events decoded elsewhere (and refused input) as one batch, never waiting, as ``offer``;
+        the batch is of ``source`` when given (a replayed dead letter keeps its source's name)."""
         if self._stopped:
             return "closed"
         n = len(events) + len(rejected)
         if self.in_flight and self.in_flight + n > self.max_events:
             return "full"
         ticket = IngestTicket(len(events), len(rejected))
-        return self._queue(ticket, n, SourceBatch(self.name, events, rejected))
+        return self._queue(ticket, n, SourceBatch(source or self.name, events, rejected))
 
     def _offer_raw(self, body: bytes) -> Offer:
         lines = body.split(b"\n")

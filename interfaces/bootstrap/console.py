@@ -6,9 +6,9 @@
 - ``ServeDeadLetters`` is the state database's dead-letter queue under ``serve``: a replay offers
   a record's event (or raw line) to the ingest source it came from, or, for a sink's failure (its
   event already went through its pipeline), straight to that sink, as ``pipeflow dlq replay`` does;
-  it waits for the delivery, then removes the record (a write that fails again is dead-lettered
-  again, as a new record). A record of a source that is not an ingest source is kept:
-  ``pipeflow dlq replay`` replays those.
+  a record of any other source goes through the engine's replay source under its own source's
+  name (its raw line decoded with that source's format first). It waits for the delivery, then
+  removes the record (a write that fails again is dead-lettered again, as a new record).
 """
 
 from __future__ import annotations
@@ -33,11 +33,13 @@ from pipeflow.domain.repositories import PipelineRepository, RouteTableRepositor
 from pipeflow.domain.router import build_router
 from pipeflow.infrastructure.actors.messages import Delivery
 from pipeflow.infrastructure.actors.sink_actor import SinkActor
+from pipeflow.infrastructure.sources.decode import Format, decode_one
 from pipeflow.infrastructure.sources.ingest import IngestSource
 from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
 from pipeflow.interfaces.bootstrap import App
 from pipeflow.interfaces.bootstrap.database import Stores
 from pipeflow.interfaces.bootstrap.engine import Engine
+from pipeflow.interfaces.config import models as m
 from pipeflow.interfaces.config.loader import LoadedConfig
 from pipeflow.interfaces.http.console import console_router
 from pipeflow.interfaces.http.dead_letters import ReplayReport, dead_letters_router
@@ -100,11 +102,17 @@ class ServeDeadLetters:
         ingest: Mapping[str, IngestSource],
         timeout_s: float,
         sinks: Mapping[str, SinkActor] | None = None,
+        replay: IngestSource | None = None,
+        formats: Mapping[str, Format] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._store = store
         self._ingest = ingest
         self._timeout_s = timeout_s
         self._sinks: Mapping[str, SinkActor] = sinks or {}
+        self._replay = replay
+        self._formats: Mapping[str, Format] = formats or {}
+        self._replay_clock = clock
         self._lock = anyio.Lock()
 
     async def records(self, *, route: str | None, limit: int) -> list[tuple[int, dict[str, object]]]:
@@ -135,11 +143,19 @@ class ServeDeadLetters:
         if isinstance(stage, str) and stage.startswith("sink:"):
             return await self._to_sink(seq, record, stage.removeprefix("sink:"))
         queue = self._ingest.get(source)
-        if queue is None:
-            return f"source {source!r} is not an ingest source of this server: use `pipeflow dlq replay`"
         event = record.get("event")
-        line = orjson.dumps(event) if isinstance(event, dict) else str(record.get("raw") or "").encode()
-        offered = queue.offer(line + b"\n")
+        if queue is not None:
+            line = orjson.dumps(event) if isinstance(event, dict) else str(record.get("raw") or "").encode()
+            offered = queue.offer(line + b"\n")
+        else:
+            if self._replay is None:
+                return f"source {source!r} is not an ingest source of this server: use `pipeflow dlq replay`"
+            fields = event if isinstance(event, dict) else self._decoded(source, record)
+            if isinstance(fields, str):
+                return fields
+            meta = EventMeta(source, self._replay_time())
+            again = Event(EventId(str(record.get("id"))), meta, fields)
+            offered = self._replay.offer_events([again], [], source=source)
         if offered == "full":
             return f"source {source!r} is full: try again"
         if offered == "closed":
@@ -148,6 +164,17 @@ class ServeDeadLetters:
             return f"not delivered within {self._timeout_s:g} s (it may still be): list again"
         await self._store.remove([seq])
         return None
+
+    def _decoded(self, source: str, record: Mapping[str, object]) -> JsonObject | str:
+        """The record's raw line as its source decodes it, or why it still does not decode."""
+        raw = record.get("raw")
+        if not isinstance(raw, str):
+            return "the record holds neither an event nor a raw line"
+        fields = decode_one(raw.encode(), self._formats.get(source, "ndjson"))
+        return f"it still does not decode: {fields}" if isinstance(fields, str) else fields
+
+    def _replay_time(self) -> float:
+        return self._replay_clock.now() if self._replay_clock is not None else 0.0
 
     async def _to_sink(self, seq: int, record: Mapping[str, object], sink: str) -> str | None:
         """A sink's failure, written to that sink again (the event kept its id and its fields)."""
@@ -191,7 +218,19 @@ def console_routers(
             "the config sends dead letters to its dead_letter sink, not the state database",
         )
     else:
-        queue = ServeDeadLetters(engine.state.dead_letters, engine.ingest, timeout_s, engine.sinks)
+        with_format = (m.FileSource, m.StdinSource, m.HttpSource, m.NatsSource, m.KafkaSource)
+        formats: dict[str, Format] = {
+            name: sc.format for name, sc in loaded.config.sources.items() if isinstance(sc, with_format)
+        }
+        queue = ServeDeadLetters(
+            engine.state.dead_letters,
+            engine.ingest,
+            timeout_s,
+            engine.sinks,
+            engine.replay,
+            formats,
+            app.clock,
+        )
         unavailable = ""
     return [
         console_router(),

@@ -39,6 +39,11 @@ if TYPE_CHECKING:
     from pipeflow.infrastructure.otlp.receiver import OtlpReceiver
 
 
+REPLAY_SOURCE = "(dead-letter replay)"
+"""The internal source the console's replay sends records of any source through (batches keep the
+record's own source name); should a config source be named so, the replay source takes another."""
+
+
 @final
 @dataclass(slots=True)
 class Engine:
@@ -50,6 +55,7 @@ class Engine:
     state: StateStores
     closed: bool = False
     otlp: dict[str, OtlpReceiver] = field(default_factory=dict)  # served at /otlp/{source}/v1/...
+    replay: IngestSource | None = None  # dead letters of any source, sent in again under its name
 
     async def run(self, compiled: Callable[[], Mapping[PipelineId, CompiledPipeline]]) -> RunStats:
         """Restore window state, run until stopped, save checkpoints and state, close the database.
@@ -71,6 +77,8 @@ class Engine:
             source.close()
         for receiver in self.otlp.values():
             receiver.queue.close()
+        if self.replay is not None:
+            self.replay.close()
         if not self.closed:
             self.closed = True
             await self.state.aclose()
@@ -130,8 +138,13 @@ async def build_engine(
     # that write NDJSON get bytes (as under ``run``); metrics and the tap see what they saw before.
     encoded = [name for name, actor in sinks.items() if isinstance(actor.sink, EncodedSink)]
     planner = metered_fast_planner(cell, clock, app.ids, metrics, tap, encoded)
+    replay_name = REPLAY_SOURCE
+    while replay_name in sources:
+        replay_name += "'"
+    replay = IngestSource(replay_name, ids=app.ids, clock=clock, max_events=ingest_max_events)
+    sources[replay_name] = replay
     topology = Topology(sources, sinks, dead_letters, planner, stats, clock.now, app.ids)
-    return Engine(topology, sinks, ingest, state, otlp=otlp)
+    return Engine(topology, sinks, ingest, state, otlp=otlp, replay=replay)
 
 
-__all__ = ["Engine", "build_engine"]
+__all__ = ["REPLAY_SOURCE", "Engine", "build_engine"]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from tests.e2e.serve_support import served
+import anyio
+
+from tests.e2e.serve_support import Served, served
 
 
 async def test_the_page_is_served_without_the_token_with_a_strict_csp(tmp_path: Path) -> None:
@@ -81,3 +84,55 @@ async def test_a_sink_failure_is_replayed_straight_to_its_sink(tmp_path: Path) -
         assert (await s.client.get("/dead-letters")).json()["total"] == 0
     written = (tmp_path / "out" / "events.ndjson").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in written] == [{"n": 1}, {"n": 2}]
+
+
+FILE_SOURCE = """
+state_dir: state
+sources:
+  app: {type: file, path: in.ndjson, follow: true}
+pipelines:
+  p:
+    functions:
+      - {type: parse, field: payload, format: json}
+sinks:
+  out: {type: file, path: out.ndjson}
+routes:
+  - {name: all, pipeline: p, sink: out}
+"""
+"""A followed file source whose pipeline fails on a payload that is not JSON."""
+
+
+async def _records(s: Served, n: int) -> list[dict[str, Any]]:
+    """The stored dead letters, once there are ``n``."""
+    with anyio.fail_after(10):
+        while True:
+            listed = (await s.client.get("/dead-letters")).json()
+            if listed["total"] >= n:
+                return list(listed["items"])
+            await anyio.sleep(0.05)
+
+
+async def test_dead_letters_of_a_source_that_is_not_an_ingest_source_are_replayed(tmp_path: Path) -> None:
+    (tmp_path / "in.ndjson").write_text(
+        '{"payload": "not json", "n": 1}\nnot json at all\n', encoding="utf-8"
+    )
+    async with served(tmp_path, FILE_SOURCE) as s:
+        failed, undecodable = await _records(s, 2)
+        assert failed["record"]["stage"] == 0
+        assert undecodable["record"]["stage"] == "decode"
+        # The pipeline no longer parses: the failed event goes through, the bad line still fails.
+        current = await s.client.get("/pipelines/p")
+        etag = current.headers["etag"]
+        fixed = {"functions": [{"type": "eval", "field": "fixed", "expression": "true"}]}
+        assert (await s.client.put("/pipelines/p", json=fixed, headers={"If-Match": etag})).status_code == 200
+        seqs = [failed["seq"], undecodable["seq"]]
+        replay = (await s.client.post("/dead-letters/replay", json={"seqs": seqs})).json()
+        assert replay["replayed"] == [failed["seq"]]
+        [(kept, reason)] = [(k["seq"], k["reason"]) for k in replay["kept"]]
+        assert kept == undecodable["seq"]
+        assert reason.startswith("it still does not decode: invalid JSON")
+        assert [r["seq"] for r in (await s.client.get("/dead-letters")).json()["items"]] == [kept]
+    written = [
+        json.loads(line) for line in (tmp_path / "out.ndjson").read_text(encoding="utf-8").splitlines()
+    ]
+    assert written == [{"payload": "not json", "n": 1, "fixed": True}]
