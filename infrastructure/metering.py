@@ -179,6 +179,8 @@ def metered_fast_planner(
 
 
 def observe_buffers(metrics: Metrics, sinks: Mapping[str, SinkActor]) -> None:
-    """Set each sink's buffer gauge to the events waiting in it now."""
+    """Set each sink's buffer gauges: the events waiting in memory, the bytes of its disk buffer."""
     for name, actor in sinks.items():
         metrics.sink_buffered(name, actor.budget.used)
+        if actor.buffer is not None:
+            metrics.sink_disk_buffered(name, actor.buffer.size_bytes)

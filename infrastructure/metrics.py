@@ -76,6 +76,12 @@ class Metrics:
         self._buffer = Gauge(
             "pipeflow_sink_buffer_events", "Events waiting in a sink's buffer.", ["sink"], registry=r
         )
+        self._disk = Gauge(
+            "pipeflow_sink_buffer_bytes",
+            "Bytes waiting in a sink's disk buffer (its backlog; sinks with a memory buffer have none).",
+            ["sink"],
+            registry=r,
+        )
         self._write = Histogram(
             "pipeflow_sink_write_seconds",
             "Seconds a sink took to write one batch.",
@@ -114,6 +120,10 @@ class Metrics:
     def sink_buffered(self, sink: str, events: int) -> None:
         """``sink``'s buffer now holds ``events`` events."""
         self._buffer.labels(sink).set(events)
+
+    def sink_disk_buffered(self, sink: str, size: int) -> None:
+        """``sink``'s disk buffer now holds ``size`` bytes."""
+        self._disk.labels(sink).set(size)
 
     def sink_written(self, sink: str, n: int, seconds: float) -> None:
         """``sink`` wrote a batch of ``n`` events in ``seconds``."""

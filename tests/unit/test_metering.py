@@ -5,12 +5,15 @@ non-retryable one), and only successful writes count as events out."""
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import cast
 
 import anyio
 import pytest
 
 from pipeflow.domain.events import Event, EventId, EventMeta
+from pipeflow.infrastructure.actors.budget import EventBudget
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
 from pipeflow.infrastructure.actors.messages import Delivery
 from pipeflow.infrastructure.actors.retry import RetryPolicy
@@ -176,3 +179,35 @@ async def test_an_encoded_sink_stays_encoded_and_its_lines_are_counted() -> None
     assert inner.written == [b'{"n":1}', b'{"n":2}', b'{"n":3}']
     assert metrics.value("pipeflow_sink_retries_total", sink="out") == 1.0
     assert metrics.value("pipeflow_events_out_total", sink="out") == 3.0
+
+
+class HeldBuffer:
+    """A ``DeliveryBuffer`` that only says how much it holds."""
+
+    size_bytes = 1234
+    skipped = 0
+
+    async def put(self, delivery: Delivery) -> bool:
+        raise AssertionError("not written to in this test")
+
+    async def drain(self, closed: object, write: object, *, grouped: bool) -> None:
+        raise AssertionError("not drained in this test")
+
+
+@dataclass
+class ActorView:
+    """What ``observe_buffers`` reads of a sink actor: its memory budget and its disk buffer."""
+
+    budget: EventBudget
+    buffer: HeldBuffer | None
+
+
+def test_a_disk_buffers_backlog_is_a_gauge_in_bytes() -> None:
+    from pipeflow.infrastructure.metering import observe_buffers
+
+    metrics = Metrics()
+    actors = {"disk": ActorView(EventBudget(10), HeldBuffer()), "memory": ActorView(EventBudget(10), None)}
+    observe_buffers(metrics, cast("Mapping[str, SinkActor]", actors))
+    assert metrics.value("pipeflow_sink_buffer_bytes", sink="disk") == 1234.0
+    assert metrics.value("pipeflow_sink_buffer_bytes", sink="memory") is None
+    assert metrics.value("pipeflow_sink_buffer_events", sink="memory") == 0.0
