@@ -36,6 +36,7 @@ from pipeflow.domain.filter.parser import parse_filter
 from pipeflow.domain.json import JsonObject
 from pipeflow.domain.ports import PipelineFn
 from pipeflow.domain.router import CompiledRoute, Router
+from pipeflow.infrastructure.fastpath.decoders import decode_ndjson, decode_text
 from pipeflow.infrastructure.fastpath.kernels import fuse
 from pipeflow.infrastructure.fastpath.writer import Writer
 from pipeflow.infrastructure.functions.drop import DropEvents
@@ -97,7 +98,7 @@ def _compile(router: Router, encode: frozenset[str], *, inline: bool, metered: b
     text = ""
     wanted = [bool(r.route.sinks) and set(r.route.sinks) <= encode for r in router.routes]
     slots: list[list[tuple[int, int]]] = []
-    for decode in (_decode, None, _decode_text):
+    for decode in (decode_ndjson, None, decode_text):
         w = Writer(inline_filters=inline, exact_str=decode is not None)
         slots.append([])
         tails = _body(w, router.routes, wanted, decode=decode, slots=slots[-1] if metered else None)
@@ -174,53 +175,6 @@ def _outputs(w: Writer, i: int) -> _Outputs:
     w.emit(0, f"{o.written} = 0")
     w.emit(0, f"{o.tail} = tails[{i}].append")
     return o
-
-
-def _decode(w: Writer) -> None:
-    jde, typ, dct = w.bind(orjson.JSONDecodeError, "jde"), w.bind(type, "type"), w.bind(dict, "dictt")
-    w.emit(0, f"for _n, _line in {w.bind(enumerate, 'enumerate')}(items):")
-    w.emit(1, "try:")
-    w.emit(2, f"f = {w.bind(orjson.loads, 'loads')}(_line)")
-    w.emit(1, f"except {jde} as _exc:")
-    w.emit(2, "if _line.strip():  # blank lines are skipped, as decode_lines does")
-    w.emit(3, f"rejected.append({w.bind(invalid_line, 'invalid')}(_line))")
-    w.emit(2, "else:")
-    w.emit(3, "blank += 1")
-    w.emit(2, "continue")
-    w.emit(1, f"if f.__class__ is not {dct}:")
-    w.emit(2, f'rejected.append((_line.removesuffix(b"\\n"), f"not a JSON object: {{{typ}(f).__name__}}"))')
-    w.emit(2, "continue")
-
-
-def _decode_text(w: Writer) -> None:
-    """Each line becomes ``{"message": line}`` (UTF-8, line end and trailing ``\\r`` removed), as
-    ``decode_one`` makes it for ``format: lines``; blank lines are skipped, bad UTF-8 rejected."""
-    ude, dct = w.bind(UnicodeDecodeError, "ude"), w.bind(dict, "dictt")
-    w.emit(0, f"for _n, _line in {w.bind(enumerate, 'enumerate')}(items):")
-    w.emit(1, "if not _line.strip():")
-    w.emit(2, "blank += 1")
-    w.emit(2, "continue")
-    w.emit(1, "try:")
-    w.emit(2, f'f = {dct}(message=_line.decode("utf-8").rstrip("\\r\\n"))')
-    w.emit(1, f"except {ude} as _exc:")
-    w.emit(2, f"rejected.append({w.bind(invalid_text, 'invalidtext')}(_line, _exc))")
-    w.emit(2, "continue")
-
-
-def invalid_text(line: bytes, exc: UnicodeDecodeError) -> tuple[bytes, str]:
-    """A text line that is not UTF-8, without its newline, and why (as ``decode_one`` says it)."""
-    return line.removesuffix(b"\n"), f"invalid UTF-8: {exc.reason} at byte {exc.start}"
-
-
-def invalid_line(line: bytes) -> tuple[bytes, str]:
-    """A line orjson refused, without its newline, and why (said of the line without it, so the
-    reason is the same whether the line came alone or from a ``LineBlock``)."""
-    raw = line.removesuffix(b"\n")
-    try:
-        orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        return raw, f"invalid JSON: {exc}"
-    return raw, "invalid JSON"  # not reached: a trailing newline cannot make JSON invalid
 
 
 def _common_drop(routes: Sequence[CompiledRoute]) -> PipelineFn | None:
@@ -330,4 +284,4 @@ def _deliver(w: Writer, indent: int, o: _Outputs, *, tail: bool, encode: bool) -
         w.emit(indent, f"{o.pos}(_n)")
 
 
-__all__ = ["Batch", "CompiledSnapshot", "compile_snapshot", "invalid_line", "invalid_text"]
+__all__ = ["Batch", "CompiledSnapshot", "compile_snapshot"]
