@@ -5,6 +5,8 @@ that was appended meanwhile in one call (group commit: one fsync per burst of ap
 acknowledgement before the fsync) and only then acknowledges them to the source. ``drain`` reads
 the records back one by one, rebuilt as deliveries whose ``done`` frees their segment, and hands
 them to the sink actor's write (which retries a sink that is down for as long as it takes).
+After each group written, the queue's read position is saved (``DiskQueue.commit``), so a restart
+after a crash sends again at most the group that was in flight.
 """
 
 from __future__ import annotations
@@ -141,6 +143,7 @@ class DiskBuffer:
                     batch = [carried] if carried is not None else self._read_group(limit)
                     if batch:
                         await write(batch)
+                        self.queue.commit()
                         continue
                     if ended.is_set() and not self.queue.unread:
                         break
@@ -169,7 +172,7 @@ class DiskBuffer:
         return group
 
     def _done(self, record: QueuedRecord) -> None:
-        self.queue.done(record.segment)
+        self.queue.done(record)
         self._freed.set()
 
     async def _sync_loop(self) -> None:

@@ -7,6 +7,11 @@ memory holds one record however long the backlog; damage (a torn tail, a flipped
 up to the next record that checks out and counted in ``skipped``. A segment is deleted once it was
 read to its end and every record read from it is ``done``; the segment being written is cut back
 to nothing instead, once all of it is done.
+
+The read position is saved in a sidecar file (``read.pos``, written atomically: a temporary file,
+fsync, rename) by ``commit``, which the disk buffer calls after each group it drained: it is the
+start of the first record read but not yet ``done`` (or the read cursor when none is outstanding).
+A restart resumes there, so at most the records in flight when a crash hit are read again.
 """
 
 from __future__ import annotations
@@ -25,10 +30,13 @@ from pipeflow.domain.record_framing import (
     payload_matches,
 )
 
-__all__ = ["SEGMENT_SUFFIX", "DiskQueue", "QueuedRecord"]
+__all__ = ["POSITION_FILE", "SEGMENT_SUFFIX", "DiskQueue", "QueuedRecord"]
 
 SEGMENT_SUFFIX: Final = ".seg"
 """The file name ending of a segment."""
+
+POSITION_FILE: Final = "read.pos"
+"""The sidecar file holding the saved read position (``<segment> <offset>``)."""
 
 _SCAN = 1 << 20
 
@@ -36,10 +44,11 @@ _SCAN = 1 << 20
 @final
 @dataclass(frozen=True, slots=True)
 class QueuedRecord:
-    """One record read from the queue and the segment it came from (for ``done``)."""
+    """One record read from the queue: its payload, and where it starts (for ``done``)."""
 
     payload: bytes
     segment: int
+    offset: int
 
 
 @final
@@ -58,11 +67,12 @@ class DiskQueue:
         self._to_sync: list[int] = []
         self._closed = False
         self._damaged = False
+        self._outstanding: dict[tuple[int, int], bool] = {}  # read, not yet committed: is it done
+        self._saved: tuple[int, int] | None = None
         self._write_id = (found[-1] + 1) if found else 1
         self._wfd = self._create(self._write_id)
-        self._read_id = found[0] if found else self._write_id
+        self._read_id, self._read_off = self._resume(found)
         self._reader: BinaryIO = open(self._path(self._read_id), "rb")  # noqa: SIM115 - kept open
-        self._read_off = 0
 
     @property
     def size_bytes(self) -> int:
@@ -118,18 +128,53 @@ class DiskQueue:
                 self._skip_damage(limit)
                 continue
             self._damaged = False
+            record = QueuedRecord(payload, self._read_id, self._read_off)
             self._read_off += HEADER_BYTES + length
             self._pending[self._read_id] = self._pending.get(self._read_id, 0) + 1
-            return QueuedRecord(payload, self._read_id)
+            self._outstanding[(record.segment, record.offset)] = False
+            return record
 
-    def done(self, segment: int) -> None:
-        """A record read from ``segment`` was written (or dead-lettered): free what is all done."""
-        self._pending[segment] -= 1
+    def done(self, record: QueuedRecord) -> None:
+        """``record`` was written (or dead-lettered): free what is all done."""
+        self._pending[record.segment] -= 1
+        key = (record.segment, record.offset)
+        self._outstanding[key] = True
+        finished = []
+        for key, was_done in self._outstanding.items():  # in read order: drop the done prefix
+            if not was_done:
+                break
+            finished.append(key)
+        for key in finished:
+            del self._outstanding[key]
         self._collect()
 
+    @property
+    def position(self) -> tuple[int, int]:
+        """Where a restart would resume: the first record read but not done, else the read cursor."""
+        if self._outstanding:
+            return next(iter(self._outstanding))
+        return self._read_id, self._read_off
+
+    def commit(self) -> None:
+        """Save ``position`` durably (temporary file, fsync, rename) when it moved since the last save."""
+        position = self.position
+        if position == self._saved or self._closed:
+            return
+        path = os.path.join(self.directory, POSITION_FILE)
+        temp = path + ".tmp"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, b"%d %d\n" % position)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+        self._saved = position
+
     def close(self) -> None:
-        """Close the files (the segments stay for the next run)."""
+        """Save the read position and close the files (the segments stay for the next run)."""
         if not self._closed:
+            self.commit()
             self.sync()
             self._closed = True
             os.close(self._wfd)
@@ -173,6 +218,29 @@ class DiskQueue:
             os.ftruncate(self._wfd, 0)  # all of it written: cut back rather than start a new file
             self._sizes[writing] = 0
             self._read_off = 0
+            self.commit()  # before any append: a saved offset past the cut would skip new records
+
+    def _resume(self, found: list[int]) -> tuple[int, int]:
+        """The saved read position checked against the segments on disk (their start without one).
+
+        Segments before the saved one were all done (a crash came before their deletion): deleted.
+        A saved segment that is gone was all done too; an offset past a segment's end means it was
+        cut back: read it from its start. An unreadable position file reads everything again.
+        """
+        saved = _load_position(os.path.join(self.directory, POSITION_FILE))
+        if saved is None:
+            return (found[0] if found else self._write_id), 0
+        segment, offset = saved
+        for old in [s for s in found if s < segment]:
+            os.unlink(self._path(old))
+            del self._sizes[old]
+        left = [s for s in found if s >= segment]
+        if not left:
+            return self._write_id, 0
+        if left[0] != segment or offset > self._sizes[segment]:
+            return left[0], 0
+        self._saved = (segment, offset)
+        return segment, offset
 
     def _create(self, segment: int) -> int:
         fd = os.open(self._path(segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -186,6 +254,18 @@ class DiskQueue:
 
     def _path(self, segment: int) -> str:
         return os.path.join(self.directory, f"{segment:010d}{SEGMENT_SUFFIX}")
+
+
+def _load_position(path: str) -> tuple[int, int] | None:
+    """The ``(segment, offset)`` saved in ``path``, or ``None`` when there is none or it is unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            fields = fh.read(64).split()
+    except FileNotFoundError:
+        return None
+    if len(fields) != 2 or not all(f.isdigit() for f in fields):
+        return None
+    return int(fields[0]), int(fields[1])
 
 
 def _is_segment(name: str) -> bool:

@@ -16,7 +16,7 @@ import anyio
 
 from pipeflow.domain.ports import Clock, EncodedSink, EventSink, EventSource, IdFactory
 from pipeflow.domain.sink_recovery import SinkCommit
-from pipeflow.infrastructure.actors.committer import Committer
+from pipeflow.infrastructure.actors.committer import COMMIT_EVERY_S, Committer
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
 from pipeflow.infrastructure.actors.disk_buffer import DiskBuffer
 from pipeflow.infrastructure.actors.disk_queue import DiskQueue
@@ -228,6 +228,8 @@ async def run_topology(
                     group.start_soon(pool.read_answers)
                 if committer is not None:
                     group.start_soon(commit_periodically, committer, sources.values())
+                elif any(sc.buffer.type == "disk" for sc in config.sinks.values()):
+                    group.start_soon(save_periodically, sources.values())
                 await topology.run(handle_signals=handle_signals)
                 group.cancel_scope.cancel()
         finally:
@@ -301,6 +303,20 @@ async def commit_periodically(committer: Committer, sources: Iterable[EventSourc
             _log.warning("checkpoints could not be committed (tried again): %s", exc)
 
 
+async def save_periodically(sources: Iterable[EventSource]) -> None:
+    """Save the sources' acknowledged checkpoints every ``COMMIT_EVERY_S`` (disk buffers: a source
+    may end long before its last acks, which a sink that is down holds back no more; without this
+    they would be saved only at the end of the run, and a crash meanwhile would read it all again).
+    A failed save is logged and tried again."""
+    listed = list(sources)
+    while True:
+        await anyio.sleep(COMMIT_EVERY_S)
+        try:
+            await save_checkpoints(listed)
+        except sqlite3.Error as exc:
+            _log.warning("checkpoints could not be saved (tried again): %s", exc)
+
+
 async def collect_garbage(every_s: float) -> None:
     """Collect reference cycles every ``every_s`` seconds (the automatic collector is off in a run)."""
     while True:
@@ -358,4 +374,5 @@ __all__ = [
     "open_sinks",
     "retry_policy",
     "run_topology",
+    "save_periodically",
 ]
