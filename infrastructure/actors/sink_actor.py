@@ -157,6 +157,7 @@ class SinkActor:
                     await self.buffer.drain(
                         self._receive, self._write_screened, grouped=self._write_encoded is not None
                     )
+                    self._tell_backlog(self.buffer)  # segments freed after the last write
                 async for delivery in self._receive:
                     if self._gatherer is not None:  # a sink of whole objects: see gather.py
                         await self._gatherer.take(delivery, self._write)
