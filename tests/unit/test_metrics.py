@@ -29,6 +29,7 @@ def test_every_metric_of_the_spec_is_declared_with_its_type() -> None:
         "pipeflow_events_dead_lettered": "counter",
         "pipeflow_function_events": "counter",
         "pipeflow_sink_buffer_events": "gauge",
+        "pipeflow_sink_buffer_bytes": "gauge",
         "pipeflow_sink_write_seconds": "histogram",
         "pipeflow_sink_retries": "counter",
     }
