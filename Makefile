@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint types contracts unit bench bench-serve bench-otlp bench-crash clean
+.PHONY: demo test lint types contracts unit bench bench-serve bench-otlp bench-crash bench-disk bench-w2 bench-stores clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,16 @@ bench-otlp: $(STAMP)
 bench-crash: $(STAMP)
 	$(BIN)/python bench/crash_exactly_once.py -n 500000 --kills 3 --workers 1
 	$(BIN)/python bench/crash_exactly_once.py -n 500000 --kills 3 --workers 2
+
+bench-disk: $(STAMP)
+	$(BIN)/python bench/disk_w1.py --runs 3
+	$(BIN)/python bench/disk_w1.py --runs 3 --workers 2
+
+bench-w2: $(STAMP)
+	$(BIN)/python bench/run_w2.py -n 1000000 --runs 3
+
+bench-stores: $(STAMP)
+	$(BIN)/python bench/stores_w1.py -n 200000 --runs 3
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis
