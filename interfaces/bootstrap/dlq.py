@@ -25,7 +25,7 @@ from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.actors.topology import Topology
 from pipeflow.infrastructure.sources.decode import Format, decode_one
 from pipeflow.infrastructure.sqlite.dead_letters import SqliteDeadLetterStore
-from pipeflow.interfaces.bootstrap.runtime import build_actors
+from pipeflow.interfaces.bootstrap.actors import build_actors
 from pipeflow.interfaces.bootstrap.state import StateStores, forget_sink_commits, state_db_path
 from pipeflow.interfaces.config.loader import LoadedConfig
 from pipeflow.interfaces.config.models import Config

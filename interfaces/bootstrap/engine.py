@@ -28,8 +28,8 @@ from pipeflow.infrastructure.sources.ingest import IngestSource
 from pipeflow.infrastructure.stateful import restore_state, save_state
 from pipeflow.infrastructure.tap import Tap
 from pipeflow.interfaces.bootstrap import App
+from pipeflow.interfaces.bootstrap.actors import build_actors
 from pipeflow.interfaces.bootstrap.adapters import build_otlp_receiver, build_source
-from pipeflow.interfaces.bootstrap.runtime import build_actors
 from pipeflow.interfaces.bootstrap.state import StateStores, forget_sink_commits, save_checkpoints
 from pipeflow.interfaces.config import models as m
 from pipeflow.interfaces.config.loader import LoadedConfig

@@ -4,50 +4,43 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Mapping
-from contextlib import AsyncExitStack, suppress
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, final
 
 import anyio
 
-from pipeflow.domain.ports import Clock, EncodedSink, EventSink, EventSource, IdFactory
-from pipeflow.domain.sink_recovery import SinkCommit
-from pipeflow.infrastructure.actors.committer import COMMIT_EVERY_S, Committer
-from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
-from pipeflow.infrastructure.actors.disk_buffer import DiskBuffer
-from pipeflow.infrastructure.actors.disk_queue import DiskQueue
-from pipeflow.infrastructure.actors.retry import RetryPolicy
+from pipeflow.domain.ports import Clock, EncodedSink, IdFactory
+from pipeflow.infrastructure.actors.committer import Committer
 from pipeflow.infrastructure.actors.routing import RouterCell
-from pipeflow.infrastructure.actors.sink_actor import SinkActor
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.actors.topology import AheadPlanner, Topology
 from pipeflow.infrastructure.fastpath.planner import make_fast_planner
-from pipeflow.infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
-from pipeflow.infrastructure.sinks.errors import SinkError
 from pipeflow.infrastructure.sinks.file import FileSink
 from pipeflow.infrastructure.sources.checkpoints import CheckpointStore
 from pipeflow.infrastructure.stateful import restore_state, save_state, stateful_functions
 from pipeflow.infrastructure.workers.memory import keep_freed_memory
+from pipeflow.interfaces.bootstrap.actors import build_actors
 from pipeflow.interfaces.bootstrap.adapters import (
     RAW_BATCH_LINES,
-    build_sink,
     build_source,
-    sink_gather,
+)
+from pipeflow.interfaces.bootstrap.commits import (
+    commit_periodically,
+    exact_sinks,
+    open_sinks,
+    save_periodically,
 )
 from pipeflow.interfaces.bootstrap.progress import show_progress
 from pipeflow.interfaces.bootstrap.state import (
     StateStores,
-    forget_sink_commits,
     save_checkpoints,
     state_db_path,
 )
 from pipeflow.interfaces.config import models as m
 from pipeflow.interfaces.config.loader import LoadedConfig
-from pipeflow.interfaces.config.models import BufferConfig, Config, RetryConfig
 
 if TYPE_CHECKING:  # the pool is imported only by a run that uses it
     from pipeflow.infrastructure.workers.pool import WorkerPool
@@ -70,72 +63,6 @@ class RunOutcome:
     def summary(self) -> dict[str, Any]:
         """The summary of spec section 1."""
         return self.stats.summary()
-
-
-def retry_policy(config: RetryConfig, *, forever: bool = False) -> RetryPolicy:
-    """The actor-side retry policy for a sink's ``retry`` block (``forever``: behind a disk buffer)."""
-    attempts = sys.maxsize if forever else config.attempts
-    return RetryPolicy(attempts, config.backoff_ms / 1000, config.max_backoff_ms / 1000)
-
-
-def disk_buffer(state_dir: str, sink: str, config: BufferConfig) -> DiskBuffer | None:
-    """The disk buffer of ``sink`` under ``state_dir/buffers/`` (``None`` for a memory buffer).
-
-    :raises OSError: the buffer's folder cannot be made or read.
-    """
-    if config.type != "disk":
-        return None
-    segment = min(64 << 20, max(config.max_bytes // 8, 1 << 16))
-    queue = DiskQueue(os.path.join(state_dir, "buffers", sink), segment_bytes=segment)
-    return DiskBuffer(
-        queue, max_bytes=config.max_bytes, block=config.when_full == "block", group_bytes=8 << 20
-    )
-
-
-def build_actors(
-    config: Config,
-    dead_table: DeadLetterStore,
-    stats: RunStats,
-    *,
-    clock: Clock,
-    stdout: BinaryIO | None,
-    wrap_sink: Callable[[EventSink], EventSink] = lambda sink: sink,
-    wrap_dead_letters: Callable[[DeadLetterStore], DeadLetterStore] = lambda store: store,
-    exact: Mapping[str, SinkCommit | None] | None = None,
-) -> tuple[DeadLetterActor, dict[str, SinkActor]]:
-    """The dead-letter actor and one sink actor per configured sink, each writing through its ``wrap_``.
-
-    ``serve`` wraps them in metering decorators; taking the wrappers as arguments keeps
-    ``prometheus_client`` out of ``run``'s start-up. The file sinks named in ``exact`` are built
-    exactly-once, from their committed length (``run`` with resumable sources only).
-    """
-    exact = exact or {}
-    dead_store: DeadLetterStore = dead_table
-    if config.dead_letter is not None:
-        dead_store = SinkDeadLetterStore(
-            build_sink("dead_letter", config.dead_letter, clock=clock, stdout=stdout)
-        )
-    dead_letters = DeadLetterActor(wrap_dead_letters(dead_store), stats, RetryPolicy())
-    sinks = {
-        name: SinkActor(
-            name,
-            wrap_sink(
-                build_sink(
-                    name, sc, clock=clock, stdout=stdout, exact=name in exact, committed=exact.get(name)
-                )
-            ),
-            max_events=sc.buffer.max_events,
-            when_full=sc.buffer.when_full,
-            retry=retry_policy(sc.retry, forever=sc.buffer.type == "disk"),
-            dead_letters=dead_letters,
-            stats=stats,
-            clock=clock.now,
-            gather=sink_gather(sc),
-            buffer=disk_buffer(config.state_dir, name, sc.buffer),
-        )
-        for name, sc in config.sinks.items()
-    }
-    return dead_letters, sinks
 
 
 async def run_topology(
@@ -267,56 +194,6 @@ async def run_topology(
     return RunOutcome(stats, failures)
 
 
-def exactly_once(config: Config) -> bool:
-    """Whether ``run`` makes the config's file sinks exactly-once: every source can read its input
-    again from a committed position (file sources), so a file cut back to its commit loses nothing."""
-    return all(isinstance(sc, m.FileSource) for sc in config.sources.values())
-
-
-async def exact_sinks(config: Config, state: StateStores) -> dict[str, SinkCommit | None]:
-    """The file sinks to run exactly-once, with their commits; none (and their commits dropped,
-    since this run writes them without committing) when the sources cannot all read again."""
-    if not exactly_once(config):
-        await forget_sink_commits(state, config.sinks)
-        return {}
-    return {
-        name: await state.sink_commits.load(os.path.abspath(sc.path))  # noqa: ASYNC240 - no I/O
-        for name, sc in config.sinks.items()
-        if isinstance(sc, m.FileSink) and sc.buffer.type == "memory"  # a disk buffer acks before the write
-    }
-
-
-async def open_sinks(actors: Iterable[SinkActor]) -> None:
-    """Open (and so cut back) the exactly-once file sinks; one that fails is opened at its first write."""
-    for actor in actors:
-        with suppress(SinkError):  # tried again at its first write, then its events are dead-lettered
-            await actor.open()
-
-
-async def commit_periodically(committer: Committer, sources: Iterable[EventSource]) -> None:
-    """Run ``committer`` every ``COMMIT_EVERY_S``; a failed commit is logged and tried again."""
-    listed = list(sources)
-    while True:
-        try:
-            await committer.run(listed)
-        except sqlite3.Error as exc:
-            _log.warning("checkpoints could not be committed (tried again): %s", exc)
-
-
-async def save_periodically(sources: Iterable[EventSource]) -> None:
-    """Save the sources' acknowledged checkpoints every ``COMMIT_EVERY_S`` (disk buffers: a source
-    may end long before its last acks, which a sink that is down holds back no more; without this
-    they would be saved only at the end of the run, and a crash meanwhile would read it all again).
-    A failed save is logged and tried again."""
-    listed = list(sources)
-    while True:
-        await anyio.sleep(COMMIT_EVERY_S)
-        try:
-            await save_checkpoints(listed)
-        except sqlite3.Error as exc:
-            _log.warning("checkpoints could not be saved (tried again): %s", exc)
-
-
 async def collect_garbage(every_s: float) -> None:
     """Collect reference cycles every ``every_s`` seconds (the automatic collector is off in a run)."""
     while True:
@@ -361,18 +238,4 @@ def _where(source: Any) -> str:
     return f" ({source.type} on {address})" if address else (f" ({source.type} {path})" if path else "")
 
 
-__all__ = [
-    "GC_EVERY_S",
-    "SPAN_BYTES",
-    "RunOutcome",
-    "build_actors",
-    "collect_garbage",
-    "commit_periodically",
-    "disk_buffer",
-    "exact_sinks",
-    "exactly_once",
-    "open_sinks",
-    "retry_policy",
-    "run_topology",
-    "save_periodically",
-]
+__all__ = ["GC_EVERY_S", "SPAN_BYTES", "RunOutcome", "collect_garbage", "run_topology"]
