@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import final
+from typing import Generic, TypeVar, final
 
 from pipeflow.domain.events import Event
 from pipeflow.domain.line_block import count_newlines
@@ -26,6 +26,8 @@ __all__ = [
     "MeteredValidatingSink",
     "metered",
 ]
+
+_S = TypeVar("_S", bound=EventSink)
 
 
 @final
@@ -86,12 +88,10 @@ class MeteredSink:
         await self._inner.close()
 
 
-@final
-class MeteredEncodedSink:
-    """A metered ``EncodedSink``: a ``MeteredSink`` that also writes encoded batches, counted by
-    their lines (one event a line), through the same meter."""
+class _Wrapped(Generic[_S]):
+    """A ``MeteredSink`` over an inner sink of a narrower kind, which the subclass's extra method reaches."""
 
-    def __init__(self, inner: EncodedSink, metrics: Metrics) -> None:
+    def __init__(self, inner: _S, metrics: Metrics) -> None:
         self.name = inner.name
         self._inner = inner
         self._events = MeteredSink(inner, metrics)
@@ -107,6 +107,12 @@ class MeteredEncodedSink:
     async def close(self) -> None:
         """Close the inner sink."""
         await self._events.close()
+
+
+@final
+class MeteredEncodedSink(_Wrapped[EncodedSink]):
+    """A metered ``EncodedSink``: a ``MeteredSink`` that also writes encoded batches, counted by
+    their lines (one event a line), through the same meter."""
 
     async def write_encoded(self, data: bytes) -> None:
         """Write NDJSON bytes through the inner sink, counted by their lines."""
@@ -115,25 +121,8 @@ class MeteredEncodedSink:
 
 
 @final
-class MeteredValidatingSink:
+class MeteredValidatingSink(_Wrapped[ValidatingSink]):
     """A metered ``ValidatingSink``: a ``MeteredSink`` that passes ``invalid`` to the inner sink."""
-
-    def __init__(self, inner: ValidatingSink, metrics: Metrics) -> None:
-        self.name = inner.name
-        self._inner = inner
-        self._events = MeteredSink(inner, metrics)
-
-    async def open(self) -> None:
-        """Open the inner sink (through the meter: a retried open counts)."""
-        await self._events.open()
-
-    async def write(self, events: Sequence[Event]) -> None:
-        """Write events through the inner sink, metered."""
-        await self._events.write(events)
-
-    async def close(self) -> None:
-        """Close the inner sink."""
-        await self._events.close()
 
     def invalid(self, event: Event) -> str | None:
         """Why the inner sink cannot take ``event``, or ``None``."""
@@ -141,25 +130,8 @@ class MeteredValidatingSink:
 
 
 @final
-class MeteredRejectingSink:
+class MeteredRejectingSink(_Wrapped[RejectingSink]):
     """A metered ``RejectingSink``: a ``MeteredSink`` that passes ``take_rejected`` to the inner sink."""
-
-    def __init__(self, inner: RejectingSink, metrics: Metrics) -> None:
-        self.name = inner.name
-        self._inner = inner
-        self._events = MeteredSink(inner, metrics)
-
-    async def open(self) -> None:
-        """Open the inner sink (through the meter: a retried open counts)."""
-        await self._events.open()
-
-    async def write(self, events: Sequence[Event]) -> None:
-        """Write events through the inner sink, metered."""
-        await self._events.write(events)
-
-    async def close(self) -> None:
-        """Close the inner sink."""
-        await self._events.close()
 
     def take_rejected(self) -> Mapping[str, str]:
         """The events of the inner sink's last write its store refused, with the reasons."""
