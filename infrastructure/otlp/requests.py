@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import orjson
@@ -41,46 +41,56 @@ def _key(resource: JsonObject, scope: JsonObject) -> bytes:
     return orjson.dumps([resource, scope], option=orjson.OPT_SORT_KEYS)
 
 
+def _group(
+    placed: Iterable[Placed[_R]],
+    open_group: Callable[[], tuple[Resource, InstrumentationScope, RepeatedCompositeFieldContainer[_R]]],
+) -> None:
+    """Append each record to its (resource, scope) group, opening a group the first time one is seen."""
+    groups: dict[bytes, RepeatedCompositeFieldContainer[_R]] = {}
+    for resource, scope, record in placed:
+        key = _key(resource, scope)
+        records = groups.get(key)
+        if records is None:
+            target, target_scope, records = open_group()
+            _fill_origin(target, target_scope, resource, scope)
+            groups[key] = records
+        records.append(record)
+
+
 def logs_request(placed: Iterable[Placed[LogRecord]]) -> ExportLogsServiceRequest:
     """One export request of these log records."""
     request = ExportLogsServiceRequest()
-    groups: dict[bytes, RepeatedCompositeFieldContainer[LogRecord]] = {}
-    for resource, scope, record in placed:
-        key = _key(resource, scope)
-        if key not in groups:
-            target = request.resource_logs.add()
-            scoped = target.scope_logs.add()
-            _fill_origin(target.resource, scoped.scope, resource, scope)
-            groups[key] = scoped.log_records
-        groups[key].append(record)
+
+    def open_group() -> tuple[Resource, InstrumentationScope, RepeatedCompositeFieldContainer[LogRecord]]:
+        target = request.resource_logs.add()
+        scoped = target.scope_logs.add()
+        return target.resource, scoped.scope, scoped.log_records
+
+    _group(placed, open_group)
     return request
 
 
 def metrics_request(placed: Iterable[Placed[Metric]]) -> ExportMetricsServiceRequest:
     """One export request of these metrics."""
     request = ExportMetricsServiceRequest()
-    groups: dict[bytes, RepeatedCompositeFieldContainer[Metric]] = {}
-    for resource, scope, metric in placed:
-        key = _key(resource, scope)
-        if key not in groups:
-            target = request.resource_metrics.add()
-            scoped = target.scope_metrics.add()
-            _fill_origin(target.resource, scoped.scope, resource, scope)
-            groups[key] = scoped.metrics
-        groups[key].append(metric)
+
+    def open_group() -> tuple[Resource, InstrumentationScope, RepeatedCompositeFieldContainer[Metric]]:
+        target = request.resource_metrics.add()
+        scoped = target.scope_metrics.add()
+        return target.resource, scoped.scope, scoped.metrics
+
+    _group(placed, open_group)
     return request
 
 
 def traces_request(placed: Iterable[Placed[Span]]) -> ExportTraceServiceRequest:
     """One export request of these spans."""
     request = ExportTraceServiceRequest()
-    groups: dict[bytes, RepeatedCompositeFieldContainer[Span]] = {}
-    for resource, scope, made in placed:
-        key = _key(resource, scope)
-        if key not in groups:
-            target = request.resource_spans.add()
-            scoped = target.scope_spans.add()
-            _fill_origin(target.resource, scoped.scope, resource, scope)
-            groups[key] = scoped.spans
-        groups[key].append(made)
+
+    def open_group() -> tuple[Resource, InstrumentationScope, RepeatedCompositeFieldContainer[Span]]:
+        target = request.resource_spans.add()
+        scoped = target.scope_spans.add()
+        return target.resource, scoped.scope, scoped.spans
+
+    _group(placed, open_group)
     return request
