@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +85,42 @@ __all__ = [
     "write_config",
     "write_numbered",
 ]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def segment_bytes(folder: Path) -> int:
+    """The bytes in a disk buffer's segments (0 when the folder is not there yet)."""
+    return sum(f.stat().st_size for f in folder.glob("*.seg")) if folder.exists() else 0
+
+
+@contextmanager
+def counting_receiver(port: int) -> Iterator[Counter[int]]:
+    """A real HTTP receiver on ``port`` that answers 200 and counts the ``n`` of each NDJSON line posted."""
+    received: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with lock:
+                received.update(int(json.loads(line)["n"]) for line in body.splitlines() if line)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield received
+    finally:
+        server.shutdown()
+        server.server_close()

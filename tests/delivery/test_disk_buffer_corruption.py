@@ -10,46 +10,27 @@ flipped; the second run has the receiver up.
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
-import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import orjson
 
 from pipeflow.domain.record_framing import HEADER_BYTES, header_length
-from tests.delivery.helpers import PIPEFLOW, dead_letter_rows, start, wait_until, write_config, write_numbered
+from tests.delivery.helpers import (
+    PIPEFLOW,
+    counting_receiver,
+    dead_letter_rows,
+    free_port,
+    segment_bytes,
+    start,
+    wait_until,
+    write_config,
+    write_numbered,
+)
 
 EVENTS = 20_000
-
-_received: Counter[int] = Counter()
-_lock = threading.Lock()
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        with _lock:
-            _received.update(int(orjson.loads(line)["n"]) for line in body.splitlines() if line)
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _segment_bytes(folder: Path) -> int:
-    return sum(f.stat().st_size for f in folder.glob("*.seg")) if folder.exists() else 0
 
 
 def _records(data: bytes) -> list[tuple[int, bytes]]:
@@ -75,7 +56,7 @@ def _numbers(payload: bytes) -> list[int]:
 
 
 def test_a_flipped_byte_in_a_segment_is_skipped_counted_and_the_rest_arrives(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     write_numbered(tmp_path / "in.ndjson", EVENTS)
     config = write_config(
         tmp_path,
@@ -96,11 +77,11 @@ def test_a_flipped_byte_in_a_segment_is_skipped_counted_and_the_rest_arrives(tmp
     )
     buffers = tmp_path / "state" / "buffers" / "web"
     first = start(config)
-    wait_until(lambda: _segment_bytes(buffers) > 0, "records in the disk buffer")
-    sizes = [-1, _segment_bytes(buffers)]
+    wait_until(lambda: segment_bytes(buffers) > 0, "records in the disk buffer")
+    sizes = [-1, segment_bytes(buffers)]
     while sizes[-1] != sizes[-2]:  # the whole input buffered (and its checkpoint saved meanwhile)
         time.sleep(1.0)
-        sizes.append(_segment_bytes(buffers))
+        sizes.append(segment_bytes(buffers))
     first.send_signal(signal.SIGINT)
     time.sleep(0.3)
     first.send_signal(signal.SIGINT)  # the second stops at once, the backlog stays on disk
@@ -118,25 +99,19 @@ def test_a_flipped_byte_in_a_segment_is_skipped_counted_and_the_rest_arrives(tmp
     data[offset + HEADER_BYTES + len(payload) // 2] ^= 0x20  # inside the record's payload
     segments[0].write_bytes(bytes(data))
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with counting_receiver(port) as received:
         second = subprocess.run(
             [PIPEFLOW, "run", str(config), "--summary-file", str(tmp_path / "summary.json")],
             capture_output=True,
             timeout=60,
             check=False,
         )
-    finally:
-        server.shutdown()
-        server.server_close()
     assert second.returncode == 0, second.stderr.decode()
     assert b"Traceback" not in second.stderr
     summary = orjson.loads((tmp_path / "summary.json").read_bytes())
     assert summary["buffer_skipped"] == {"web": 1}
     assert summary["buffered_bytes"] == {"web": 0}
-    assert _received == Counter(n for n in range(EVENTS) if n not in lost)  # each other event once
+    assert received == Counter(n for n in range(EVENTS) if n not in lost)  # each other event once
     assert dead_letter_rows(tmp_path / "state") == []
-    assert _segment_bytes(buffers) == 0
+    assert segment_bytes(buffers) == 0
     print(f"\ncorrupted disk buffer: {len(lost)} events of 1 damaged record skipped, summary {summary}")

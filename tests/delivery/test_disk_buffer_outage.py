@@ -10,42 +10,25 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import threading
 import time
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import orjson
 
-from tests.delivery.helpers import dead_letter_rows, start, wait_until, write_config, write_numbered
+from tests.delivery.helpers import (
+    counting_receiver,
+    dead_letter_rows,
+    free_port,
+    segment_bytes,
+    start,
+    wait_until,
+    write_config,
+    write_numbered,
+)
 
 EVENTS = 30_000
 OUTAGE_S = float(os.environ.get("PIPEFLOW_OUTAGE_S", "12"))
 RSS_LIMIT_MIB = 150.0
-
-_received: Counter[int] = Counter()
-_lock = threading.Lock()
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        with _lock:
-            _received.update(int(orjson.loads(line)["n"]) for line in body.splitlines() if line)
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _peak_rss_mib(pid: int) -> float:
@@ -57,12 +40,11 @@ def _peak_rss_mib(pid: int) -> float:
 
 
 def _buffered_bytes(state: Path) -> int:
-    folder = state / "buffers" / "web"
-    return sum(f.stat().st_size for f in folder.glob("*.seg")) if folder.exists() else 0
+    return segment_bytes(state / "buffers" / "web")
 
 
 def test_a_sink_down_through_a_kill9_loses_nothing_and_dead_letters_nothing(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     write_numbered(tmp_path / "in.ndjson", EVENTS)
     config = write_config(
         tmp_path,
@@ -97,22 +79,16 @@ def test_a_sink_down_through_a_kill9_loses_nothing_and_dead_letters_nothing(tmp_
     assert second.poll() is None, "the run ended while its sink was down"
     assert _buffered_bytes(tmp_path / "state") > 0
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with counting_receiver(port) as received:
         _, err = second.communicate(timeout=60)
         assert second.returncode == 0, err.decode()
-    finally:
-        server.shutdown()
-        server.server_close()
     summary = orjson.loads(err.decode().strip().splitlines()[-1]) if err.strip().startswith(b"{") else None
-    assert set(_received) == set(range(EVENTS))
+    assert set(received) == set(range(EVENTS))
     # The duplicates bound: a restart resumes the buffer after the last group written (its saved
     # read position) and the source after its saved checkpoint (saved every 0.2 s, also once the
     # input was all read). The kill came seconds after the input was buffered and while the
     # receiver was down (no group was written), so nothing may arrive twice.
-    repeated = sum(_received.values()) - EVENTS
+    repeated = sum(received.values()) - EVENTS
     assert repeated == 0, f"{repeated} events arrived twice"
     assert dead_letter_rows(tmp_path / "state") == []
     assert _buffered_bytes(tmp_path / "state") == 0
