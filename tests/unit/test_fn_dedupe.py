@@ -9,12 +9,11 @@ import pytest
 
 from pipeflow.domain.engine import CompiledPipeline, Step
 from pipeflow.domain.errors import Problems
-from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.pipeline import PipelineId
 from pipeflow.domain.ports import Stateful
-from pipeflow.domain.results import Drop, Pass
 from pipeflow.infrastructure.functions.dedupe import Dedupe, plugin
+from tests.unit.fn_helpers import ev, kept
 
 
 def build(config: Mapping[str, Json]) -> Dedupe:
@@ -26,20 +25,6 @@ def build(config: Mapping[str, Json]) -> Dedupe:
 
 def problems(config: Mapping[str, Json]) -> Problems:
     return plugin(config).failure()
-
-
-def ev(n: int, **fields: Json) -> Event:
-    return Event(EventId(f"e{n}"), EventMeta("test", 0.0), dict(fields))
-
-
-def kept(fn: Dedupe, events: list[JsonObject]) -> list[bool]:
-    out = []
-    for i, fields in enumerate(events):
-        event = ev(i, **fields)
-        result = fn(event)
-        assert result == Pass(event) or isinstance(result, Drop), result
-        out.append(isinstance(result, Pass))
-    return out
 
 
 def test_a_repeat_of_the_key_is_dropped_other_fields_do_not_matter() -> None:

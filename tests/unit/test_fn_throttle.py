@@ -9,12 +9,12 @@ import pytest
 
 from pipeflow.domain.engine import CompiledPipeline, Step
 from pipeflow.domain.errors import Problems
-from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.pipeline import PipelineId
 from pipeflow.domain.ports import Stateful
 from pipeflow.domain.results import Drop, FunctionFailed, Pass
 from pipeflow.infrastructure.functions.throttle import Throttle, plugin, read_time
+from tests.unit.fn_helpers import ev, kept
 
 
 def build(config: Mapping[str, Json]) -> Throttle:
@@ -26,21 +26,6 @@ def build(config: Mapping[str, Json]) -> Throttle:
 
 def problems(config: Mapping[str, Json]) -> Problems:
     return plugin(config).failure()
-
-
-def ev(n: int, **fields: Json) -> Event:
-    return Event(EventId(f"e{n}"), EventMeta("test", 0.0), dict(fields))
-
-
-def kept(fn: Throttle, events: list[JsonObject]) -> list[bool]:
-    """For each event, whether it passed (and it passed unchanged) or was dropped."""
-    out = []
-    for i, fields in enumerate(events):
-        event = ev(i, **fields)
-        result = fn(event)
-        assert result == Pass(event) or isinstance(result, Drop), result
-        out.append(isinstance(result, Pass))
-    return out
 
 
 def test_at_most_rate_events_per_window_and_the_window_slides() -> None:

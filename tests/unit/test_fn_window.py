@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 
 from pipeflow.domain.engine import CompiledPipeline, Step
 from pipeflow.domain.errors import Problems
-from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.pipeline import PipelineId
 from pipeflow.domain.ports import PipelineFn, Stateful
 from pipeflow.domain.results import FunctionFailed, Pass
 from pipeflow.infrastructure.functions.window import Window, event_time, plugin
+from tests.unit.fn_helpers import ev
 
 
 def build(config: Mapping[str, Json]) -> Window:
@@ -28,10 +28,6 @@ def build(config: Mapping[str, Json]) -> Window:
 
 def problems(config: Mapping[str, Json]) -> Problems:
     return plugin(config).failure()
-
-
-def ev(n: int, **fields: Json) -> Event:
-    return Event(EventId(f"e{n}"), EventMeta("test", 0.0), dict(fields))
 
 
 def run(fn: PipelineFn, events: list[JsonObject]) -> list[JsonObject]:
