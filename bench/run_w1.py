@@ -74,25 +74,20 @@ def timed(
     return seconds, usage.ru_maxrss / 1024, proc.returncode, text
 
 
-def ensure_input(n: int, seed: int, data: Path) -> Path:
-    """The generated input for ``n`` events (made once; same n and seed give the same bytes)."""
-    data.mkdir(parents=True, exist_ok=True)
-    path = data / f"logs_{n}_s{seed}.ndjson"
+def ensure_generated(script: Path, n: int, seed: int, path: Path) -> Path:
+    """``path`` made once by the generator ``script`` for ``n`` lines (same n and seed, same bytes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         partial = path.with_suffix(".partial")
-        gen = [
-            sys.executable,
-            str(VENDOR / "gen_logs.py"),
-            "-n",
-            str(n),
-            "--seed",
-            str(seed),
-            "-o",
-            str(partial),
-        ]
+        gen = [sys.executable, str(script), "-n", str(n), "--seed", str(seed), "-o", str(partial)]
         subprocess.run(gen, check=True)
         partial.rename(path)
     return path
+
+
+def ensure_input(n: int, seed: int, data: Path) -> Path:
+    """The generated input for ``n`` events (made once; same n and seed give the same bytes)."""
+    return ensure_generated(VENDOR / "gen_logs.py", n, seed, data / f"logs_{n}_s{seed}.ndjson")
 
 
 def ensure_halves(inp: Path) -> tuple[Path, Path]:

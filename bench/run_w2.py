@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -21,30 +20,14 @@ from pathlib import Path
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_w1 import BENCH, fresh, pipeflow_bin, timed, write_config
+from run_w1 import BENCH, ensure_generated, fresh, pipeflow_bin, timed, write_config
 
 TARGET = 0.8
 
 
 def ensure_access(n: int, seed: int, data: Path) -> Path:
     """The generated access log for ``n`` lines (made once)."""
-    data.mkdir(parents=True, exist_ok=True)
-    path = data / f"access_{n}_s{seed}.log"
-    if not path.exists():
-        partial = path.with_suffix(".partial")
-        cmd = [
-            sys.executable,
-            str(BENCH / "gen_access.py"),
-            "-n",
-            str(n),
-            "--seed",
-            str(seed),
-            "-o",
-            str(partial),
-        ]
-        subprocess.run(cmd, check=True)
-        partial.rename(path)
-    return path
+    return ensure_generated(BENCH / "gen_access.py", n, seed, data / f"access_{n}_s{seed}.log")
 
 
 def same_records(a: Path, b: Path) -> str:
