@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeflow.domain.sink_recovery import CutTo, LeaveAsIs
+from pipeflow.domain.sink_recovery import CutTo, LeaveAsIs, SinkCommit
 from pipeflow.infrastructure.sinks.file import FileSink
 
 pytestmark = pytest.mark.anyio
@@ -25,6 +25,14 @@ async def _committed_at(path: Path, data: bytes) -> FileSink:
     await sink.open()
     await sink.write_encoded(data)
     assert sink.length == sink.opened_length + len(data)
+    return sink
+
+
+async def _reopened(path: Path, commit: SinkCommit | None) -> FileSink:
+    """An exactly-once sink opened at ``path`` with ``commit`` and closed again: its recovery is known."""
+    sink = FileSink("out", str(path), exact=True, committed=commit)
+    await sink.open()
+    await sink.close()
     return sink
 
 
@@ -61,9 +69,7 @@ async def test_a_replaced_file_is_left_as_it_is(tmp_path: Path) -> None:
     await sink.close()
     path.rename(tmp_path / "old.ndjson")
     path.write_bytes(b'{"someone":"else"}\n{"more":1}\n')
-    again = FileSink("out", str(path), exact=True, committed=commit)
-    await again.open()
-    await again.close()
+    again = await _reopened(path, commit)
     assert isinstance(again.recovery, LeaveAsIs)
     assert path.read_bytes() == b'{"someone":"else"}\n{"more":1}\n'
 
@@ -75,9 +81,7 @@ async def test_a_file_whose_committed_bytes_changed_is_left_as_it_is(tmp_path: P
     await sink.close()
     with path.open("r+b") as fh:  # same inode, same size, other bytes: not ours to cut
         fh.write(b'{"n":9}\n{"n":9}\n{"n":9}\n')
-    again = FileSink("out", str(path), exact=True, committed=commit)
-    await again.open()
-    await again.close()
+    again = await _reopened(path, commit)
     assert isinstance(again.recovery, LeaveAsIs)
     assert path.read_bytes() == b'{"n":9}\n{"n":9}\n{"n":9}\n'
 
@@ -88,9 +92,7 @@ async def test_a_shorter_or_missing_file_is_left_and_a_missing_one_started(tmp_p
     commit = sink.commit_at(16)
     await sink.close()
     os.truncate(path, 8)
-    shorter = FileSink("out", str(path), exact=True, committed=commit)
-    await shorter.open()
-    await shorter.close()
+    shorter = await _reopened(path, commit)
     assert isinstance(shorter.recovery, LeaveAsIs)
     assert path.read_bytes() == b'{"n":1}\n'
     path.unlink()
