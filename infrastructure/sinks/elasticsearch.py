@@ -20,6 +20,7 @@ from pipeflow.domain.events import Event
 from pipeflow.domain.ports import Clock
 from pipeflow.infrastructure.sinks.errors import SinkError
 from pipeflow.infrastructure.sinks.es_bulk import bulk_body, error_text, read_items
+from pipeflow.infrastructure.sinks.http_pool import HttpPool
 
 __all__ = ["ElasticsearchSink", "auth_header"]
 
@@ -80,26 +81,24 @@ class ElasticsearchSink:
         self._clock = clock
         self._index = index
         self._gzip = compression == "gzip"
-        self._headers = {"Content-Type": "application/x-ndjson"}
+        headers = {"Content-Type": "application/x-ndjson"}
         if self._gzip:
-            self._headers["Content-Encoding"] = "gzip"
+            headers["Content-Encoding"] = "gzip"
         if authorization is not None:
-            self._headers["Authorization"] = authorization
+            headers["Authorization"] = authorization
         self._batch_size = batch_size
         self._timeout_s = timeout_s
         self._item_retries = item_retries
         self._item_backoff_s = item_backoff_s
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        self._pool = HttpPool(
+            f"elasticsearch sink {name!r}", headers=headers, timeout_s=timeout_s, transport=transport
+        )
         self._settled: dict[str, str | None] = {}  # id -> None (written) or why refused
         self._rejected: dict[str, str] = {}
 
     async def open(self) -> None:
         """Create the connection pool."""
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                headers=self._headers, timeout=self._timeout_s, transport=self._transport
-            )
+        self._pool.open()
 
     async def write(self, events: Sequence[Event]) -> None:
         """Store every document of the batch, or refuse it with a reason (see ``take_rejected``).
@@ -108,9 +107,7 @@ class ElasticsearchSink:
             was refused: 400, 401, 403...); those settled are not sent again by the next write.
         :raises RuntimeError: when the sink is not open (a bug in the caller).
         """
-        client = self._client
-        if client is None:
-            raise RuntimeError(f"elasticsearch sink {self.name!r} written before open()")
+        client = self._pool.client()
         ids = {e.id for e in events}
         self._settled = {i: why for i, why in self._settled.items() if i in ids}  # this batch's only
         self._rejected = {}
@@ -127,9 +124,7 @@ class ElasticsearchSink:
 
     async def close(self) -> None:
         """Close the connection pool."""
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        await self._pool.close()
 
     async def _send_chunk(self, client: httpx.AsyncClient, chunk: Sequence[Event]) -> None:
         left, last = await self._send(client, chunk)

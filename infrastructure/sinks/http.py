@@ -10,6 +10,7 @@ import httpx
 
 from pipeflow.domain.events import Event
 from pipeflow.infrastructure.sinks.encode import encode_ndjson
+from pipeflow.infrastructure.sinks.http_pool import HttpPool
 from pipeflow.infrastructure.sinks.posting import post_checked
 
 __all__ = ["HttpSink", "idempotency_key"]
@@ -49,18 +50,18 @@ class HttpSink:
             raise ValueError("batch_size must be at least 1")
         self.name = name
         self._url = url
-        self._headers = {"Content-Type": "application/x-ndjson", **(headers or {})}
         self._batch_size = batch_size
         self._timeout_s = timeout_s
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        self._pool = HttpPool(
+            f"http sink {name!r}",
+            headers={"Content-Type": "application/x-ndjson", **(headers or {})},
+            timeout_s=timeout_s,
+            transport=transport,
+        )
 
     async def open(self) -> None:
         """Create the connection pool."""
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                headers=self._headers, timeout=self._timeout_s, transport=self._transport
-            )
+        self._pool.open()
 
     async def write(self, events: Sequence[Event]) -> None:
         """POST the batch in requests of at most ``batch_size`` events, in order.
@@ -68,9 +69,7 @@ class HttpSink:
         :raises SinkError: when a request failed; ``written`` counts the events sent before it.
         :raises RuntimeError: when the sink is not open (a bug in the caller).
         """
-        client = self._client
-        if client is None:
-            raise RuntimeError(f"http sink {self.name!r} written before open()")
+        client = self._pool.client()
         for start in range(0, len(events), self._batch_size):
             await self._post(client, events[start : start + self._batch_size], written=start)
 
@@ -89,6 +88,4 @@ class HttpSink:
 
     async def close(self) -> None:
         """Close the connection pool."""
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        await self._pool.close()

@@ -21,6 +21,7 @@ from pipeflow.infrastructure.otlp.wire import Signal
 from pipeflow.infrastructure.otlp.write import log_record, span
 from pipeflow.infrastructure.otlp.write_metrics import metric
 from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sinks.http_pool import HttpPool
 from pipeflow.infrastructure.sinks.posting import post_checked
 
 __all__ = ["OtlpSink"]
@@ -65,11 +66,14 @@ class OtlpSink:
         self.name = name
         self._signal: Signal = signal
         self._url = f"{url.rstrip('/')}/v1/{signal}"
-        self._headers = {"Content-Type": "application/x-protobuf", **(headers or {})}
         self._batch_size = batch_size
         self._timeout_s = timeout_s
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        self._pool = HttpPool(
+            f"otlp sink {name!r}",
+            headers={"Content-Type": "application/x-protobuf", **(headers or {})},
+            timeout_s=timeout_s,
+            transport=transport,
+        )
 
     def invalid(self, event: Event) -> str | None:
         """Why the sink cannot send ``event`` (a ``metrics`` or ``traces`` sink: no data point or span)."""
@@ -90,10 +94,7 @@ class OtlpSink:
 
     async def open(self) -> None:
         """Create the connection pool."""
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                headers=self._headers, timeout=self._timeout_s, transport=self._transport
-            )
+        self._pool.open()
 
     async def write(self, events: Sequence[Event]) -> None:
         """Send the batch in requests of at most ``batch_size`` events, in order.
@@ -102,9 +103,7 @@ class OtlpSink:
             an event is no record of the sink's signal (not retryable).
         :raises RuntimeError: when the sink is not open (a bug in the caller).
         """
-        client = self._client
-        if client is None:
-            raise RuntimeError(f"otlp sink {self.name!r} written before open()")
+        client = self._pool.client()
         for start in range(0, len(events), self._batch_size):
             chunk = events[start : start + self._batch_size]
             try:
@@ -127,6 +126,4 @@ class OtlpSink:
 
     async def close(self) -> None:
         """Close the connection pool."""
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        await self._pool.close()

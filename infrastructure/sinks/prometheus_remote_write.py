@@ -12,6 +12,7 @@ from pipeflow.domain.events import Event
 from pipeflow.domain.metric_samples import Sample, SampleFields, read_sample
 from pipeflow.domain.ports import Clock
 from pipeflow.infrastructure.sinks.errors import SinkError
+from pipeflow.infrastructure.sinks.http_pool import HttpPool
 from pipeflow.infrastructure.sinks.posting import body_text, post_checked
 from pipeflow.infrastructure.sinks.remote_write_encoding import CONTENT_HEADERS, encode_write_request
 
@@ -48,18 +49,18 @@ class PrometheusRemoteWriteSink:
         self._url = url
         self._clock = clock
         self._fields = fields or SampleFields()
-        self._headers = {**CONTENT_HEADERS, "User-Agent": "pipeflow", **(headers or {})}
         self._batch_size = batch_size
         self._timeout_s = timeout_s
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        self._pool = HttpPool(
+            f"prometheus_remote_write sink {name!r}",
+            headers={**CONTENT_HEADERS, "User-Agent": "pipeflow", **(headers or {})},
+            timeout_s=timeout_s,
+            transport=transport,
+        )
 
     async def open(self) -> None:
         """Create the connection pool."""
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                headers=self._headers, timeout=self._timeout_s, transport=self._transport
-            )
+        self._pool.open()
 
     def invalid(self, event: Event) -> str | None:
         """Why ``event`` is no sample (no string name, no number, ...), or ``None``."""
@@ -73,9 +74,7 @@ class PrometheusRemoteWriteSink:
             (not retryable) when an event is no sample.
         :raises RuntimeError: when the sink is not open (a bug in the caller).
         """
-        client = self._client
-        if client is None:
-            raise RuntimeError(f"prometheus_remote_write sink {self.name!r} written before open()")
+        client = self._pool.client()
         samples: list[Sample] = []
         for event in events:
             sample = read_sample(event, self._fields)
@@ -95,6 +94,4 @@ class PrometheusRemoteWriteSink:
 
     async def close(self) -> None:
         """Close the connection pool."""
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        await self._pool.close()
