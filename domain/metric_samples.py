@@ -8,14 +8,13 @@ Names and label names are made valid for Prometheus: each invalid character beco
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import final
 
 from pipeflow.domain.events import Event
 from pipeflow.domain.json import Json
+from pipeflow.domain.parsers.timestamp import epoch_seconds
 
 __all__ = ["Sample", "SampleFields", "read_sample", "sanitize_label_name", "sanitize_metric_name"]
 
@@ -98,7 +97,7 @@ def read_sample(event: Event, fields: SampleFields) -> Sample | str:
         return f"{fields.labels!r} is not an object of labels: {_show(raw_labels)}"
     timestamp_ms: int | None = None
     if fields.timestamp is not None and (raw_time := event.get(fields.timestamp)) is not None:
-        seconds = _epoch_seconds(raw_time)
+        seconds = epoch_seconds(raw_time)
         if seconds is None:
             return f"{fields.timestamp!r} is not a time (ISO 8601 or epoch seconds): {_show(raw_time)}"
         timestamp_ms = round(seconds * 1000)
@@ -125,18 +124,6 @@ def _label_value(value: Json) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
-def _epoch_seconds(value: Json) -> float | None:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return float(value)
 
 
 def _show(value: Json) -> str:

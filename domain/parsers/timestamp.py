@@ -129,6 +129,25 @@ def parse_time(value: Json, fmt: str, zone: tzinfo, year: int | None) -> datetim
         return None
 
 
+def epoch_seconds(value: Json) -> float | None:
+    """Epoch seconds from a finite number or an ISO 8601 string (UTC when no offset is given), or ``None``.
+
+    >>> epoch_seconds(1.5), epoch_seconds("1970-01-01T01:01:00+01:00")
+    (1.5, 60.0)
+    >>> epoch_seconds("60"), epoch_seconds(True), epoch_seconds(float("inf"))
+    (None, None, None)
+    """
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if math.isfinite(value) else None
+
+
 def year_at(epoch_seconds: float, zone: tzinfo) -> int | None:
     """The year in ``zone`` at an epoch time (an event's ingest time), or ``None`` out of range.
 
@@ -169,6 +188,7 @@ def _decimal(value: Json) -> Decimal | None:
 __all__ = [
     "NAMED_FORMATS",
     "UNIX_EXPONENTS",
+    "epoch_seconds",
     "format_problem",
     "format_timestamp",
     "needs_year",

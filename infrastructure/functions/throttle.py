@@ -26,6 +26,7 @@ from pipeflow.domain.errors import Problem, Problems, ValidationError
 from pipeflow.domain.events import Event
 from pipeflow.domain.filter import compile_expression
 from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.parsers.timestamp import epoch_seconds
 from pipeflow.domain.paths import Path
 from pipeflow.domain.results import Drop, FnResult, Pass
 from pipeflow.domain.throttle import Limit, decide
@@ -34,7 +35,6 @@ from pipeflow.infrastructure.functions.checks import field_path
 from pipeflow.infrastructure.functions.json_keys import canonical
 from pipeflow.infrastructure.functions.on_failure import OnFailure, settle
 from pipeflow.infrastructure.functions.throttle_state import SNAPSHOT_VERSION, keys_from
-from pipeflow.infrastructure.functions.window import event_time
 
 
 class ThrottleConfig(FunctionConfig):
@@ -78,7 +78,7 @@ def read_time(value: Json) -> float | None:
     (1.5, 60.0, None, None)
     """
     try:
-        when = event_time(value)
+        when = epoch_seconds(value)
         return None if when is None else float(when)
     except (OverflowError, ValueError):  # an integer or a date beyond floats
         return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, final
 
 import orjson
@@ -19,6 +18,7 @@ from returns.result import Result
 from pipeflow.domain.errors import Problems, ValidationError
 from pipeflow.domain.events import Event
 from pipeflow.domain.json import Json
+from pipeflow.domain.parsers.timestamp import epoch_seconds
 from pipeflow.domain.paths import Path
 from pipeflow.domain.results import FnResult, FunctionFailed, Pass
 from pipeflow.domain.windows import (
@@ -98,17 +98,6 @@ def number(value: Json) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def event_time(value: Json) -> float | None:
-    """Epoch seconds from a number or an ISO 8601 string (UTC when no offset is given), or ``None``."""
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
-    return number(value)
-
-
 @final
 class Window:
     """The ``window`` function: one ``WindowState`` per group, mutated only through ``step``."""
@@ -125,7 +114,7 @@ class Window:
         value = number(event.get(spec.field))
         if value is None:
             return Pass(event)  # documented: missing or non-numeric values pass unchanged
-        when = event_time(event.get(spec.time_field))
+        when = epoch_seconds(event.get(spec.time_field))
         if when is None and isinstance(spec.size, TimeSize):
             raise FunctionFailed(
                 f"window: {spec.time_name!r} is missing or not a time (ISO 8601 or epoch seconds)"
@@ -212,7 +201,6 @@ __all__ = [
     "WindowConfig",
     "WindowSpec",
     "build",
-    "event_time",
     "number",
     "plugin",
 ]

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from pipeflow.domain.engine import CompiledPipeline, Step
 from pipeflow.domain.errors import Problems
 from pipeflow.domain.json import Json, JsonObject
+from pipeflow.domain.parsers.timestamp import epoch_seconds
 from pipeflow.domain.pipeline import PipelineId
 from pipeflow.domain.ports import PipelineFn, Stateful
 from pipeflow.domain.results import FunctionFailed, Pass
-from pipeflow.infrastructure.functions.window import Window, event_time, plugin
+from pipeflow.infrastructure.functions.window import Window, plugin
 from tests.unit.fn_helpers import ev
 
 
@@ -168,12 +169,12 @@ def test_config_problems_are_located(config: Mapping[str, Json], where: str) -> 
 
 
 def test_event_time_reads_numbers_and_iso_8601() -> None:
-    assert event_time(1.5) == 1.5
-    assert event_time("1970-01-01T00:01:00Z") == 60.0
-    assert event_time("1970-01-01T00:01:00") == 60.0  # no offset: UTC
-    assert event_time("1970-01-01T01:01:00+01:00") == 60.0
-    assert event_time("60") is None
-    assert event_time(False) is None
+    assert epoch_seconds(1.5) == 1.5
+    assert epoch_seconds("1970-01-01T00:01:00Z") == 60.0
+    assert epoch_seconds("1970-01-01T00:01:00") == 60.0  # no offset: UTC
+    assert epoch_seconds("1970-01-01T01:01:00+01:00") == 60.0
+    assert epoch_seconds("60") is None
+    assert epoch_seconds(False) is None
 
 
 def test_window_is_stateful_and_a_fresh_build_starts_empty() -> None:
