@@ -1,8 +1,9 @@
 """``grok``: parse unstructured text with named patterns (``%{IPORHOST:client}``) into fields.
 
 Patterns are expanded once (``domain.parsers.grok``) against the core library
-(``grok_patterns``) and the function's own ``pattern_definitions``, and compiled once, on RE2
-when it accepts them (``grok_engine``: linear time, so no pattern can hang a pipeline).
+(``grok_patterns``) and the function's own ``pattern_definitions``, and compiled once
+(``grok_engine``: ``re`` under a time limit per match, RE2 behind it, so no pattern can hang a
+pipeline).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, TypeAlias, final
 
 import pydantic
@@ -24,7 +25,7 @@ from pipeflow.domain.paths import Path, get_in, render_path, set_in
 from pipeflow.domain.results import Drop, FnResult, FunctionFailed, Pass
 from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
 from pipeflow.infrastructure.functions.checks import field_path
-from pipeflow.infrastructure.functions.grok_engine import Matcher, compile_expansion
+from pipeflow.infrastructure.functions.grok_engine import Matcher, MatchTimedOut, compile_expansion
 from pipeflow.infrastructure.functions.grok_patterns import CORE_PATTERNS
 
 OnFailure: TypeAlias = Literal["pass", "drop", "dead_letter"]
@@ -54,6 +55,13 @@ class GrokConfig(FunctionConfig):
     on_failure: OnFailure = pydantic.Field(
         "pass", description="An event no pattern matches: `pass` (unchanged), `drop` or `dead_letter`."
     )
+    timeout_ms: float = pydantic.Field(
+        20,
+        gt=0,
+        le=60_000,
+        description="CPU time one match may take on Python's `re`; a longer one is run again on RE2 "
+        "(linear time), or dead-lettered when RE2 cannot run the pattern.",
+    )
 
 
 @final
@@ -64,6 +72,15 @@ class GrokPattern:
     matcher: Matcher
     fields: tuple[tuple[Path, Kind], ...]
     flat: bool  # every field is a top-level key: set them all with one dict merge
+    keys: tuple[str, ...] | None = field(init=False, repr=False, compare=False)  # flat, no key twice
+    typed: tuple[tuple[str, Kind], ...] = field(init=False, repr=False, compare=False)  # to convert
+
+    def __post_init__(self) -> None:
+        keys = tuple(str(path[0]) for path, _ in self.fields)
+        unique = self.flat and len(set(keys)) == len(keys)
+        typed = tuple((key, kind) for key, (_, kind) in zip(keys, self.fields, strict=True) if kind != "str")
+        object.__setattr__(self, "keys", keys if unique else None)
+        object.__setattr__(self, "typed", typed)
 
     def apply(self, event: Event, values: Sequence[str | None]) -> Event:
         """Set the fields of the captures that took part in the match (a later one wins)."""
@@ -74,6 +91,15 @@ class GrokPattern:
         """``apply`` in place on ``fields`` (nested objects on the way are copied, never changed);
         whether anything was set. Every capture is converted before anything is written, so a
         conversion that fails leaves ``fields`` as they were."""
+        keys = self.keys
+        if keys is not None:  # the common case, made fast: one merge, then the few conversions
+            merged: JsonObject = {k: text for k, text in zip(keys, values, strict=True) if text is not None}
+            for name, kind in self.typed:
+                text = merged.get(name)
+                if isinstance(text, str):
+                    merged[name] = convert(kind, text, (name,))
+            fields.update(merged)
+            return bool(merged)
         if self.flat:
             found = {
                 path[0]: text if kind == "str" else convert(kind, text, path)
@@ -112,7 +138,7 @@ class Grok:
         value = event.get(self.path)
         if isinstance(value, str):
             for pattern in self.patterns:
-                values = pattern.matcher.captures(value)
+                values = _captures(pattern.matcher, value)
                 if values is not None:
                     return Pass(pattern.apply(event, values))
         if self.on_failure == "pass":
@@ -129,11 +155,14 @@ class Grok:
         def kernel(fields: JsonObject) -> bool:
             value = fields.get(top) if top is not None else get_in(fields, path)  # type: ignore[arg-type]
             if isinstance(value, str):
-                for pattern in patterns:
-                    values = pattern.matcher.captures(value)
-                    if values is not None:
-                        pattern.write(fields, values)
-                        return True
+                try:
+                    for pattern in patterns:
+                        values = pattern.matcher.captures(value)
+                        if values is not None:
+                            pattern.write(fields, values)
+                            return True
+                except MatchTimedOut as exc:
+                    raise FunctionFailed(f"grok: {exc}") from None
             if on_failure == "pass":
                 return True
             if on_failure == "drop":
@@ -141,6 +170,14 @@ class Grok:
             raise FunctionFailed(NO_MATCH)
 
         return kernel
+
+
+def _captures(matcher: Matcher, text: str) -> Sequence[str | None] | None:
+    """``matcher.captures``, a match that timed out raised as ``FunctionFailed`` (dead-lettered)."""
+    try:
+        return matcher.captures(text)
+    except MatchTimedOut as exc:
+        raise FunctionFailed(f"grok: {exc}") from None
 
 
 def convert(kind: Kind, text: str, path: Path) -> Json:
@@ -151,13 +188,15 @@ def convert(kind: Kind, text: str, path: Path) -> Json:
     """
     if kind == "str":
         return text
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            pass  # maybe a decimal
     try:
         number = float(text)
         if kind == "int":
-            try:
-                return int(text)
-            except ValueError:
-                return int(number)  # raises OverflowError for inf, ValueError for nan
+            return int(number)  # raises OverflowError for inf, ValueError for nan
         if math.isfinite(number):
             return number
     except (ValueError, OverflowError):
@@ -166,11 +205,11 @@ def convert(kind: Kind, text: str, path: Path) -> Json:
 
 
 def _pattern(
-    expanded: Expansion | GrokError, target: Path | None, where: str
+    expanded: Expansion | GrokError, target: Path | None, where: str, limit_s: float
 ) -> Result[GrokPattern, Problems]:
     if isinstance(expanded, GrokError):
         return Failure((Problem(where, expanded.message),))
-    matcher = compile_expansion(expanded)
+    matcher = compile_expansion(expanded, limit_s)
     if isinstance(matcher, str):
         return Failure((Problem(where, matcher),))
     fields = tuple(((*(target or ()), *c.path), c.kind) for c in expanded.captures)
@@ -197,7 +236,7 @@ def build(config: GrokConfig) -> Result[Grok, Problems]:
     built: list[GrokPattern] = []
     for i, text in enumerate(config.patterns):
         at = target.value_or(None)
-        match _pattern(expand(text, library), at, f"patterns[{i}]"):
+        match _pattern(expand(text, library), at, f"patterns[{i}]", config.timeout_ms / 1000):
             case Success(pattern):
                 built.append(pattern)
             case Failure(more):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.parsers.grok import Expansion, expand
 from pipeflow.infrastructure.functions.grok import plugin as grok
-from pipeflow.infrastructure.functions.grok_engine import Re2Matcher, compile_expansion
+from pipeflow.infrastructure.functions.grok_engine import ReMatcher, compile_expansion
 from pipeflow.infrastructure.functions.grok_patterns import CORE_PATTERNS
 from pipeflow.infrastructure.functions.regex_extract import plugin as regex_extract
 
@@ -52,8 +52,9 @@ def test_re2_and_re_capture_the_same(name: str, text: str) -> None:
     expanded = expand(f"(?<whole>%{{{name}}})", CORE_PATTERNS)
     assert isinstance(expanded, Expansion)
     matcher = compile_expansion(expanded)
-    assert isinstance(matcher, Re2Matcher)
-    fast, slow = matcher.captures(text), matcher.fallback.captures(text)
+    assert isinstance(matcher, ReMatcher)
+    assert matcher.linear is not None
+    fast, slow = matcher.linear.captures(text), matcher.captures(text)
     assert (list(fast) if fast is not None else None) == (list(slow) if slow is not None else None)
 
 

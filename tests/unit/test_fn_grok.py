@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -201,3 +203,43 @@ def test_a_backreference_falls_back_to_re() -> None:
     fn = build(patterns=[r"(?<word>\w+) (?P=word)"])
     assert fn.patterns[0].matcher.engine == "re"
     assert run(fn, "say bye bye")["word"] == "bye"
+
+
+def test_a_runaway_match_on_re_is_stopped_and_answered_by_re2() -> None:
+    # re backtracks exponentially at every start before it finds the "c"; RE2 finds it at once.
+    fn = build(patterns=[r"(?<x>(a+)+b)|(?<y>c)"], timeout_ms=5)
+    assert fn.patterns[0].matcher.engine == "re2"
+    start = time.process_time()
+    assert run(fn, "a" * 40 + "c") == {"message": "a" * 40 + "c", "y": "c"}
+    assert time.process_time() - start < 2.0
+
+
+def test_a_runaway_match_without_an_re2_twin_dead_letters() -> None:
+    fn = build(patterns=[r"(?<w>a)(?P=w)(a+)+$"], timeout_ms=5, on_failure="pass")
+    assert fn.patterns[0].matcher.engine == "re"
+    with pytest.raises(FunctionFailed, match="grok: the match took longer than 5 ms"):
+        fn(ev({"message": "a" * 40 + "!"}))
+    assert run(fn, "xaaaa")["w"] == "a"  # and the next line matches as ever
+
+
+def test_the_fast_path_kernel_dead_letters_a_runaway_match_too() -> None:
+    kernel = build(patterns=[r"(?<w>a)(?P=w)(a+)+$"], timeout_ms=5).fuse()
+    with pytest.raises(FunctionFailed, match="took longer than 5 ms"):
+        kernel({"message": "a" * 40 + "!"})
+
+
+def test_off_the_main_thread_re2_answers_first() -> None:
+    fn = build(patterns=[r"(?<x>(a+)+b)|(?<y>c)"], timeout_ms=5)
+    seen: list[object] = []
+    worker = threading.Thread(target=lambda: seen.append(fn(ev({"message": "a" * 60 + "c"}))))
+    worker.start()
+    worker.join(timeout=30)
+    (result,) = seen
+    assert isinstance(result, Pass)
+    assert result.event.fields["y"] == "c"
+
+
+@pytest.mark.parametrize("timeout_ms", [0, -1, 60_001])
+def test_timeout_ms_out_of_range_is_a_problem(timeout_ms: float) -> None:
+    (problem,) = problems(patterns=["%{WORD:w}"], timeout_ms=timeout_ms)
+    assert problem.where == "timeout_ms"
