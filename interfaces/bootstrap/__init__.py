@@ -14,24 +14,24 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, final
+from typing import TYPE_CHECKING, Any, BinaryIO, final
 
 import anyio
 from returns.result import Failure, Result
 
-from pipeflow.application.config_tests import CaseResult, ConfigTest, run_config_test
 from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.events import Event, EventMeta
 from pipeflow.domain.filter.batch_time import batch_time
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.ports import Clock, FunctionFactory, IdFactory, PipelineFn
-from pipeflow.infrastructure.actors.stats import RunStats
-from pipeflow.infrastructure.functions.base import FunctionPlugin
 from pipeflow.infrastructure.ids import SystemClock, UlidFactory
-from pipeflow.infrastructure.plugins import PluginLoadError, lazy_function_plugins, plugin_distributions
-from pipeflow.interfaces.bootstrap.extras import check_extras
-from pipeflow.interfaces.bootstrap.runtime import RunOutcome, run_topology
-from pipeflow.interfaces.config.loader import LoadedConfig, load_config
+from pipeflow.infrastructure.plugins import PluginLoadError, lazy_function_plugins
+
+if TYPE_CHECKING:  # each command imports what it uses when it runs (start-up time: docs/performance.md)
+    from pipeflow.application.config_tests import CaseResult
+    from pipeflow.infrastructure.functions.base import FunctionPlugin
+    from pipeflow.interfaces.bootstrap.runtime import RunOutcome
+    from pipeflow.interfaces.config.loader import LoadedConfig
 
 
 @final
@@ -61,10 +61,15 @@ class App:
     def load(self, path: str) -> Result[LoadedConfig, Problems]:
         """Load and validate a config file: the loaded config, or every problem in it (a source or
         sink whose optional extra is not installed included)."""
+        from pipeflow.interfaces.bootstrap.extras import check_extras
+        from pipeflow.interfaces.config.loader import load_config
+
         return load_config(path, self.factories, self.path_fields).bind(check_extras)
 
     def describe_plugins(self) -> dict[str, Any]:
         """Every installed function with its distribution, summary and config schema; broken ones."""
+        from pipeflow.infrastructure.plugins import plugin_distributions
+
         dists = plugin_distributions()
         functions = [
             {
@@ -81,6 +86,8 @@ class App:
 
     def run_config_tests(self, loaded: LoadedConfig) -> list[CaseResult]:
         """Run the config's ``tests:`` cases through its router, each a batch at the clock's time."""
+        from pipeflow.application.config_tests import ConfigTest, run_config_test
+
         cases = [
             ConfigTest(
                 c.name,
@@ -106,10 +113,14 @@ class App:
         self, loaded: LoadedConfig, workers: int = 1, *, handle_signals: bool = True, progress: bool = False
     ) -> RunOutcome:
         """Run the topology of a loaded config to completion."""
+        from pipeflow.interfaces.bootstrap.runtime import RunOutcome, run_topology
+
         state_dir = loaded.config.state_dir
         try:
             os.makedirs(state_dir, exist_ok=True)
         except OSError as exc:
+            from pipeflow.infrastructure.actors.stats import RunStats
+
             return RunOutcome(
                 RunStats(), [f"state_dir {state_dir!r} cannot be created: {exc.strerror or exc}"]
             )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from returns.result import Failure
 
 from pipeflow.interfaces.bootstrap import App
-from pipeflow.interfaces.config.loader import LoadedConfig
-from pipeflow.interfaces.config.problems import render_problem
+
+if TYPE_CHECKING:
+    from pipeflow.interfaces.config.loader import LoadedConfig
 
 EXIT_OK, EXIT_RUNTIME, EXIT_CONFIG = 0, 1, 2
 """0 success, 1 runtime failure, 2 bad config or bad usage (spec section 1)."""
@@ -17,6 +20,8 @@ def load_or_exit(app: App, config: str) -> LoadedConfig:
     """The loaded config, or every problem printed as ``file:line:col: where: what`` and exit 2."""
     loaded = app.load(config)
     if isinstance(loaded, Failure):
+        from pipeflow.interfaces.config.problems import render_problem
+
         problems = loaded.failure()
         for problem in problems:
             click.echo(render_problem(problem, config), err=True)

@@ -9,27 +9,51 @@ from __future__ import annotations
 import contextlib
 import functools
 import glob
+import importlib
 import json
 import logging
 import os
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import anyio
 import click
 
 from pipeflow.interfaces.bootstrap import App, bootstrap
 from pipeflow.interfaces.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, load_or_exit
-from pipeflow.interfaces.cli.dlq import dlq
-from pipeflow.interfaces.cli.explain_text import render_trace
-from pipeflow.interfaces.cli.serve import serve
 from pipeflow.interfaces.cli.summary import render_summary, write_summary_file
-from pipeflow.interfaces.cli.tap import tap
-from pipeflow.interfaces.config.loader import LoadedConfig
-from pipeflow.interfaces.config.sources import FileSource
+
+if TYPE_CHECKING:
+    from pipeflow.interfaces.config.loader import LoadedConfig
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group, with the ``dlq``, ``serve`` and ``tap`` commands imported when named.
+
+    ``pipeflow run`` need not import the HTTP server's or the dead-letter queue's modules (start-up
+    time); ``pipeflow --help`` lists them all, and so imports them.
+    """
+
+    LAZY: dict[str, str] = {
+        "dlq": "pipeflow.interfaces.cli.dlq",
+        "serve": "pipeflow.interfaces.cli.serve",
+        "tap": "pipeflow.interfaces.cli.tap",
+    }
+    """Per command name, the module defining it (as a ``click`` command of that name)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, imported or not."""
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command of that name, its module imported on first use."""
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            command = getattr(importlib.import_module(self.LAZY[cmd_name]), cmd_name)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pipeflow")
 @click.option("--log-level", default="warning", show_default=True, help="debug, info, warning or error.")
 @click.option("--log-format", type=click.Choice(["plain", "json"]), default="plain", show_default=True)
@@ -90,6 +114,8 @@ def run(
 
 def unmatched_file_sources(loaded: LoadedConfig) -> list[tuple[str, str]]:
     """File sources whose path (a glob) matches no file: a likely typo worth a note."""
+    from pipeflow.interfaces.config.sources import FileSource
+
     return [
         (name, sc.path)
         for name, sc in loaded.config.sources.items()
@@ -146,6 +172,8 @@ def explain(app: App, config: str, event_json: str, fmt: str) -> None:
     if fmt == "json" or (fmt == "auto" and not sys.stdout.isatty()):
         click.echo(json.dumps(trace, indent=2, ensure_ascii=False))
     else:
+        from pipeflow.interfaces.cli.explain_text import render_trace
+
         click.echo(render_trace(trace))
 
 
@@ -167,11 +195,6 @@ def plugins(app: App, as_json: bool) -> None:
         click.echo(f"{'':<14} fields: {fields or '(none)'}")
     for error in listing["errors"]:
         click.echo(f"BROKEN {error['name']}: {error['reason']}", err=True)
-
-
-main.add_command(dlq)
-main.add_command(serve)
-main.add_command(tap)
 
 
 def entry() -> None:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
+import pytest
+
 from pipeflow.infrastructure.functions import drop
-from pipeflow.infrastructure.plugins import LazyPlugins, PluginLoadError, load_function_plugins
+from pipeflow.infrastructure.plugins import (
+    LazyPlugins,
+    PluginLoadError,
+    load_function_plugins,
+    quiet_pydantic_plugins,
+)
 from pipeflow.interfaces.bootstrap import App
 from tests.fakes import CountingIds, FakeClock
 
@@ -97,3 +105,17 @@ def test_a_config_naming_a_broken_plugin_says_why_it_failed_to_load(tmp_path: Pa
         ("pipelines.p.functions[2].type", "unknown function type 'nope'"),
     ]
     assert [p.position.line if p.position else None for p in problems] == [2, 2]
+
+
+def test_pydantic_is_told_it_has_no_plugins_only_when_none_is_registered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    plugin = EntryPoint("logfire", "logfire.integrations.pydantic:plugin", "pydantic")
+    assert not quiet_pydantic_plugins([plugin])
+    assert "PYDANTIC_DISABLE_PLUGINS" not in os.environ
+    assert quiet_pydantic_plugins([])
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "some_plugin")
+    assert not quiet_pydantic_plugins([])
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "some_plugin"  # the user's choice stays
