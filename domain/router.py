@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import final
+from typing import TYPE_CHECKING, final
 
 from pipeflow.domain.engine import CompiledPipeline, Dropped, Failed
 from pipeflow.domain.errors import Problem, ValidationError
@@ -20,7 +20,9 @@ from pipeflow.domain.filter import compile_filter
 from pipeflow.domain.json import JsonObject
 from pipeflow.domain.pipeline import PipelineId
 from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
-from pipeflow.domain.trace import RouteTrace, Trace, trace_pipeline
+
+if TYPE_CHECKING:  # ``explain`` imports it: routing never needs it (start-up time)
+    from pipeflow.domain.trace import Trace
 
 
 @final
@@ -97,6 +99,8 @@ class Router:
 
     def explain(self, event: Event) -> Trace:
         """What happens to one event: each route tried, and for the routes taking it, each step."""
+        from pipeflow.domain.trace import RouteTrace, Trace, trace_pipeline
+
         tried: list[RouteTrace] = []
         for r in self.routes:
             if not r.matches(event.fields):

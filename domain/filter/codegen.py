@@ -34,7 +34,6 @@ HELPERS: Final[dict[str, object]] = {
     "_E": Exception,
     "_neg": v.neg,
     **{f"_op{i}": fn for i, fn in enumerate(v.BINARY.values())},
-    **{f"_fn_{name}": builtin.fn for name, builtin in BUILTINS.items()},
 }
 """The names every generated filter body may use (``_E``, ``_NUM``, the operators...), with their values."""
 _OP_NAME: Final = {op: f"_op{i}" for i, op in enumerate(v.BINARY)}
@@ -70,6 +69,7 @@ class Codegen:
         # Top-level field -> a local of the generated code holding its current value (the fast
         # path reads a field once for several filters and functions); empty for a lone filter.
         self.locals: dict[str, str] = {}
+        self._fns: dict[str, str] = {}  # built-in function -> the name it is bound to
 
     def _bind(self, value: object, hint: str) -> str:
         return self.names.bind(value, hint)
@@ -163,7 +163,8 @@ class Codegen:
 
         A call of a pure function whose arguments are all constant is made now; ``now()`` is not
         pure (it reads the batch's time), so it is called per event. A regex literal is passed
-        compiled.
+        compiled. The function is bound (``_fn0``...) when the source first calls it: only the
+        functions an expression calls are imported.
         """
         if name == "exists":
             path = args[0].path or ()
@@ -174,7 +175,10 @@ class Codegen:
         if builtin.pure and all(a.is_const for a in args):
             return self._value(builtin.fn(*(a.const for a in args)))
         srcs = (self._pattern(a) if i in builtin.regex_args else a.src for i, a in enumerate(args))
-        return Code(f"_fn_{name}({', '.join(srcs)})", boolean=builtin.boolean)
+        fn = self._fns.get(name)
+        if fn is None:
+            fn = self._fns[name] = self._bind(builtin.fn, "fn")
+        return Code(f"{fn}({', '.join(srcs)})", boolean=builtin.boolean)
 
     def _pattern(self, arg: Code) -> str:
         compiled = v.regex(arg.const) if isinstance(arg.const, str) else None
