@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping
-from typing import Literal, Protocol, TypeAlias, final, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, final, runtime_checkable
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -26,13 +26,15 @@ from pipeflow.domain.ports import (
 )
 from pipeflow.infrastructure.actors.budget import EventBudget
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
-from pipeflow.infrastructure.actors.disk_buffer import DeliveryBuffer
 from pipeflow.infrastructure.actors.gather import Gather, Gatherer
 from pipeflow.infrastructure.actors.messages import Delivery
 from pipeflow.infrastructure.actors.retry import RetryPolicy
 from pipeflow.infrastructure.actors.screening import refused_records, screen
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.ids import UlidFactory
+
+if TYPE_CHECKING:  # a disk buffer is built (and imported) by a config that has one
+    from pipeflow.infrastructure.actors.disk_buffer import DeliveryBuffer
 
 _log = logging.getLogger("pipeflow.sink")
 

@@ -9,19 +9,20 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from pipeflow.domain.ports import Clock, EventSink
 from pipeflow.domain.sink_recovery import SinkCommit
 from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor, DeadLetterStore
-from pipeflow.infrastructure.actors.disk_buffer import DiskBuffer
-from pipeflow.infrastructure.actors.disk_queue import DiskQueue
 from pipeflow.infrastructure.actors.retry import RetryPolicy
 from pipeflow.infrastructure.actors.sink_actor import SinkActor
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
 from pipeflow.interfaces.bootstrap.adapters import build_sink, sink_gather
 from pipeflow.interfaces.config.models import BufferConfig, Config, RetryConfig
+
+if TYPE_CHECKING:  # imported by a config with a disk buffer only (start-up time)
+    from pipeflow.infrastructure.actors.disk_buffer import DiskBuffer
 
 __all__ = ["build_actors", "disk_buffer", "retry_policy"]
 
@@ -39,6 +40,9 @@ def disk_buffer(state_dir: str, sink: str, config: BufferConfig) -> DiskBuffer |
     """
     if config.type != "disk":
         return None
+    from pipeflow.infrastructure.actors.disk_buffer import DiskBuffer
+    from pipeflow.infrastructure.actors.disk_queue import DiskQueue
+
     segment = min(64 << 20, max(config.max_bytes // 8, 1 << 16))
     queue = DiskQueue(os.path.join(state_dir, "buffers", sink), segment_bytes=segment)
     return DiskBuffer(

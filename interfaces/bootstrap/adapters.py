@@ -1,29 +1,26 @@
 """Building adapters from config models: one place that maps each ``type`` to its constructor.
 
-Network adapters are imported inside their branches: ``uvicorn``, ``starlette`` and ``httpx`` take
-longer to import than a small run takes, and most runs read files.
+Adapters are imported inside their branches, all but the file source and sink: ``uvicorn``,
+``starlette`` and ``httpx`` take longer to import than a small run takes, most runs read files, and
+every module ``run`` imports counts in its start-up (docs/performance.md).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, BinaryIO, assert_never
 
-from pipeflow.domain.metric_samples import SampleFields
 from pipeflow.domain.ports import Clock, EventSink, EventSource, IdFactory
 from pipeflow.domain.sink_recovery import SinkCommit
 from pipeflow.infrastructure.actors.gather import Gather
 from pipeflow.infrastructure.sinks.file import FileSink as FileSinkAdapter
-from pipeflow.infrastructure.sinks.sqlite import SqliteSink as SqliteSinkAdapter
-from pipeflow.infrastructure.sinks.stdout import StdoutSink as StdoutSinkAdapter
 from pipeflow.infrastructure.sources.checkpoints import CheckpointStore
 from pipeflow.infrastructure.sources.file import FileSource as FileSourceAdapter
-from pipeflow.infrastructure.sources.multiline import MultilineSettings
-from pipeflow.infrastructure.sources.stdin import StdinSource as StdinSourceAdapter
 from pipeflow.interfaces.config import models as m
 from pipeflow.interfaces.config.sources import Multiline
 
 if TYPE_CHECKING:
     from pipeflow.infrastructure.otlp.receiver import OtlpReceiver
+    from pipeflow.infrastructure.sources.multiline import MultilineSettings
 
 RAW_BATCH_LINES = 8192
 """Most lines per batch when a source hands raw lines to the fast path (about one 2 MiB read)."""
@@ -31,7 +28,11 @@ RAW_BATCH_LINES = 8192
 
 def _multiline(config: Multiline | None) -> MultilineSettings | None:
     """A file or stdin source's multiline grouping (``None``: one event per line)."""
-    return None if config is None else MultilineSettings(config.rule(), config.timeout_ms / 1000)
+    if config is None:
+        return None
+    from pipeflow.infrastructure.sources.multiline import MultilineSettings
+
+    return MultilineSettings(config.rule(), config.timeout_ms / 1000)
 
 
 def build_source(
@@ -70,6 +71,8 @@ def build_source(
                 **sized,
             )
         case m.StdinSource():
+            from pipeflow.infrastructure.sources.stdin import StdinSource as StdinSourceAdapter
+
             return StdinSourceAdapter(
                 name,
                 ids=ids,
@@ -197,6 +200,8 @@ def build_sink(
                 name, config.path, fsync=config.fsync, clock=clock, exact=exact, committed=committed
             )
         case m.StdoutSink():
+            from pipeflow.infrastructure.sinks.stdout import StdoutSink as StdoutSinkAdapter
+
             return StdoutSinkAdapter(name, stream=stdout)
         case m.HttpSink():
             from pipeflow.infrastructure.sinks.http import HttpSink as HttpSinkAdapter  # httpx: slow import
@@ -209,6 +214,8 @@ def build_sink(
                 timeout_s=config.timeout_s,
             )
         case m.SqliteSink():
+            from pipeflow.infrastructure.sinks.sqlite import SqliteSink as SqliteSinkAdapter
+
             return SqliteSinkAdapter(name, config.path, table=config.table, clock=clock)
         case m.KafkaSink():
             from pipeflow.infrastructure.sinks.kafka import KafkaSink as KafkaSinkAdapter  # optional extra
@@ -288,6 +295,8 @@ def _elasticsearch_sink(name: str, config: m.ElasticsearchSink, *, clock: Clock)
 def _prometheus_sink(
     name: str, config: m.PrometheusRemoteWriteSink | m.PrometheusExporterSink, *, clock: Clock
 ) -> EventSink:
+    from pipeflow.domain.metric_samples import SampleFields
+
     fields = SampleFields(config.name_field, config.value_field, config.labels_field)
     match config:
         case m.PrometheusRemoteWriteSink():
