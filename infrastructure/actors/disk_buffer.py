@@ -7,10 +7,17 @@ the records back one by one, rebuilt as deliveries whose ``done`` frees their se
 them to the sink actor's write (which retries a sink that is down for as long as it takes).
 After each group written, the queue's read position is saved (``DiskQueue.commit``), so a restart
 after a crash sends again at most the group that was in flight.
+
+A full disk (``ENOSPC``, ``EDQUOT`` from an append) is a full buffer: under ``block`` ``put``
+waits until a record is freed or a pause (0.05 s doubling to 1 s) has passed and tries again;
+under the other policies it refuses the delivery (dropped and counted, or dead-lettered). Nothing
+is acknowledged that is not durable, so no event is lost silently either way.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Protocol, final
@@ -25,9 +32,18 @@ from pipeflow.infrastructure.actors.disk_queue import DiskQueue, QueuedRecord
 from pipeflow.infrastructure.actors.messages import Delivery
 from pipeflow.infrastructure.actors.plan import Encoded
 
-__all__ = ["DeliveryBuffer", "DiskBuffer", "decode_delivery", "encode_delivery"]
+__all__ = ["DeliveryBuffer", "DiskBuffer", "RunSync", "decode_delivery", "encode_delivery"]
 
 _Write = Callable[[list[Delivery]], Awaitable[None]]
+
+RunSync = Callable[[Callable[[], None]], Awaitable[None]]
+"""How a blocking call (the fsync) is run off the event loop."""
+
+_log = logging.getLogger("pipeflow.buffer")
+
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+_FULL_PAUSE_S = (0.05, 1.0)
+"""Under ``block``, a full disk is tried again after this pause, doubling up to the cap."""
 
 
 class DeliveryBuffer(Protocol):
@@ -85,11 +101,21 @@ def decode_delivery(payload: bytes, done: Callable[[], None]) -> Delivery:
 class DiskBuffer:
     """A ``DeliveryBuffer`` on disk, bounded by ``max_bytes`` (see the module doc)."""
 
-    def __init__(self, queue: DiskQueue, *, max_bytes: int, block: bool, group_bytes: int) -> None:
+    def __init__(
+        self,
+        queue: DiskQueue,
+        *,
+        max_bytes: int,
+        block: bool,
+        group_bytes: int,
+        run_sync: RunSync = anyio.to_thread.run_sync,
+    ) -> None:
         self.queue = queue
         self.max_bytes = max_bytes
         self.block = block
         self.group_bytes = group_bytes
+        self.run_sync = run_sync  # a worker thread; a simulation on virtual time runs it inline
+        self.disk_full = False
         self._acks: list[Callable[[], None]] = []
         self._appended = anyio.Event()
         self._dirty = anyio.Event()
@@ -107,15 +133,39 @@ class DiskBuffer:
         return self.queue.skipped
 
     async def put(self, delivery: Delivery) -> bool:
-        """Append ``delivery``; wait for room under ``block``, else refuse when ``max_bytes`` is reached."""
+        """Append ``delivery``; wait for room under ``block``, else refuse when ``max_bytes`` is reached
+        or the disk is full.
+
+        :raises OSError: the append failed for another reason than a full disk.
+        """
         payload = encode_delivery(delivery)
         need = len(payload) + HEADER_BYTES
-        while self.queue.size_bytes and self.queue.size_bytes + need > self.max_bytes:
-            if not self.block:
-                return False
-            await self._freed.wait()
-            self._freed = anyio.Event()
-        self.queue.append(payload)
+        pause = _FULL_PAUSE_S[0]
+        while True:
+            while self.queue.size_bytes and self.queue.size_bytes + need > self.max_bytes:
+                if not self.block:
+                    return False
+                await self._freed.wait()
+                self._freed = anyio.Event()
+            try:
+                self.queue.append(payload)
+                break
+            except OSError as exc:
+                if exc.errno not in _NO_SPACE:
+                    raise
+                if not self.disk_full:
+                    _log.warning("disk buffer %s: disk full: %s", self.queue.directory, exc)
+                    self.disk_full = True
+                if not self.block:
+                    return False
+            with anyio.move_on_after(pause):  # a record freed, or the pause over: try again
+                await self._freed.wait()
+            if self._freed.is_set():
+                self._freed = anyio.Event()
+            pause = min(pause * 2, _FULL_PAUSE_S[1])
+        if self.disk_full:
+            _log.warning("disk buffer %s: room on disk again", self.queue.directory)
+            self.disk_full = False
         self._acks.append(delivery.done)
         self._appended.set()
         self._dirty.set()
@@ -143,7 +193,7 @@ class DiskBuffer:
                     batch = [carried] if carried is not None else self._read_group(limit)
                     if batch:
                         await write(batch)
-                        self.queue.commit()
+                        self.queue.commit()  # when the disk is full, the next group's commit saves it
                         continue
                     if ended.is_set() and not self.queue.unread:
                         break
@@ -184,6 +234,6 @@ class DiskBuffer:
     async def _sync_now(self) -> None:
         acks, self._acks = self._acks, []
         if acks:
-            await anyio.to_thread.run_sync(self.queue.sync)
+            await self.run_sync(self.queue.sync)
         for ack in acks:
             ack()

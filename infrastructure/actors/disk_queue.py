@@ -12,10 +12,19 @@ The read position is saved in a sidecar file (``read.pos``, written atomically: 
 fsync, rename) by ``commit``, which the disk buffer calls after each group it drained: it is the
 start of the first record read but not yet ``done`` (or the read cursor when none is outstanding).
 A restart resumes there, so at most the records in flight when a crash hit are read again.
+
+A full disk (``ENOSPC`` from a write) leaves the files as they were: an append that fails cuts
+its partial bytes off again and raises, so the caller may wait and try again or refuse the record
+(the disk buffer's ``when_full``); a segment that cannot be started keeps growing past
+``segment_bytes`` until one can. A read position that cannot be saved keeps the last one saved (a
+restart reads more again, never less), except after the segment being written was cut back: then
+the saved position is removed, so the records appended next are not skipped by a stale offset. The
+files are changed through ``FileOps`` (``disk_files``), which a test may replace.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -29,14 +38,20 @@ from pipeflow.domain.record_framing import (
     header_length,
     payload_matches,
 )
+from pipeflow.infrastructure.actors.disk_files import (
+    POSITION_FILE,
+    FileOps,
+    forget_position,
+    load_position,
+    save_position,
+)
 
 __all__ = ["POSITION_FILE", "SEGMENT_SUFFIX", "DiskQueue", "QueuedRecord"]
 
+_log = logging.getLogger("pipeflow.buffer")
+
 SEGMENT_SUFFIX: Final = ".seg"
 """The file name ending of a segment."""
-
-POSITION_FILE: Final = "read.pos"
-"""The sidecar file holding the saved read position (``<segment> <offset>``)."""
 
 _SCAN = 1 << 20
 
@@ -55,10 +70,11 @@ class QueuedRecord:
 class DiskQueue:
     """The segment files of one sink's disk buffer under ``directory`` (see the module doc)."""
 
-    def __init__(self, directory: str, *, segment_bytes: int) -> None:
+    def __init__(self, directory: str, *, segment_bytes: int, files: FileOps | None = None) -> None:
         os.makedirs(directory, exist_ok=True)
         self.directory = directory
         self.segment_bytes = segment_bytes
+        self.files = files if files is not None else FileOps()
         self.skipped = 0
         found = sorted(int(f[: -len(SEGMENT_SUFFIX)]) for f in os.listdir(directory) if _is_segment(f))
         self._sizes = {s: os.path.getsize(self._path(s)) for s in found}
@@ -67,6 +83,7 @@ class DiskQueue:
         self._to_sync: list[int] = []
         self._closed = False
         self._damaged = False
+        self._stuck = False  # the next segment could not be made (a full disk)
         self._outstanding: dict[tuple[int, int], bool] = {}  # read, not yet committed: is it done
         self._saved: tuple[int, int] | None = None
         self._write_id = (found[-1] + 1) if found else 1
@@ -85,17 +102,23 @@ class DiskQueue:
         return self._read_id != self._write_id or self._read_off < self._sizes[self._write_id]
 
     def append(self, payload: bytes) -> None:
-        """Append one record (durable after the next ``sync``); a full segment starts the next."""
+        """Append one record (durable after the next ``sync``); a full segment starts the next.
+
+        :raises OSError: the write failed (``ENOSPC``: the disk is full); nothing of the record
+            stays in the segment, and the queue is as it was before the call.
+        """
         data = encode_record(payload)
+        start = self._sizes[self._write_id]
         view = memoryview(data)
-        while view:
-            view = view[os.write(self._wfd, view) :]
-        self._sizes[self._write_id] += len(data)
+        try:
+            while view:
+                view = view[self.files.write(self._wfd, view) :]
+        except OSError:
+            os.ftruncate(self._wfd, start)  # a partial record would shift every later one
+            raise
+        self._sizes[self._write_id] = start + len(data)
         if self._sizes[self._write_id] >= self.segment_bytes:
-            with self._lock:
-                self._to_sync.append(self._wfd)  # synced and closed by the next ``sync``
-            self._write_id += 1
-            self._wfd = self._create(self._write_id)
+            self._start_segment()
 
     def sync(self) -> None:
         """fsync everything appended so far (safe to call from a worker thread)."""
@@ -103,10 +126,10 @@ class DiskQueue:
             full, self._to_sync = self._to_sync, []
             current = self._wfd
         for fd in full:
-            os.fsync(fd)
+            self.files.fsync(fd)
             os.close(fd)
         if not self._closed:
-            os.fsync(current)
+            self.files.fsync(current)
 
     def read(self) -> QueuedRecord | None:
         """The next whole record, or ``None`` when none is waiting; damage is skipped and counted."""
@@ -155,21 +178,22 @@ class DiskQueue:
             return next(iter(self._outstanding))
         return self._read_id, self._read_off
 
-    def commit(self) -> None:
-        """Save ``position`` durably (temporary file, fsync, rename) when it moved since the last save."""
+    def commit(self) -> bool:
+        """Save ``position`` durably (temporary file, fsync, rename) when it moved since the last save.
+
+        False when it could not be saved (a full disk): the last position saved stays, and a
+        restart reads again from there (more than needed, nothing less).
+        """
         position = self.position
         if position == self._saved or self._closed:
-            return
-        path = os.path.join(self.directory, POSITION_FILE)
-        temp = path + ".tmp"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            return True
         try:
-            os.write(fd, b"%d %d\n" % position)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, path)
+            save_position(self.files, self.directory, position)
+        except OSError as exc:
+            _log.warning("disk buffer %s: read position not saved: %s", self.directory, exc)
+            return False
         self._saved = position
+        return True
 
     def close(self) -> None:
         """Save the read position and close the files (the segments stay for the next run)."""
@@ -218,7 +242,24 @@ class DiskQueue:
             os.ftruncate(self._wfd, 0)  # all of it written: cut back rather than start a new file
             self._sizes[writing] = 0
             self._read_off = 0
-            self.commit()  # before any append: a saved offset past the cut would skip new records
+            if not self.commit():  # a saved offset past the cut would skip the records appended next
+                forget_position(self.directory)
+                self._saved = None
+
+    def _start_segment(self) -> None:
+        """Start the next segment; when it cannot be made (a full disk) keep appending to this one."""
+        try:
+            fd = self._create(self._write_id + 1)
+        except OSError as exc:
+            if not self._stuck:  # said once: every append tries again until a segment can be made
+                _log.warning("disk buffer %s: no new segment yet: %s", self.directory, exc)
+            self._stuck = True
+            return
+        self._stuck = False
+        with self._lock:
+            self._to_sync.append(self._wfd)  # synced and closed by the next ``sync``
+        self._write_id += 1
+        self._wfd = fd
 
     def _resume(self, found: list[int]) -> tuple[int, int]:
         """The saved read position checked against the segments on disk (their start without one).
@@ -227,7 +268,7 @@ class DiskQueue:
         A saved segment that is gone was all done too; an offset past a segment's end means it was
         cut back: read it from its start. An unreadable position file reads everything again.
         """
-        saved = _load_position(os.path.join(self.directory, POSITION_FILE))
+        saved = load_position(self.directory)
         if saved is None:
             return (found[0] if found else self._write_id), 0
         segment, offset = saved
@@ -243,29 +284,21 @@ class DiskQueue:
         return segment, offset
 
     def _create(self, segment: int) -> int:
-        fd = os.open(self._path(segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        self._sizes[segment] = 0
-        dir_fd = os.open(self.directory, os.O_RDONLY)
+        fd = self.files.open(self._path(segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
-            os.fsync(dir_fd)  # the new file's name is durable too
-        finally:
-            os.close(dir_fd)
+            dir_fd = os.open(self.directory, os.O_RDONLY)
+            try:
+                self.files.fsync(dir_fd)  # the new file's name is durable too
+            finally:
+                os.close(dir_fd)
+        except OSError:
+            os.close(fd)
+            raise
+        self._sizes[segment] = 0
         return fd
 
     def _path(self, segment: int) -> str:
         return os.path.join(self.directory, f"{segment:010d}{SEGMENT_SUFFIX}")
-
-
-def _load_position(path: str) -> tuple[int, int] | None:
-    """The ``(segment, offset)`` saved in ``path``, or ``None`` when there is none or it is unreadable."""
-    try:
-        with open(path, "rb") as fh:
-            fields = fh.read(64).split()
-    except FileNotFoundError:
-        return None
-    if len(fields) != 2 or not all(f.isdigit() for f in fields):
-        return None
-    return int(fields[0]), int(fields[1])
 
 
 def _is_segment(name: str) -> bool:
