@@ -37,9 +37,8 @@ from pipeflow.domain.json import JsonObject
 from pipeflow.domain.ports import PipelineFn
 from pipeflow.domain.router import CompiledRoute, Router
 from pipeflow.infrastructure.fastpath.decoders import decode_ndjson, decode_text
-from pipeflow.infrastructure.fastpath.kernels import fuse
+from pipeflow.infrastructure.fastpath.kernels import fuse, is_drop
 from pipeflow.infrastructure.fastpath.writer import Writer
-from pipeflow.infrastructure.functions.drop import DropEvents
 
 Batch = Callable[
     [
@@ -190,7 +189,7 @@ def _common_drop(routes: Sequence[CompiledRoute]) -> PipelineFn | None:
         if not r.route.final or not steps:
             return None
         firsts.append(steps[0].fn)
-    texts = {f.text for f in firsts if isinstance(f, Guarded) and isinstance(f.fn, DropEvents)}
+    texts = {f.text for f in firsts if isinstance(f, Guarded) and is_drop(f.fn)}
     if len(texts) != 1 or len(firsts) != sum(isinstance(f, Guarded) for f in firsts):
         return None
     if not any(_always_true(r.route.filter) for r in routes):

@@ -9,25 +9,30 @@ writes, so a failing kernel leaves ``f`` as it was before that function (what a 
 Three tiers, fastest first: the built-ins below are written inline; any function with a
 ``fuse()`` method (the ``Fusable`` protocol; plugins may implement it) runs as one call on the dict;
 every other function runs through the reference engine on an ``Event`` (``compiler.py``).
+
+The built-ins are recognised without importing their modules (``is_drop`` and the like): a config that uses
+none of them does not pay for their modules and config models at start-up.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeGuard, runtime_checkable
 
 from pipeflow.domain.filter.constant import Constant
 from pipeflow.domain.filter.guard import Guarded
 from pipeflow.domain.json import JsonObject
 from pipeflow.domain.paths import Path, set_in
 from pipeflow.domain.ports import PipelineFn
-from pipeflow.infrastructure.fastpath.literals import required_literal
 from pipeflow.infrastructure.fastpath.writer import Writer
-from pipeflow.infrastructure.functions.drop import DropEvents
-from pipeflow.infrastructure.functions.eval import Eval
-from pipeflow.infrastructure.functions.mask import Mask
-from pipeflow.infrastructure.functions.regex_extract import RegexExtract
+
+if TYPE_CHECKING:
+    from pipeflow.infrastructure.functions.drop import DropEvents
+    from pipeflow.infrastructure.functions.eval import Eval
+    from pipeflow.infrastructure.functions.mask import Mask
+    from pipeflow.infrastructure.functions.regex_extract import RegexExtract
 
 
 @runtime_checkable
@@ -43,6 +48,35 @@ class Fusable(Protocol):
     def fuse(self) -> Callable[[JsonObject], bool]:
         """The in-place kernel of this function."""
         ...
+
+
+def _builtin(fn: object, module: str, name: str) -> bool:
+    """Whether ``fn`` is an instance of the class ``name`` of ``pipeflow.infrastructure.functions.<module>``.
+
+    The module is not imported to answer: its functions exist only once it is imported.
+
+    >>> _builtin(object(), "drop", "DropEvents"), _builtin(object(), "no_such_function", "X")
+    (False, False)
+    """
+    home = sys.modules.get(f"pipeflow.infrastructure.functions.{module}")
+    return home is not None and isinstance(fn, getattr(home, name))
+
+
+def is_drop(fn: object) -> TypeGuard[DropEvents]:
+    """Whether ``fn`` is the built-in ``drop``."""
+    return _builtin(fn, "drop", "DropEvents")
+
+
+def _is_mask(fn: object) -> TypeGuard[Mask]:
+    return _builtin(fn, "mask", "Mask")
+
+
+def _is_extract(fn: object) -> TypeGuard[RegexExtract]:
+    return _builtin(fn, "regex_extract", "RegexExtract")
+
+
+def _is_eval(fn: object) -> TypeGuard[Eval]:
+    return _builtin(fn, "eval", "Eval")
 
 
 def fuse(w: Writer, indent: int, fn: PipelineFn, drop: list[str], *, read_ahead: bool = False) -> bool:
@@ -61,17 +95,17 @@ def fuse(w: Writer, indent: int, fn: PipelineFn, drop: list[str], *, read_ahead:
             return fuse(w, indent, fn.fn, drop)
         w.emit(indent, f"if {cond}:")
         fuse(w, indent + 1, fn.fn, drop)
-        if not isinstance(fn.fn, DropEvents):  # a drop leaves the loop: nothing after it changed
+        if not is_drop(fn.fn):  # a drop leaves the loop: nothing after it changed
             w.forget()  # what was read or written under the condition is not known after it
         return True
-    if isinstance(fn, DropEvents):
+    if is_drop(fn):
         for line in drop:
             w.emit(indent, line)
-    elif isinstance(fn, Mask):
+    elif _is_mask(fn):
         _mask(w, indent, fn)
-    elif isinstance(fn, RegexExtract):
+    elif _is_extract(fn):
         _extract(w, indent, fn)
-    elif isinstance(fn, Eval):
+    elif _is_eval(fn):
         for path, value in fn.assignments:
             const = constant_of(value)
             _write(w, indent, path, f"{w.bind(value, 'e')}(f)" if const is None else w.bind(const[0], "k"))
@@ -87,7 +121,7 @@ def fuse(w: Writer, indent: int, fn: PipelineFn, drop: list[str], *, read_ahead:
 
 
 def _fusable(fn: PipelineFn) -> bool:
-    return isinstance(fn, DropEvents | Mask | RegexExtract | Eval | Fusable)
+    return is_drop(fn) or _is_mask(fn) or _is_extract(fn) or _is_eval(fn) or isinstance(fn, Fusable)
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -154,6 +188,8 @@ def _string_test(w: Writer, indent: int, value: str, literal: str | None) -> str
 
 
 def _mask(w: Writer, indent: int, fn: Mask) -> None:
+    from pipeflow.infrastructure.fastpath.literals import required_literal
+
     v = _load(w, indent, fn.path)
     w.emit(indent, f"if {_string_test(w, indent, v, required_literal(fn.regex))}:")
     masked = w.local("m")
@@ -186,6 +222,8 @@ def template_sub(regex: re.Pattern[str], template: str) -> Callable[[str], str]:
 
 
 def _extract(w: Writer, indent: int, fn: RegexExtract) -> None:
+    from pipeflow.infrastructure.fastpath.literals import required_literal
+
     v, m = _load(w, indent, fn.path), w.local("m")
     for name in fn.regex.groupindex:
         w.known.pop(name, None)
@@ -205,4 +243,4 @@ def _extract(w: Writer, indent: int, fn: RegexExtract) -> None:
     w.emit(indent + 4, f"f[{k}] = {g}")
 
 
-__all__ = ["Fusable", "constant_of", "fuse", "template_sub"]
+__all__ = ["Fusable", "constant_of", "fuse", "is_drop", "template_sub"]
