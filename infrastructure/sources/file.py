@@ -233,7 +233,7 @@ class FileSource:
                 ack = self._ledger.issue(tail.path, tail.inode, end)
                 ids = LineIds(key, start, block)
                 return SourceBatch(self.name, [], [], ack, lines=block, line_ids=ids, text=self._text)
-        lines, rejected, offset, starts = tail.splitter.take_with_starts(self._batch_size)
+        lines, rejected, offset, starts = tail.splitter.take_with_starts(self._batch_size, key.id_at)
         line_ids = LineIds(key, starts, lines)
         # Raw unless a line is over-long (rare): decoding then keeps the rejects in line order.
         if self._raw and not (lines and max(map(len, lines)) > self._max_line_bytes):

@@ -12,8 +12,10 @@ without ever cutting it into lines, and ``take`` cuts it when it is asked for li
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import final
 
+from pipeflow.domain.events import EventId
 from pipeflow.domain.line_block import LineBlock, count_newlines
 from pipeflow.domain.ports import Rejected
 
@@ -187,8 +189,12 @@ class LineSplitter:
         lines, rejected, offset, _ = self.take_with_starts(n)
         return lines, rejected, offset
 
-    def take_with_starts(self, n: int) -> TakenAt:
+    def take_with_starts(self, n: int, id_at: Callable[[int], EventId] | None = None) -> TakenAt:
         """As ``take``, plus where the lines start: one offset when they lie back to back, else each.
+
+        ``id_at`` (a file's ``LineKey.id_at``) gives each over-long reject the id of the offset its
+        line starts at, so its dead letter keeps one id however often the line is read; without it
+        the rejects have none (a fresh id each time).
 
         >>> s = LineSplitter(offset=4, max_line_bytes=2)
         >>> s.feed(b'a\\nbbb\\nc\\n')
@@ -216,7 +222,8 @@ class LineSplitter:
             adjust = self._adjust.pop(i, None)
             correction, length = (0, -1) if adjust is None else adjust
             if length >= 0:
-                rejected.append(Rejected(line, f"line over max_line_bytes ({length} bytes)"))
+                reason = f"line over max_line_bytes ({length} bytes)"
+                rejected.append(Rejected(line, reason, None if id_at is None else id_at(at)))
             else:
                 kept.append(line)
                 starts.append(at)

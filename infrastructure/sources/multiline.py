@@ -67,7 +67,7 @@ class MultilineDecoder:
         gathered is complete too; so is it when no line came for ``timeout_s`` (``now`` is the
         time on the clock ``due`` is asked with).
         """
-        lines, rejected, offset, starts = splitter.take_with_starts(n)
+        lines, rejected, offset, starts = splitter.take_with_starts(n, event_id)
         if isinstance(starts, int):
             starts = list(accumulate((len(line) + 1 for line in lines), initial=starts))[:-1]
         groups = self._groups

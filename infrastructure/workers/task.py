@@ -107,7 +107,7 @@ def _plan_span(state: WorkerState, source: str, splitter: LineSplitter, key: Lin
         rejected: list[Rejected] = []
         line_ids = LineIds(key, first, raw)
     else:
-        raw, rejected, _, starts = splitter.take_with_starts(splitter.ready)
+        raw, rejected, _, starts = splitter.take_with_starts(splitter.ready, key.id_at)
         line_ids = LineIds(key, starts, raw)
     if isinstance(raw, list) and raw and max(map(len, raw)) > limit:  # rare: decode, as the source does
         events, bad = decode_identified(raw, line_ids, "ndjson", source, state.clock, limit)

@@ -72,3 +72,31 @@ def test_two_reads_cut_differently_give_the_same_ids(
     assert [i for line, i in _read(data, cuts, 3) if len(line) <= MAX] == [
         i for line, i in _read(data, other, 5, blocks=True) if len(line) <= MAX
     ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines_st, st.booleans(), st.lists(st.integers(0, 400), max_size=8), st.integers(1, 7))
+def test_lines_the_splitter_cuts_are_rejected_with_the_id_of_their_start(
+    lines: list[bytes], newline_at_end: bool, cuts: list[int], batch: int
+) -> None:
+    """Over-long lines cut while splitting (they span a chunk boundary) get their offset's id, as a
+    line refused by the decoder does; every reject is an over-long line, and none is left out."""
+    data = b"\n".join(lines) + (b"\n" if newline_at_end and lines else b"")
+    true = _true_lines(data)
+    splitter = LineSplitter(0, MAX)
+    points = sorted({min(c, len(data)) for c in cuts} | {0, len(data)})
+    for a, b in itertools.pairwise(points):
+        splitter.feed(data[a:b])
+    splitter.finish()
+    kept: list[bytes] = []
+    rejects = []
+    while splitter.ready:
+        taken, rejected, _, _ = splitter.take_with_starts(batch, KEY.id_at)
+        kept.extend(taken)
+        rejects.extend(rejected)
+    for reject in rejects:
+        assert reject.id is not None
+        _, line = true[reject.id]
+        assert len(line) > MAX
+        assert line.startswith(reject.raw)
+    assert len(kept) + len(rejects) == len(true)
