@@ -58,6 +58,12 @@ class MultilineDecoder:
         timed_out = now - self._last_line >= self._settings.timeout_s
         return self._groups.pending and (final or timed_out)
 
+    def wait_s(self, now: float) -> float | None:
+        """How long until the event being gathered times out (``0`` if it has); ``None``: none waits."""
+        if not self._groups.pending:
+            return None
+        return max(0.0, self._last_line + self._settings.timeout_s - now)
+
     def take(
         self, splitter: LineSplitter, n: int, event_id: Callable[[int], EventId], *, now: float, final: bool
     ) -> tuple[list[Event], list[Rejected]]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Protocol, final
 
 import anyio
-import anyio.to_thread
+import anyio.from_thread
+import anyio.lowlevel
 
 from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
 from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
@@ -43,7 +47,8 @@ class StdinSource:
 
     With ``multiline`` (``format: lines``) lines are grouped into events (``sources.multiline``),
     decoded here whatever ``raw`` says; an event is complete when the next begins, at
-    ``max_lines``, or at EOF (no timeout: a read of standard input blocks until lines come).
+    ``max_lines``, at EOF, or when ``timeout_s`` passes with no new line (the read in flight goes
+    on meanwhile: ``_Reader``), as for a followed file.
     """
 
     def __init__(
@@ -85,9 +90,13 @@ class StdinSource:
             None if self._multiline is None else MultilineDecoder(self._multiline, 0, self.name, self._clock)
         )
         new_id = self._ids.new_id
+        reader = _Reader(read, self._chunk)
         while not ended:
-            chunk = await self._read(read)
-            if chunk:
+            wait = None if grouped is None else grouped.wait_s(anyio.current_time())
+            chunk = await self._read(reader, wait)
+            if chunk is None:  # an event waited its timeout for a line: it is complete
+                pass
+            elif chunk:
                 splitter.feed(chunk)
             else:
                 ended = True
@@ -112,11 +121,48 @@ class StdinSource:
                 if events or rejected:
                     yield SourceBatch(self.name, events, rejected)
 
-    async def _read(self, read: Callable[[int], bytes]) -> bytes:
-        """The next chunk; ``b""`` at EOF or once stopped (a blocked read is abandoned then)."""
-        chunk = b""
+    async def _read(self, reader: _Reader, wait: float | None) -> bytes | None:
+        """The next chunk; ``b""`` at EOF or once stopped (a blocked read is abandoned then);
+        ``None`` when ``wait`` seconds passed first (the read goes on, for the next call)."""
+        chunk: bytes | None = b""
         if not self._stopping:
             with anyio.CancelScope() as self._read_scope:
-                chunk = await anyio.to_thread.run_sync(read, self._chunk, abandon_on_cancel=True)
+                chunk = await reader.next(wait)
             self._read_scope = None
-        return chunk
+        return b"" if self._stopping else chunk
+
+
+@final
+class _Reader:
+    """Reads a blocking stream one read at a time in a daemon thread, which a waiter may stop
+    waiting for and wait for again later: the read in flight is never lost to a timeout."""
+
+    __slots__ = ("_done", "_read", "_result", "_size")
+
+    def __init__(self, read: Callable[[int], bytes], size: int) -> None:
+        self._read, self._size = read, size
+        self._done: anyio.Event | None = None  # a read is in flight (or done, not yet taken)
+        self._result: bytes | BaseException = b""
+
+    async def next(self, wait: float | None) -> bytes | None:
+        """The next chunk (``b""``: end of stream), or ``None`` when ``wait`` seconds passed first."""
+        if self._done is None:
+            self._done = done = anyio.Event()
+            token = anyio.lowlevel.current_token()
+            threading.Thread(target=self._work, args=(done, token), daemon=True, name="stdin").start()
+        with anyio.move_on_after(math.inf if wait is None else wait):
+            await self._done.wait()
+        if not self._done.is_set():
+            return None
+        self._done, result = None, self._result
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _work(self, done: anyio.Event, token: anyio.lowlevel.EventLoopToken) -> None:
+        try:
+            self._result = self._read(self._size)
+        except (OSError, ValueError) as exc:  # handed to the waiter, raised there
+            self._result = exc
+        with contextlib.suppress(RuntimeError):  # the loop is gone (the run ended while this read blocked)
+            anyio.from_thread.run_sync(done.set, token=token)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import threading
 
+import anyio
+
+from pipeflow.domain.json import Json
 from pipeflow.domain.multiline import MultilineRule
 from pipeflow.infrastructure.sources.multiline import MultilineSettings
 from tests.integration.test_file_source_multiline import RECORDS, STARTS, TEXT
@@ -41,3 +46,29 @@ async def test_stdin_max_lines_and_a_last_line_without_newline() -> None:
     batches = await collect(make(stream, format="lines", multiline=MultilineSettings(rule), batch_size=1))
     assert values(batches, "message") == ["a\n b", " c", "d\n e"]
     assert len({e.id for b in batches for e in b.events}) == 3
+
+
+async def test_an_event_is_complete_after_the_timeout_while_the_read_goes_on() -> None:
+    # The writer holds the pipe open and writes the next line only once the first event came out:
+    # without the timeout the source would wait for that line (and the test for the event) forever.
+    rule = MultilineRule("continuation", re.compile(r"^\s"))
+    read_end, write_end = os.pipe()
+    released = threading.Event()
+
+    def writer() -> None:
+        with os.fdopen(write_end, "wb", buffering=0) as pipe:
+            pipe.write(b"first\n  at a\n")
+            released.wait(timeout=20)
+            pipe.write(b"second\n")
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    messages: list[Json] = []
+    with os.fdopen(read_end, "rb", buffering=0) as stream, anyio.fail_after(10):
+        source = make(stream, format="lines", multiline=MultilineSettings(rule, timeout_s=0.2))
+        async for batch in source.batches():
+            messages.extend(e.fields["message"] for e in batch.events)
+            released.set()
+    thread.join()
+    assert released.is_set()
+    assert messages == ["first\n  at a", "second"]
