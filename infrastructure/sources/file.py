@@ -114,6 +114,7 @@ class FileSource:
         self._stopping = False
         self._sleep_scope: anyio.CancelScope | None = None
         self._last_save = float("-inf")
+        self._saving = anyio.Lock()
         self._epoch = 0  # set from the checkpoint store when reading starts
 
     def stop(self) -> None:
@@ -123,10 +124,15 @@ class FileSource:
             self._sleep_scope.cancel()
 
     async def save_checkpoints(self) -> None:
-        """Save the acknowledged positions that moved (the runtime may call it after the last ack)."""
-        self._last_save = anyio.current_time()
-        for path, (inode, offset) in self._ledger.take_changed().items():
-            await self._store.save(self.name, path, inode, offset)
+        """Save the acknowledged positions that moved (the runtime may call it after the last ack).
+
+        Saves are taken one at a time: the runtime's periodic save may run while the source saves
+        its own, and the older of two interleaved saves must not land last (a checkpoint moving back).
+        """
+        async with self._saving:
+            self._last_save = anyio.current_time()
+            for path, (inode, offset) in self._ledger.take_changed().items():
+                await self._store.save(self.name, path, inode, offset)
 
     async def batches(self) -> AsyncIterator[SourceBatch]:
         """Yield batches until every file is read (or, with ``follow``, until ``stop``)."""

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, final
 
+import anyio
+
 from pipeflow.domain.engine import CompiledPipeline
 from pipeflow.domain.pipeline import PipelineId
 from pipeflow.domain.ports import EncodedSink, EventSource
@@ -30,6 +32,7 @@ from pipeflow.infrastructure.tap import Tap
 from pipeflow.interfaces.bootstrap import App
 from pipeflow.interfaces.bootstrap.actors import build_actors
 from pipeflow.interfaces.bootstrap.adapters import build_otlp_receiver, build_source
+from pipeflow.interfaces.bootstrap.commits import save_periodically
 from pipeflow.interfaces.bootstrap.state import StateStores, forget_sink_commits, save_checkpoints
 from pipeflow.interfaces.config import models as m
 from pipeflow.interfaces.config.loader import LoadedConfig
@@ -64,8 +67,14 @@ class Engine:
         """
         try:
             await restore_state(compiled(), self.state.function_state)
-            stats = await self.topology.run()
-            await save_checkpoints(self.topology.sources.values())  # acks after a source ended
+            async with anyio.create_task_group() as group:
+                # Acks that arrive after a source ended (the last batches of a file read once, a
+                # disk buffer's fsyncs) are saved every 0.2 s, as ``run`` does: serve runs on long
+                # after its inputs end, and a crash would read them all again.
+                group.start_soon(save_periodically, self.topology.sources.values())
+                stats = await self.topology.run()
+                group.cancel_scope.cancel()
+            await save_checkpoints(self.topology.sources.values())  # the last acks, at the end
             await save_state(compiled(), self.state.function_state)
             return stats
         finally:

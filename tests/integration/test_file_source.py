@@ -270,3 +270,42 @@ async def test_checkpoints_are_saved_while_following(tmp_path: Path) -> None:
                 break
             await anyio.sleep(0.02)
     assert saved == (os.stat(log).st_ino, len(nd(1, 2)))
+
+
+async def test_saves_taken_at_once_land_in_order_so_a_checkpoint_never_moves_back(tmp_path: Path) -> None:
+    """The runtime's periodic save may run while the source saves its own: the second save waits
+    for the first, so the older position of a file is never written after the newer one."""
+
+    class SlowStore:
+        def __init__(self) -> None:
+            self.saved: list[tuple[str, int]] = []
+            self.delays: list[float] = []
+            self.inner = MemoryCheckpointStore()
+
+        async def load(self, source: str, path: str) -> tuple[int, int] | None:
+            return await self.inner.load(source, path)
+
+        async def save(self, source: str, path: str, inode: int, offset: int) -> None:
+            await anyio.sleep(self.delays.pop(0) if self.delays else 0)
+            await self.inner.save(source, path, inode, offset)
+            self.saved.append((os.path.basename(path), offset))
+
+    for name in ("a.ndjson", "b.ndjson"):
+        (tmp_path / name).write_bytes(nd(1, 2))
+    store = SlowStore()
+    source = make(tmp_path / "*.ndjson", checkpoints=store, batch_size=1)
+    batches = await collect(source, ack=False)  # a1 a2 b1 b2 (9 bytes each)
+    store.saved, store.delays = [], [0.02]  # the first save is slow: the second would overtake it
+    for batch in (batches[0], batches[2]):
+        assert batch.ack is not None
+        batch.ack()
+    async with anyio.create_task_group() as group:
+        group.start_soon(source.save_checkpoints)  # a: 9, b: 9 (slowly)
+        await anyio.sleep(0.005)
+        for batch in (batches[1], batches[3]):
+            assert batch.ack is not None
+            batch.ack()
+        group.start_soon(source.save_checkpoints)  # a: 18, b: 18, after the first
+    assert store.saved == [("a.ndjson", 9), ("b.ndjson", 9), ("a.ndjson", 18), ("b.ndjson", 18)]
+    for name in ("a.ndjson", "b.ndjson"):
+        assert (await store.load("app", str(tmp_path / name)) or (0, 0))[1] == 18
