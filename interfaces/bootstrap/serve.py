@@ -45,6 +45,7 @@ from pipeflow.interfaces.bootstrap.reload import HotReload
 from pipeflow.interfaces.config.loader import LoadedConfig
 from pipeflow.interfaces.http.app import create_app
 from pipeflow.interfaces.http.ingest import IngestLimits, ingest_router
+from pipeflow.interfaces.http.ingest_lane import IngestLane
 from pipeflow.interfaces.http.ops import OpsView, RuntimeOut, ops_router
 from pipeflow.interfaces.http.otlp import otlp_router
 from pipeflow.interfaces.http.tap import TapView, tap_router
@@ -200,7 +201,8 @@ async def serve(
                 *console_routers(app, loaded, stores, engine, options.limits.ack_timeout_s),
             ],
         )
-        server = AsgiServer(api, options.host, options.port, graceful_s=options.limits.ack_timeout_s + 1)
+        lane = IngestLane(api, ingest, options.limits, token=options.token)
+        server = AsgiServer(lane, options.host, options.port, graceful_s=options.limits.ack_timeout_s + 1)
         try:
             host, port = server.bind()
         except OSError as exc:

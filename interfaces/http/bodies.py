@@ -7,8 +7,10 @@ this package imports no adapter.)
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope
 
-__all__ = ["read_body"]
+__all__ = ["read_body", "read_raw_body"]
 
 
 async def read_body(request: Request, limit: int) -> bytes | None:
@@ -23,4 +25,28 @@ async def read_body(request: Request, limit: int) -> bytes | None:
         if size > limit:
             return None
         chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_raw_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+    """``read_body`` on the raw ASGI calls, for an endpoint served ahead of the framework.
+
+    :raises ClientDisconnect: when the client went away before the whole body came (as ``read_body``).
+    """
+    declared = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away: nothing of it is kept
+            raise ClientDisconnect
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
     return b"".join(chunks)

@@ -77,6 +77,25 @@ def _retry(status: int, code: str, message: str, after: int) -> JSONResponse:
     return answer
 
 
+async def ingest_answer(queue: IngestQueue, body: bytes | None, limits: IngestLimits) -> JSONResponse:
+    """The answer to a body (``None``: over the size limit) for ``queue``: the route's and the lane's."""
+    if body is None:
+        return error(413, "too_large", f"the body is over {limits.max_body_bytes} bytes: split it")
+    ticket = queue.offer(body)
+    if ticket == "full":
+        return _retry(429, "busy", "the buffers are full: retry later", limits.retry_after_s)
+    if ticket == "closed":
+        return _retry(503, "stopping", "the server is shutting down", limits.retry_after_s)
+    if not await ticket.wait(limits.ack_timeout_s):
+        return _retry(
+            503,
+            "not_delivered",
+            f"queued but not delivered within {limits.ack_timeout_s}s: resend (at least once)",
+            limits.retry_after_s,
+        )
+    return JSONResponse({"accepted": ticket.accepted, "dead_lettered": ticket.rejected}, status_code=202)
+
+
 def ingest_router(queues: Mapping[str, IngestQueue], limits: IngestLimits = IngestLimits()) -> APIRouter:
     """The ``/ingest/{source}`` endpoint, feeding the named queues."""
     router = APIRouter(prefix="/ingest", tags=["ingest"])
@@ -99,25 +118,9 @@ def ingest_router(queues: Mapping[str, IngestQueue], limits: IngestLimits = Inge
         queue = queues.get(source)
         if queue is None:
             return error(404, "not_found", f"no ingest source {source!r} (an http source of the config)")
-        body = await read_body(request, limits.max_body_bytes)
-        if body is None:
-            return error(413, "too_large", f"the body is over {limits.max_body_bytes} bytes: split it")
-        ticket = queue.offer(body)
-        if ticket == "full":
-            return _retry(429, "busy", "the buffers are full: retry later", limits.retry_after_s)
-        if ticket == "closed":
-            return _retry(503, "stopping", "the server is shutting down", limits.retry_after_s)
-        if not await ticket.wait(limits.ack_timeout_s):
-            return _retry(
-                503,
-                "not_delivered",
-                f"queued but not delivered within {limits.ack_timeout_s}s: resend (at least once)",
-                limits.retry_after_s,
-            )
-        out = IngestOut(accepted=ticket.accepted, dead_lettered=ticket.rejected)
-        return JSONResponse(out.model_dump(), status_code=202)
+        return await ingest_answer(queue, await read_body(request, limits.max_body_bytes), limits)
 
     return router
 
 
-__all__ = ["IngestLimits", "IngestOut", "IngestQueue", "IngestTicket", "ingest_router"]
+__all__ = ["IngestLimits", "IngestOut", "IngestQueue", "IngestTicket", "ingest_answer", "ingest_router"]
