@@ -16,7 +16,7 @@ from pipeflow.infrastructure.sinks.file import FileSink as FileSinkAdapter
 from pipeflow.infrastructure.sources.checkpoints import CheckpointStore
 from pipeflow.infrastructure.sources.file import FileSource as FileSourceAdapter
 from pipeflow.interfaces.config import models as m
-from pipeflow.interfaces.config.sources import Multiline
+from pipeflow.interfaces.config.file_source import Multiline
 
 if TYPE_CHECKING:
     from pipeflow.infrastructure.otlp.receiver import OtlpReceiver
@@ -326,7 +326,7 @@ def _prometheus_sink(
 
 def sink_gather(config: m.SinkConfig) -> Gather | None:
     """How the sink actor gathers writes for ``config``'s sink: S3 objects by size and age, else not."""
-    if isinstance(config, m.S3Sink):
+    if config.type == "s3" and isinstance(config, m.S3Sink):  # (the model is imported for s3 only)
         return Gather(max_bytes=config.max_bytes, max_age_s=config.max_age_s)
     return None
 

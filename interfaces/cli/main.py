@@ -114,7 +114,7 @@ def run(
 
 def unmatched_file_sources(loaded: LoadedConfig) -> list[tuple[str, str]]:
     """File sources whose path (a glob) matches no file: a likely typo worth a note."""
-    from pipeflow.interfaces.config.sources import FileSource
+    from pipeflow.interfaces.config.file_source import FileSource
 
     return [
         (name, sc.path)

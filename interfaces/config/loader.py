@@ -76,7 +76,7 @@ def load_config_text(
     try:
         config = Config.model_validate(doc.data)
     except pydantic.ValidationError as exc:
-        found = [located(doc, _strip_tags(e["loc"], doc.data), _message(e)) for e in exc.errors()]
+        found = [located(doc, e["loc"], _message(e)) for e in exc.errors()]
         # A schema mistake must not hide the others: check what did parse, part by part.
         found.extend(_partial_problems(doc, base, factories, path_fields))
         return Failure(_in_file_order(found))
@@ -226,19 +226,6 @@ def _absolute_paths(config: Config, base: str) -> Config:
             "dead_letter": fix(config.dead_letter),
         }
     )
-
-
-def _strip_tags(loc: tuple[int | str, ...], data: Any) -> Loc:
-    # pydantic puts the discriminator's value into the location of a tagged union member:
-    # ("sources", "app", "file", "path") means sources.app.path.
-    if len(loc) >= 3 and loc[0] in ("sources", "sinks"):
-        item = data.get(loc[0], {}).get(loc[1]) if isinstance(data.get(loc[0]), dict) else None
-        if isinstance(item, dict) and item.get("type") == loc[2]:
-            return (*loc[:2], *loc[3:])
-    dead = data.get("dead_letter")
-    if len(loc) >= 2 and loc[0] == "dead_letter" and isinstance(dead, dict) and dead.get("type") == loc[1]:
-        return (loc[0], *loc[2:])
-    return loc
 
 
 def _message(error: Any) -> str:

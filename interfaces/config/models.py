@@ -1,49 +1,94 @@
 """The config file's schema as pydantic models: sources, sinks, pipelines, routes, tests.
 
-Sources and sinks are discriminated unions on ``type`` (``sources.py``, ``sinks.py``, re-exported
-here). A function's own fields are validated by the model its plugin registers (looked up by
-``type``), so plugins need no change here.
+Sources and sinks are chosen by ``type`` (``variants.py``): the ``file`` source and sink
+(``file_source.py``, ``file_sink.py``) are imported with this module, the others (``sources.py``,
+``sinks.py``) when a config names one or a name of theirs is read from here (PEP 562). A
+function's own fields are validated by the model its plugin registers (looked up by ``type``), so
+plugins need no change here.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeflow.interfaces.config.base import Format, Strict
-from pipeflow.interfaces.config.sinks import (
-    ApiKeyAuth,
-    BasicAuth,
-    BufferConfig,
-    ElasticsearchSink,
-    FileSink,
-    HttpSink,
-    KafkaSink,
-    MetricFields,
-    NatsSink,
-    OtlpSink,
-    PostgresSink,
-    PrometheusExporterSink,
-    PrometheusRemoteWriteSink,
-    RetryConfig,
-    S3Sink,
-    SinkBase,
-    SinkConfig,
-    SqliteSink,
-    StdoutSink,
-)
-from pipeflow.interfaces.config.sources import (
-    FileSource,
-    HttpSource,
-    KafkaSource,
-    NatsSource,
-    OtlpSource,
-    SourceConfig,
-    StatsdSource,
-    StdinSource,
-    SyslogSource,
-)
+from pipeflow.interfaces.config.file_sink import BufferConfig, FileSink, RetryConfig, SinkBase
+from pipeflow.interfaces.config.file_source import FileSource
+from pipeflow.interfaces.config.variants import SinkConfig, SourceConfig
+
+if TYPE_CHECKING:  # at run time read from their modules on first use (``__getattr__``)
+    from pipeflow.interfaces.config.sinks import (
+        ApiKeyAuth,
+        BasicAuth,
+        ElasticsearchSink,
+        HttpSink,
+        KafkaSink,
+        MetricFields,
+        NatsSink,
+        OtlpSink,
+        PostgresSink,
+        PrometheusExporterSink,
+        PrometheusRemoteWriteSink,
+        S3Sink,
+        SqliteSink,
+        StdoutSink,
+    )
+    from pipeflow.interfaces.config.sources import (
+        HttpSource,
+        KafkaSource,
+        NatsSource,
+        OtlpSource,
+        StatsdSource,
+        StdinSource,
+        SyslogSource,
+    )
+
+_LATER: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "ApiKeyAuth",
+            "BasicAuth",
+            "ElasticsearchSink",
+            "HttpSink",
+            "KafkaSink",
+            "MetricFields",
+            "NatsSink",
+            "OtlpSink",
+            "PostgresSink",
+            "PrometheusExporterSink",
+            "PrometheusRemoteWriteSink",
+            "S3Sink",
+            "SqliteSink",
+            "StdoutSink",
+        ),
+        "pipeflow.interfaces.config.sinks",
+    ),
+    **dict.fromkeys(
+        (
+            "HttpSource",
+            "KafkaSource",
+            "NatsSource",
+            "OtlpSource",
+            "StatsdSource",
+            "StdinSource",
+            "SyslogSource",
+        ),
+        "pipeflow.interfaces.config.sources",
+    ),
+}
+
+
+def __getattr__(name: str) -> object:
+    """A source or sink model this module does not import itself, from its module (PEP 562)."""
+    home = _LATER.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: object = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
 
 
 class FunctionConfig(BaseModel):
