@@ -25,7 +25,6 @@ from pipeflow.domain.filter.ast import (
     UnaryOp,
 )
 from pipeflow.domain.filter.codegen import Codegen
-from pipeflow.domain.filter.reference import evaluate
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.paths import Path
 
@@ -111,16 +110,17 @@ def _compile(expr: Expr, *, as_filter: bool) -> Callable[[JsonObject], Json]:
     if built is not None:
         return built
     # Python refused the generated source (nesting limits): interpret instead, same semantics.
+    from pipeflow.domain.filter.reference import evaluate
+
+    def safe(fields: JsonObject) -> Json:
+        try:
+            return evaluate(expr, fields)
+        except Exception:  # noqa: BLE001 - an expression never raises while events flow
+            return None
+
     if as_filter:
-        return lambda fields: _safe(expr, fields) is True
-    return lambda fields: _safe(expr, fields)
-
-
-def _safe(expr: Expr, fields: JsonObject) -> Json:
-    try:
-        return evaluate(expr, fields)
-    except Exception:  # noqa: BLE001 - an expression never raises while events flow
-        return None
+        return lambda fields: safe(fields) is True
+    return safe
 
 
 __all__ = ["Algebra", "compile_predicate", "compile_value", "fold"]
