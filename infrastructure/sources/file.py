@@ -6,7 +6,7 @@ import glob
 import os
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
-from typing import Literal, TypeAlias, final
+from typing import TYPE_CHECKING, Literal, TypeAlias, final
 
 import anyio
 import anyio.to_thread
@@ -17,8 +17,10 @@ from pipeflow.infrastructure.sources.acks import AckLedger
 from pipeflow.infrastructure.sources.checkpoints import CheckpointStore, MemoryCheckpointStore
 from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_identified
 from pipeflow.infrastructure.sources.lines import LineSplitter
-from pipeflow.infrastructure.sources.multiline import MultilineDecoder, MultilineSettings
 from pipeflow.infrastructure.sources.tail import FileTail, PathChange, open_file, read_head
+
+if TYPE_CHECKING:  # a source with ``multiline`` imports it (start-up time)
+    from pipeflow.infrastructure.sources.multiline import MultilineDecoder, MultilineSettings
 
 __all__ = ["EPOCH_PATH", "FileSource", "StartAt", "cut_after_newline"]
 
@@ -262,6 +264,8 @@ class FileSource:
         self, tail: FileTail, settings: MultilineSettings, *, final: bool
     ) -> SourceBatch | None:
         """The multiline events the ready lines complete (or the end of input, or a timeout)."""
+        from pipeflow.infrastructure.sources.multiline import MultilineDecoder
+
         held = self._grouping.get(tail)
         if held is None or held[0] is not tail.splitter:  # a new tail, or one read again from 0
             decoder = MultilineDecoder(settings, tail.splitter.offset, self.name, self._clock)

@@ -6,12 +6,14 @@ not those of the network sources (``sources.py``, imported when a config names o
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from pipeflow.domain.multiline import MultilineMode, MultilineRule, multiline_rule
 from pipeflow.interfaces.config.base import Format, Strict
+
+if TYPE_CHECKING:  # imported by a config that groups lines (start-up time)
+    from pipeflow.domain.multiline import MultilineMode, MultilineRule
 
 
 class Multiline(Strict):
@@ -31,6 +33,8 @@ class Multiline(Strict):
     @field_validator("start", "continuation")
     @classmethod
     def _compiles(cls, pattern: str | None) -> str | None:
+        from pipeflow.domain.multiline import multiline_rule
+
         if pattern is not None and isinstance(problem := multiline_rule("start", pattern), str):
             raise ValueError(problem)
         return pattern
@@ -43,6 +47,8 @@ class Multiline(Strict):
 
     def rule(self) -> MultilineRule:
         """The domain's grouping rule (the pattern compiles: validation checked it)."""
+        from pipeflow.domain.multiline import multiline_rule
+
         mode: MultilineMode = "start" if self.start is not None else "continuation"
         rule = multiline_rule(mode, self.start or self.continuation or "", self.max_lines)
         if isinstance(rule, str):  # not after validation, which compiled the pattern
