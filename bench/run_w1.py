@@ -34,7 +34,7 @@ import yaml
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 VENDOR = BENCH / "vendor"
-TARGETS = {"ratio_w1": 0.9, "ratio_w2": 1.7, "rss_mb": 150.0, "startup_s": 0.5}
+TARGETS = {"ratio_w1": 0.9, "ratio_w2": 1.7, "rss_mb": 150.0, "startup_s": 0.25}
 IDEAL = "floor_w1.py x2 on halves, at once"
 
 
@@ -278,10 +278,11 @@ def render(
         if m.ok
     ]
     if start_s is None:
-        rows.append("| start-up, empty input | - | - | - | - | <= 0.5 s | FAILED |")
+        rows.append(f"| start-up, empty input | - | - | - | - | <= {TARGETS['startup_s']} s | FAILED |")
     else:
         ok = "met" if start_s <= TARGETS["startup_s"] else "NOT met"
-        rows.append(f"| start-up, empty input | {start_s:.3f} s | - | - | - | <= 0.5 s | {ok} |")
+        target = TARGETS["startup_s"]
+        rows.append(f"| start-up, empty input | {start_s:.3f} s | - | - | - | <= {target} s | {ok} |")
     if cold_s is not None:
         rows.append(f"| start-up, no bytecode cache | {cold_s:.3f} s | - | - | - | - | - |")
     if runs > 1 and rounds:  # the noise, made visible: each round's ratio (floor and run side by side)
