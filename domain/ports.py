@@ -206,6 +206,20 @@ class CheckpointingSource(EventSource, Protocol):
 
 
 @runtime_checkable
+class BrokerSource(CheckpointingSource, Protocol):
+    """A checkpointing source whose broker also keeps a position (Kafka's committed offsets).
+
+    Under an exactly-once run its checkpoints are committed with the file sinks' lengths; the
+    broker may only be told a position once it is committed there, or a crash in between would
+    leave the broker ahead of the files. The committer says which checkpoints it committed.
+    """
+
+    def checkpoints_committed(self, committed: Mapping[str, tuple[int, int]]) -> None:
+        """These checkpoints (path -> ``(inode, offset)``, as saved) are committed."""
+        ...
+
+
+@runtime_checkable
 class Retryable(Protocol):
     """An error that says whether trying the same write again can help (a 4xx answer cannot)."""
 
@@ -213,6 +227,7 @@ class Retryable(Protocol):
 
 
 __all__ = [
+    "BrokerSource",
     "CheckpointingSource",
     "Clock",
     "EncodedSink",

@@ -5,8 +5,10 @@ in dispatch order and hands their acks to the sources only in that order, once e
 is done (``domain.commit_ledger``); so at any moment the sources' acknowledged positions and the
 ledger's sink lengths describe the same cut. As the sources' ``CheckpointStore`` it only stages
 their saves; ``flush`` takes the staged checkpoints and the matching sink lengths at one instant and
-writes both in one SQLite transaction. A restart cuts each sink's file back to its committed
-length (``FileSink`` with ``exact``) and the sources read on from the committed checkpoints.
+writes both in one SQLite transaction, then tells each ``BrokerSource`` (Kafka) which of its
+checkpoints it committed, so its broker never hears of a position before it is committed here. A
+restart cuts each sink's file back to its committed length (``FileSink`` with ``exact``) and the
+sources read on from the committed checkpoints.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import aiosqlite
 import anyio
 
 from pipeflow.domain.commit_ledger import CommitLedger
-from pipeflow.domain.ports import CheckpointingSource, EventSource
+from pipeflow.domain.ports import BrokerSource, CheckpointingSource, EventSource
 from pipeflow.domain.sink_recovery import SinkCommit
 from pipeflow.infrastructure.sources.checkpoints import Checkpoint, CheckpointStore
 from pipeflow.infrastructure.sources.file import EPOCH_PATH
@@ -160,6 +162,11 @@ class Committer:
                     raise
                 self._last.update(sinks)
                 self.commits += 1
+                for source in listed:  # now a broker may be told how far its source has read
+                    if isinstance(source, BrokerSource):
+                        mine = {path: at for (name, path), at in staged.items() if name == source.name}
+                        if mine:
+                            source.checkpoints_committed(mine)
 
     def _sink_commits(self) -> dict[str, SinkCommit]:
         """The commits of the sinks at the ledger's cut that differ from the last saved."""

@@ -5,11 +5,17 @@ committed by hand (``enable_auto_commit=False``), per partition, over the longes
 the runtime acknowledged (``OffsetLedger``). Records not committed when a partition moves to
 another member (a rebalance, a worker stopped or dead) are read again by that member: at least
 once, never lost.
+
+With a ``positions`` store (an exactly-once run's committer) the source also keeps each
+partition's position as a checkpoint, committed with the file sinks' lengths, and resumes there
+(``seek``) rather than at the broker's committed offset, which it moves only to positions
+committed in the store: a crash between a write and the broker's commit neither repeats nor
+loses a record in those files.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Collection, Sequence
+from collections.abc import AsyncGenerator, Collection, Mapping, Sequence
 from typing import Any, final
 
 import anyio
@@ -18,28 +24,39 @@ from aiokafka.errors import KafkaError  # type: ignore[import-untyped]
 
 from pipeflow.domain.events import Event, EventId
 from pipeflow.domain.ports import Clock, IdFactory, Rejected, SourceBatch
+from pipeflow.infrastructure.sources.checkpoints import Checkpoint, CheckpointStore
 from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
 from pipeflow.infrastructure.sources.kafka_offsets import OffsetLedger
 
-__all__ = ["EVENT_ID_HEADER", "KafkaSource"]
+__all__ = ["EVENT_ID_HEADER", "KafkaSource", "position_key"]
 
 EVENT_ID_HEADER = "pipeflow-event-id"
 """The record header that carries the event id (``KafkaSink`` sets it; ``KafkaSource`` keeps it)."""
+
+
+def position_key(topic: str, partition: int) -> str:
+    """The checkpoint ``path`` of a partition's position (never an absolute path).
+
+    >>> position_key("logs", 3)
+    'kafka:logs:3'
+    """
+    return f"kafka:{topic}:{partition}"
 
 
 @final
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     """Before partitions move away: wait a little for their acks, commit, forget the rest."""
 
-    def __init__(self, source: KafkaSource) -> None:
-        self._source = source
+    def __init__(self, source: KafkaSource, consumer: Any) -> None:
+        self._source, self._consumer = source, consumer
 
     async def on_partitions_revoked(self, revoked: Collection[TopicPartition]) -> None:
         """Commit what was acknowledged of ``revoked``; its other records go to the next owner."""
         await self._source._release(revoked)
 
     async def on_partitions_assigned(self, assigned: Collection[TopicPartition]) -> None:
-        """Nothing to do: reading resumes at each partition's committed offset."""
+        """Reading resumes at each partition's committed offset, or at its saved position."""
+        await self._source._resume(self._consumer, assigned)
 
 
 @final
@@ -56,6 +73,19 @@ class KafkaSource:
     for the batches of those partitions in flight) and on ``stop`` (after waiting up to
     ``settle_s`` for every batch in flight). A member that dies without committing is dropped
     from the group after ``session_timeout_s``, and its partitions resume at the last commit.
+
+    With ``positions`` (exactly-once runs) ``save_checkpoints`` saves each partition's
+    acknowledged position there (``position_key``: offset = the next record to read), and the
+    broker is told a position only once ``checkpoints_committed`` says the store committed it: the
+    broker's offsets trail the store's. A partition assigned resumes at its own position (the
+    saved one, or the end of what this process already read from it) when that is at or past the
+    broker's (the broker fell behind in a crash); an own position behind the broker's is stale
+    (another member, or a run without exactly-once, read on since) and the broker's wins. The
+    listener seeks there, and records before it that aiokafka fetched before the seek are dropped
+    (``_unread``), as is any record before one already handed out. A saved position is never
+    ahead of what the store's files hold, so nothing is skipped; what a member wrote before its
+    partition moved to another may be written by both (at least once across members). With
+    ``positions`` a revoked partition's batches in flight still count (they are written).
     """
 
     def __init__(
@@ -74,10 +104,16 @@ class KafkaSource:
         session_timeout_s: float = 10.0,
         heartbeat_interval_s: float = 3.0,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        positions: CheckpointStore | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.name = name
+        self._positions = positions
+        self._saved: dict[TopicPartition, int] = {}  # positions saved in ``positions``
+        self._durable: dict[TopicPartition, int] = {}  # positions ``positions`` committed
+        self._told: dict[TopicPartition, int] = {}  # the broker's committed offset, as last known
+        self._expect: dict[TopicPartition, int] = {}  # the next record to hand out, per partition
         self._servers, self._topic, self._group = bootstrap_servers, topic, group_id
         self._ids, self._clock, self._format = ids, clock, format
         self._batch_size, self._fetch_timeout_s, self._settle_s = batch_size, fetch_timeout_s, settle_s
@@ -102,6 +138,24 @@ class KafkaSource:
             return frozenset()
         return frozenset(tp.partition for tp in consumer.assignment() if tp.topic == self._topic)
 
+    async def save_checkpoints(self) -> None:
+        """Save the acknowledged positions that moved in ``positions`` (none without it)."""
+        store = self._positions
+        if store is None:
+            return
+        for tp, end in self._ledger.acked().items():
+            if self._saved.get(tp) != end:
+                await store.save(self.name, position_key(tp.topic, tp.partition), 0, end)
+                self._saved[tp] = end
+
+    def checkpoints_committed(self, committed: Mapping[str, Checkpoint]) -> None:
+        """``positions`` committed these (saved) positions: the broker may now be told them."""
+        by_key = {position_key(tp.topic, tp.partition): tp for tp in self._saved}
+        for key, (_, end) in committed.items():
+            tp = by_key.get(key)
+            if tp is not None and end > self._durable.get(tp, -1):
+                self._durable[tp] = end
+
     def stop(self) -> None:
         """Stop fetching; the batches in flight are still committed once acked (for up to ``settle_s``)."""
         self._stopping = True
@@ -123,7 +177,7 @@ class KafkaSource:
             heartbeat_interval_ms=self._heartbeat_ms,
             rebalance_timeout_ms=max(self._session_ms, round(self._settle_s * 1000) + 1000),
         )
-        consumer.subscribe([self._topic], listener=_Rebalance(self))
+        consumer.subscribe([self._topic], listener=_Rebalance(self, consumer))
         try:
             await consumer.start()
             self._consumer = consumer
@@ -152,6 +206,8 @@ class KafkaSource:
                 )
             finally:
                 self._scope = None
+        if got and self._positions is not None:
+            got = await self._unread(consumer, got)
         if not got:
             return None
         events, rejected = self._decode([record for records in got.values() for record in records])
@@ -192,19 +248,93 @@ class KafkaSource:
                 await self._acked.wait()
 
     async def _release(self, revoked: Collection[TopicPartition]) -> None:
-        """Called before ``revoked`` move away: settle them (unless closing), commit, forget."""
+        """Called before ``revoked`` move away: settle them (unless closing), commit, forget.
+
+        With ``positions`` their batches in flight still count: they are written to the files
+        and their positions committed with them, so should the partitions come back, reading
+        resumes after them (``_resume``).
+        """
         if not self._closing:
             await self._settle(revoked)
         await self._commit()
-        self._ledger.forget(revoked)
+        if self._positions is None:
+            self._ledger.forget(revoked)  # the next owner reads again what was not committed
+        for tp in revoked:
+            self._told.pop(tp, None)
+            self._expect.pop(tp, None)
+
+    async def _resume(self, consumer: Any, assigned: Collection[TopicPartition]) -> None:
+        """With ``positions``: seek each partition assigned to where its records are not read yet.
+
+        Called while ``consumer`` joins the group (its ``start`` may not have returned yet); records
+        it fetched before the seek are dropped by ``_unread``.
+        """
+        if self._positions is None:
+            return
+        for tp in assigned:
+            await self._resolve(consumer, tp)
+            expect = self._expect.get(tp)  # (gone if ``tp`` was taken away meanwhile)
+            if expect is not None and tp in consumer.assignment():
+                consumer.seek(tp, expect)
+
+    async def _unread(
+        self, consumer: Any, got: Mapping[TopicPartition, list[Any]]
+    ) -> dict[TopicPartition, list[Any]]:
+        """The records of ``got`` not in the files yet nor read by another member (``_resolve``)."""
+        kept: dict[TopicPartition, list[Any]] = {}
+        for tp, records in got.items():
+            expect = await self._resolve(consumer, tp)
+            fresh = [record for record in records if record.offset >= expect]
+            if fresh:
+                kept[tp] = fresh
+                self._expect[tp] = fresh[-1].offset + 1
+        return kept
+
+    async def _resolve(self, consumer: Any, tp: TopicPartition) -> int:
+        """The offset of ``tp``'s next record to hand out, found once per assignment.
+
+        This process's own position is the later of the one committed in ``positions`` and the
+        end of the last batch it read from ``tp`` (written, or being written, to the same files).
+        It is used when it is at or past the broker's committed offset (the broker fell behind in
+        a crash); behind it, it is stale (another member, or a run that was not exactly-once, read
+        on since), and the broker's offset is used.
+        """
+        expect = self._expect.get(tp)
+        if expect is not None:
+            return expect
+        assert self._positions is not None
+        saved = await self._positions.load(self.name, position_key(tp.topic, tp.partition))
+        committed = None if saved is None else saved[1]
+        known = [at for at in (committed, self._ledger.reached(tp)) if at is not None]
+        own = max(known) if known else None
+        try:
+            broker: int | None = await consumer.committed(tp)
+        except KafkaError:  # unknown: trust the position kept with the files
+            broker = own
+        self._told[tp] = -1 if broker is None else broker
+        if committed is not None and committed > self._durable.get(tp, -1):
+            self._durable[tp] = committed  # the broker is told it if it is behind
+        start = max((at for at in (own, broker) if at is not None), default=0)
+        if tp not in consumer.assignment():  # taken away meanwhile: found again when given back
+            return start
+        return self._expect.setdefault(tp, start)  # another call may have found it meanwhile
+
+    def _committable(self, assigned: Collection[TopicPartition]) -> dict[TopicPartition, int]:
+        """The offsets to commit now: acknowledged ones, or with ``positions`` those it committed."""
+        if self._positions is None:
+            return {tp: end for tp, end in self._ledger.uncommitted().items() if tp in assigned}
+        return {
+            tp: end
+            for tp, end in self._durable.items()
+            if tp in assigned and end > self._told.get(tp, -1)  # never moves the broker back
+        }
 
     async def _commit(self) -> None:
-        """Commit the acknowledged offsets of the partitions still assigned; a failure is retried later."""
+        """Commit ``_committable`` offsets of the partitions still assigned; a failure is retried later."""
         consumer = self._consumer
         if consumer is None:
             return
-        assigned = consumer.assignment()
-        offsets = {tp: end for tp, end in self._ledger.uncommitted().items() if tp in assigned}
+        offsets = self._committable(consumer.assignment())
         if not offsets:
             return
         try:
@@ -213,6 +343,7 @@ class KafkaSource:
             self.commit_failures += 1  # kept uncommitted: the next commit retries it
         else:
             self._ledger.mark_committed(offsets)
+            self._told.update(offsets)
 
 
 def _header(headers: Sequence[tuple[str, bytes]] | None, name: str) -> str | None:

@@ -70,6 +70,25 @@ class OffsetLedger(Generic[K]):
         chosen = self._queues.keys() if keys is None else keys
         return sum(not e.acked for key in chosen for e in self._queues.get(key, ()))
 
+    def acked(self) -> dict[K, int]:
+        """The acknowledged offset reached, per partition (committed or not).
+
+        >>> ledger = OffsetLedger[str]()
+        >>> ledger.issue({"p0": 10})(); ledger.acked()
+        {'p0': 10}
+        """
+        return dict(self._acked)
+
+    def reached(self, key: K) -> int | None:
+        """The end of the last batch issued for ``key``, acknowledged or not (``None``: none was).
+
+        >>> ledger = OffsetLedger[str]()
+        >>> _ = ledger.issue({"p0": 10}); ledger.reached("p0"), ledger.reached("p1")
+        (10, None)
+        """
+        queue = self._queues.get(key)
+        return queue[-1].end if queue else self._acked.get(key)
+
     def uncommitted(self) -> dict[K, int]:
         """The acknowledged offsets not yet committed, per partition."""
         return {k: end for k, end in self._acked.items() if self._committed.get(k) != end}

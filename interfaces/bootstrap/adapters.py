@@ -45,11 +45,14 @@ def build_source(
     stdin: BinaryIO | None,
     raw_batch_lines: int | None = None,
     span_bytes: int = 0,
+    positions: CheckpointStore | None = None,
 ) -> EventSource:
     """The source adapter for ``config``.
 
     With ``raw_batch_lines``, file and stdin sources send undecoded lines, that many per batch;
     with ``span_bytes`` too, file sources that do not follow send spans for worker processes.
+    ``positions`` (an exactly-once run's committer) is where a Kafka source keeps its partitions'
+    positions and resumes from; without it, it resumes at the broker's committed offsets.
     """
     raw = raw_batch_lines is not None
     sized = {"batch_size": raw_batch_lines} if raw_batch_lines is not None else {}
@@ -100,6 +103,7 @@ def build_source(
                 clock=clock,
                 format=config.format,
                 batch_size=config.batch_size,
+                positions=positions,
             )
         case m.OtlpSource():
             from pipeflow.infrastructure.sources.otlp import OtlpSource as OtlpSourceAdapter  # optional extra

@@ -22,15 +22,26 @@ from pipeflow.interfaces.bootstrap.state import StateStores, forget_sink_commits
 from pipeflow.interfaces.config import models as m
 from pipeflow.interfaces.config.models import Config
 
-__all__ = ["commit_periodically", "exact_sinks", "exactly_once", "open_sinks", "save_periodically"]
+__all__ = [
+    "RESUMABLE_SOURCES",
+    "commit_periodically",
+    "exact_sinks",
+    "exactly_once",
+    "open_sinks",
+    "save_periodically",
+]
 
 _log = logging.getLogger("pipeflow.run")
+
+RESUMABLE_SOURCES = frozenset({"file", "kafka"})
+"""The source types that read again from a position committed with the file sinks' lengths."""
 
 
 def exactly_once(config: Config) -> bool:
     """Whether ``run`` makes the config's file sinks exactly-once: every source can read its input
-    again from a committed position (file sources), so a file cut back to its commit loses nothing."""
-    return all(isinstance(sc, m.FileSource) for sc in config.sources.values())
+    again from a committed position (file sources; Kafka sources, from their partitions' offsets),
+    so a file cut back to its commit loses nothing."""
+    return all(sc.type in RESUMABLE_SOURCES for sc in config.sources.values())  # (models not imported)
 
 
 async def exact_sinks(config: Config, state: StateStores) -> dict[str, SinkCommit | None]:

@@ -108,6 +108,7 @@ async def run_topology(
                 stdin=stdin,
                 raw_batch_lines=lines,
                 span_bytes=SPAN_BYTES if pool is not None else 0,
+                positions=committer,
             )
             for name, sc in config.sources.items()
         }
