@@ -162,7 +162,7 @@ class _Reader:
     def _work(self, done: anyio.Event, token: anyio.lowlevel.EventLoopToken) -> None:
         try:
             self._result = self._read(self._size)
-        except (OSError, ValueError) as exc:  # handed to the waiter, raised there
+        except Exception as exc:  # noqa: BLE001 - not swallowed: handed to the waiter, raised there
             self._result = exc
         with contextlib.suppress(RuntimeError):  # the loop is gone (the run ended while this read blocked)
             anyio.from_thread.run_sync(done.set, token=token)
