@@ -18,7 +18,7 @@ from pipeflow.infrastructure.actors.retry import RetryPolicy
 from pipeflow.infrastructure.actors.sink_actor import SinkActor
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.sinks.dead_letter_sink import SinkDeadLetterStore
-from pipeflow.interfaces.bootstrap.adapters import build_sink, sink_gather
+from pipeflow.interfaces.bootstrap.sink_adapters import build_sink, sink_gather
 from pipeflow.interfaces.config.models import BufferConfig, Config, RetryConfig
 
 if TYPE_CHECKING:  # imported by a config with a disk buffer only (start-up time)
