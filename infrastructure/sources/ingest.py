@@ -7,8 +7,9 @@ the bound is ``max_events`` events *in flight*, from the offer until the batch's
 event written by its sinks or dead-lettered). A client whose batch was queued waits on the
 ``IngestTicket`` for that ack before it is answered 202.
 
-With ``raw`` (NDJSON, under the fast planner) ``offer`` decodes nothing: the body is split at its
-newlines (in C) and the lines travel as they are, to be decoded in the routing loop; the ticket
+With ``raw`` (NDJSON, under the fast planner) ``offer`` decodes nothing: the body travels as one
+block of lines (a body no longer than ``max_line_bytes`` cannot hold an over-long line; a longer
+one is split at its newlines, in C), to be decoded in the routing loop; the ticket
 learns how many events and malformed lines they held when the batch is planned
 (``SourceBatch.planned``). Over-long lines are rejected here, as the decoder would. The in-flight
 bound then counts lines (blank ones included) rather than events.
@@ -23,6 +24,7 @@ from typing import Literal, TypeAlias, final
 import anyio
 
 from pipeflow.domain.events import Event
+from pipeflow.domain.line_block import LineBlock
 from pipeflow.domain.ports import Clock, IdFactory, Rejected, SourceBatch
 from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
 
@@ -126,6 +128,13 @@ class IngestSource:
         return self._queue(ticket, n, SourceBatch(source or self.name, events, rejected))
 
     def _offer_raw(self, body: bytes) -> Offer:
+        if len(body) <= self._max_line_bytes:  # no line can be over-long: one block, never split
+            block = LineBlock.of(body)
+            if self.in_flight and self.in_flight + block.count > self.max_events:
+                return "full"
+            ticket = IngestTicket(0, 0)
+            batch = SourceBatch(self.name, [], [], lines=block, planned=ticket.counted)
+            return self._queue(ticket, block.count, batch)
         lines = body.split(b"\n")
         if not lines[-1]:
             lines.pop()  # the body's last newline ends a line; it starts none

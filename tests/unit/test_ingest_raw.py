@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contextlib import aclosing
 
+from pipeflow.domain.line_block import LineBlock
 from pipeflow.infrastructure.ids import SystemClock, UlidFactory
 from pipeflow.infrastructure.sources.ingest import IngestSource, IngestTicket
 
@@ -23,7 +24,8 @@ async def test_a_body_travels_as_its_lines_and_the_plan_tells_the_ticket_its_cou
     async with aclosing(source.batches()) as batches:
         batch = await anext(batches)
     assert batch.events == []
-    assert batch.lines == [b'{"a": 1}', b"", b"not json", b'{"b": 2}']
+    # No line can be over-long in a body shorter than max_line_bytes: it travels as one block.
+    assert batch.lines == LineBlock(b'{"a": 1}\n\nnot json\n{"b": 2}\n', 4)
     assert source.in_flight == 4  # lines, the blank one included
     assert batch.planned is not None
     batch.planned(2, 1)  # what the topology reports once the fast path decoded the lines
@@ -32,6 +34,17 @@ async def test_a_body_travels_as_its_lines_and_the_plan_tells_the_ticket_its_cou
     batch.ack()
     assert ticket.delivered
     assert source.in_flight == 0
+    source.close()
+
+
+async def test_a_last_line_without_newline_counts_and_an_empty_body_is_delivered_at_once() -> None:
+    source = _source()
+    ticket = source.offer(b'{"a": 1}\n{"b": 2}')
+    assert isinstance(ticket, IngestTicket)
+    assert source.in_flight == 2
+    empty = source.offer(b"")
+    assert isinstance(empty, IngestTicket)
+    assert empty.delivered
     source.close()
 
 
