@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import sqlite3
 import sys
@@ -21,12 +20,12 @@ from pipeflow.infrastructure.fastpath.planner import make_fast_planner
 from pipeflow.infrastructure.sinks.file import FileSink
 from pipeflow.infrastructure.sources.checkpoints import CheckpointStore
 from pipeflow.infrastructure.stateful import restore_state, save_state, stateful_functions
-from pipeflow.infrastructure.workers.memory import keep_freed_memory
 from pipeflow.interfaces.bootstrap.actors import build_actors
 from pipeflow.interfaces.bootstrap.adapters import (
     RAW_BATCH_LINES,
     build_source,
 )
+from pipeflow.interfaces.bootstrap.collector import GC_EVERY_S, collection_on_a_timer
 from pipeflow.interfaces.bootstrap.commits import (
     commit_periodically,
     exact_sinks,
@@ -47,7 +46,6 @@ if TYPE_CHECKING:  # the pool is imported only by a run that uses it
 
 _log = logging.getLogger("pipeflow.run")
 
-GC_EVERY_S = 1.0
 SPAN_BYTES = 4 << 20
 """Bytes of input per span handed to a worker process (about 14,000 W1 events; 2 MiB was slower)."""
 
@@ -137,21 +135,11 @@ async def run_topology(
             plan_ahead=ahead,
             sequencer=committer,
         )
-        # Everything built so far lives as long as the run: keep the collector from scanning it
-        # again (``freeze``). Events are acyclic dicts freed by reference counting: the automatic
-        # collector found nothing in them and cost ~9 % of a W1 run, so cycles (the runtime's own)
-        # are collected on a timer instead. Freed memory is kept for the next batch rather than
-        # handed back to the OS and faulted in again (W1: 30k -> 10k page faults, ~0.3 s).
-        keep_freed_memory()
-        gc.freeze()
-        collecting = gc.isenabled()
-        gc.disable()
+        # Everything built so far lives as long as the run (``collector``: frozen, cycles on a timer).
         try:
-            async with anyio.create_task_group() as group:
+            async with collection_on_a_timer(GC_EVERY_S), anyio.create_task_group() as group:
                 if progress:
                     group.start_soon(show_progress, stats)
-                if collecting:
-                    group.start_soon(collect_garbage, GC_EVERY_S)
                 if pool is not None:
                     group.start_soon(pool.read_answers)
                 if committer is not None:
@@ -161,9 +149,6 @@ async def run_topology(
                 await topology.run(handle_signals=handle_signals)
                 group.cancel_scope.cancel()
         finally:
-            if collecting:
-                gc.enable()
-            gc.unfreeze()
             if pool is not None:
                 with anyio.CancelScope(shield=True):
                     await pool.close()
@@ -193,13 +178,6 @@ async def run_topology(
             f"{dead_letters.failures} dead letters could not be stored; their input was not acknowledged"
         )
     return RunOutcome(stats, failures)
-
-
-async def collect_garbage(every_s: float) -> None:
-    """Collect reference cycles every ``every_s`` seconds (the automatic collector is off in a run)."""
-    while True:
-        await anyio.sleep(every_s)
-        gc.collect()
 
 
 def _worker_pool(loaded: LoadedConfig, workers: int) -> WorkerPool | None:
@@ -239,4 +217,4 @@ def _where(source: Any) -> str:
     return f" ({source.type} on {address})" if address else (f" ({source.type} {path})" if path else "")
 
 
-__all__ = ["GC_EVERY_S", "SPAN_BYTES", "RunOutcome", "collect_garbage", "run_topology"]
+__all__ = ["SPAN_BYTES", "RunOutcome", "run_topology"]

@@ -38,6 +38,7 @@ from pipeflow.infrastructure.sources.asgi_server import AsgiServer
 from pipeflow.infrastructure.sources.ingest import DEFAULT_MAX_IN_FLIGHT
 from pipeflow.infrastructure.tap import Tap
 from pipeflow.interfaces.bootstrap import App
+from pipeflow.interfaces.bootstrap.collector import collection_on_a_timer
 from pipeflow.interfaces.bootstrap.console import console_routers
 from pipeflow.interfaces.bootstrap.database import open_stores
 from pipeflow.interfaces.bootstrap.engine import Engine, build_engine
@@ -215,7 +216,8 @@ async def serve(
             anyio.CancelScope(),
             anyio.CancelScope(),
         )
-        async with anyio.create_task_group() as tg:
+        # The server, config and compiled pipelines live as long as serve: frozen, cycles on a timer.
+        async with collection_on_a_timer(), anyio.create_task_group() as tg:
             tg.start_soon(server.serve)
             if stores.postgres is not None:
                 tg.start_soon(_follow, stores.postgres, hot, follower)
