@@ -68,6 +68,21 @@ async def _produce(bootstrap: str, topic: str, count: int, per_second: float) ->
         await producer.stop()
 
 
+def producing(
+    bootstrap: str, topic: str, count: int, per_second: float
+) -> tuple[threading.Thread, list[BaseException]]:
+    """A thread (not started) that sends ``count`` records (``_produce``), and where its failure goes."""
+    failed: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            anyio.run(_produce, bootstrap, topic, count, per_second)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test that started it
+            failed.append(exc)
+
+    return threading.Thread(target=produce), failed
+
+
 def _written(path: Path) -> Counter[int]:
     rows, torn = ndjson_lines(path)
     assert torn == 0, "a torn line was left in the file"
@@ -114,15 +129,7 @@ def test_kill9_during_a_kafka_run_into_a_file_then_a_restart_writes_each_record_
           - {{name: all, sink: out}}
         """,
     )
-    failed: list[BaseException] = []
-
-    def produce() -> None:
-        try:
-            anyio.run(_produce, kafka_bootstrap, topic, EVENTS, RATE)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
-            failed.append(exc)
-
-    producer = threading.Thread(target=produce)
+    producer, failed = producing(kafka_bootstrap, topic, EVENTS, RATE)
     producer.start()
     rng = random.Random(SEED)
     proc: subprocess.Popen[bytes] | None = None

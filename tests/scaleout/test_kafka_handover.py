@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -22,7 +21,7 @@ import anyio
 import pytest
 
 from tests.delivery.helpers import start, wait_until, write_config
-from tests.scaleout.test_kafka_exactly_once import PARTITIONS, _committed, _create, _produce, _written
+from tests.scaleout.test_kafka_exactly_once import PARTITIONS, _committed, _create, _written, producing
 
 pytestmark = pytest.mark.scaleout
 
@@ -59,16 +58,8 @@ def test_a_member_killed_mid_run_hands_its_partitions_over_and_nothing_is_lost(
     anyio.run(_create, kafka_bootstrap, topic)
     configs = [_member(tmp_path / name, kafka_bootstrap, topic, group) for name in ("a", "b")]
     outs = [c.parent / "out.ndjson" for c in configs]
-    failed: list[BaseException] = []
-
-    def produce() -> None:
-        try:
-            anyio.run(_produce, kafka_bootstrap, topic, EVENTS, RATE)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
-            failed.append(exc)
-
     procs: list[subprocess.Popen[bytes]] = []
-    producer = threading.Thread(target=produce)
+    producer, failed = producing(kafka_bootstrap, topic, EVENTS, RATE)
     try:
         procs = [start(config) for config in configs]
         producer.start()
