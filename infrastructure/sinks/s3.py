@@ -1,4 +1,5 @@
-"""``S3Sink``: each write becomes one whole gzip NDJSON object, named by a strftime prefix and a ULID.
+"""``S3Sink``: each write becomes one whole object (gzip NDJSON, or Parquet), named by a strftime
+prefix and a ULID.
 
 The sink actor gathers deliveries for this sink (``actors/gather.py``: up to ``max_bytes`` of
 NDJSON or ``max_age_s``), so one ``write`` is one object, and its events are acknowledged only
@@ -8,6 +9,7 @@ opens (the ``s3`` extra) and its blocking calls run in a worker thread.
 
 from __future__ import annotations
 
+import importlib.util
 import time
 import zlib
 from collections.abc import Sequence
@@ -25,18 +27,24 @@ from pipeflow.infrastructure.sinks.s3_upload import MIN_PART_BYTES, ObjectSpec, 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["Compression", "S3Sink", "object_key"]
+__all__ = ["Compression", "ObjectFormat", "S3Sink", "object_key"]
 
 Compression = Literal["gzip", "none"]
+ObjectFormat = Literal["ndjson", "parquet"]
 
 
-def object_key(prefix: str, at: float, ulid: str, compression: Compression) -> str:
+def object_key(
+    prefix: str, at: float, ulid: str, compression: Compression, format: ObjectFormat = "ndjson"
+) -> str:
     """The key of an object cut at ``at`` (epoch seconds): ``prefix`` through strftime (UTC), a ULID.
 
     >>> object_key("logs/%Y/%m/%d/", 0.0, "01ARZ3NDEKTSV4RRFFQ69G5FAV", "gzip")
     'logs/1970/01/01/01ARZ3NDEKTSV4RRFFQ69G5FAV.ndjson.gz'
+    >>> object_key("p/", 0.0, "01ARZ3NDEKTSV4RRFFQ69G5FAV", "gzip", "parquet")
+    'p/01ARZ3NDEKTSV4RRFFQ69G5FAV.parquet'
     """
-    suffix = ".ndjson.gz" if compression == "gzip" else ".ndjson"
+    suffixes = {"gzip": ".ndjson.gz", "none": ".ndjson"}
+    suffix = ".parquet" if format == "parquet" else suffixes[compression]  # Parquet: compressed inside
     return time.strftime(prefix, time.gmtime(at)) + ulid + suffix
 
 
@@ -47,7 +55,8 @@ def _gzip(data: bytes) -> bytes:
 
 @final
 class S3Sink:
-    """Stores each write as one object in ``bucket``: NDJSON, gzip-compressed unless ``none``.
+    """Stores each write as one object in ``bucket``: NDJSON, gzip-compressed unless ``none``, or
+    with ``format="parquet"`` one Parquet file (``sinks.parquet``; ``compression`` inside it).
 
     Bodies over ``part_bytes`` go up as a multipart upload (aborted when any part fails). A write
     that failed and is tried again with the very same bytes (the actor's retry) reuses its key,
@@ -65,6 +74,7 @@ class S3Sink:
         endpoint_url: str | None = None,
         region: str | None = None,
         compression: Compression = "gzip",
+        format: ObjectFormat = "ndjson",
         ids: IdFactory | None = None,
         part_bytes: int = 8 << 20,
         timeout_s: float = 30.0,
@@ -78,6 +88,7 @@ class S3Sink:
         self._endpoint_url = endpoint_url
         self._region = region
         self._compression: Compression = compression
+        self._format: ObjectFormat = format
         self._clock = clock
         self._ids: IdFactory = ids if ids is not None else UlidFactory()
         self._part_bytes = part_bytes
@@ -96,6 +107,9 @@ class S3Sink:
             except ImportError as exc:
                 reason = f"the s3 sink needs boto3: pip install 'pipeflow[s3]' ({exc})"
                 raise SinkError(self.name, reason, retryable=False) from exc
+        if self._format == "parquet" and importlib.util.find_spec("pyarrow") is None:
+            reason = "format: parquet needs pyarrow: pip install 'pipeflow[parquet]'"
+            raise SinkError(self.name, reason, retryable=False)
         client = self._client
         try:
             await anyio.to_thread.run_sync(lambda: client.head_bucket(Bucket=self._bucket))
@@ -126,7 +140,7 @@ class S3Sink:
             _, spec, body = self._failed
         else:
             spec = self._spec(self._clock.now())
-            body = await anyio.to_thread.run_sync(_gzip, data) if self._compression == "gzip" else data
+            body = await self._body(data)
         self._failed = None
         try:
             await anyio.to_thread.run_sync(
@@ -144,8 +158,18 @@ class S3Sink:
         if client is not None:
             client.close()
 
+    async def _body(self, data: bytes) -> bytes:
+        """The object's bytes for NDJSON ``data``."""
+        if self._format == "parquet":
+            from pipeflow.infrastructure.sinks.parquet import ndjson_to_parquet  # the parquet extra
+
+            return await anyio.to_thread.run_sync(ndjson_to_parquet, data, self._compression)
+        return await anyio.to_thread.run_sync(_gzip, data) if self._compression == "gzip" else data
+
     def _spec(self, at: float) -> ObjectSpec:
-        key = object_key(self._prefix, at, self._ids.new_id(), self._compression)
+        key = object_key(self._prefix, at, self._ids.new_id(), self._compression, self._format)
+        if self._format == "parquet":
+            return ObjectSpec(self._bucket, key, "application/vnd.apache.parquet", None)
         encoding = "gzip" if self._compression == "gzip" else None
         return ObjectSpec(self._bucket, key, "application/x-ndjson", encoding)
 

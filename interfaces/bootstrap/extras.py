@@ -18,7 +18,7 @@ from pipeflow.domain.errors import Problems
 from pipeflow.interfaces.config.loader import LoadedConfig
 from pipeflow.interfaces.config.problems import located
 
-__all__ = ["NEEDS", "check_extras", "missing_extras"]
+__all__ = ["NEEDS", "NEEDS_FORMAT", "check_extras", "missing_extras"]
 
 NEEDS: Final[dict[tuple[str, str], tuple[str, tuple[str, ...]]]] = {
     ("sources", "kafka"): ("kafka", ("aiokafka",)),
@@ -36,6 +36,11 @@ NEEDS: Final[dict[tuple[str, str], tuple[str, tuple[str, ...]]]] = {
 }
 """Per (section, type): the extra to install and the modules it provides."""
 
+NEEDS_FORMAT: Final[dict[tuple[str, str, str], tuple[str, tuple[str, ...]]]] = {
+    ("sinks", "s3", "parquet"): ("parquet", ("pyarrow",)),
+}
+"""Per (section, type, format): what a format of that type needs on top."""
+
 
 def _installed(module: str) -> bool:
     try:
@@ -49,17 +54,24 @@ def missing_extras(loaded: LoadedConfig, installed: Callable[[str], bool] = _ins
     config, found = loaded.config, []
     for section, parts in (("sources", config.sources), ("sinks", config.sinks)):
         for name, part in parts.items():
-            need = NEEDS.get((section, part.type))
-            if need is None:
-                continue
-            extra, modules = need
-            absent = [m for m in modules if not installed(m)]
-            if absent:
-                message = (
-                    f"the {part.type} {section[:-1]} needs an optional extra: "
-                    f"pip install 'pipeflow[{extra}]' (missing: {', '.join(absent)})"
-                )
-                found.append(located(loaded.document, (section, name, "type"), message))
+            format_ = getattr(part, "format", None)
+            needs = [
+                (need, "type", f"the {part.type} {section[:-1]}")
+                for need in [NEEDS.get((section, part.type))]
+                if need is not None
+            ] + [
+                (need, "format", f"format: {format_}")
+                for need in [NEEDS_FORMAT.get((section, part.type, str(format_)))]
+                if need is not None
+            ]
+            for (extra, modules), field, what in needs:
+                absent = [m for m in modules if not installed(m)]
+                if absent:
+                    message = (
+                        f"{what} needs an optional extra: "
+                        f"pip install 'pipeflow[{extra}]' (missing: {', '.join(absent)})"
+                    )
+                    found.append(located(loaded.document, (section, name, field), message))
     return tuple(found)
 
 

@@ -80,6 +80,7 @@ def build_sink(
                 endpoint_url=config.endpoint_url,
                 region=config.region,
                 compression=config.compression,
+                format=config.format,
             )
         case m.ElasticsearchSink():
             return _elasticsearch_sink(name, config, clock=clock)

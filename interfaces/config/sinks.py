@@ -22,7 +22,12 @@ class StdoutSink(SinkBase):
     """``stdout``: NDJSON on standard output."""
 
     type: Literal["stdout"] = Field(description="Selects this sink.")
-    format: Literal["ndjson"] = Field("ndjson", description="One JSON object per line.")
+    format: Literal["ndjson", "parquet"] = Field(
+        "ndjson",
+        description="`ndjson`: one JSON object per line; `parquet`: one Parquet file per object (columns "
+        "typed from the values, objects and arrays as JSON text; `compression` inside the file; the "
+        "`parquet` extra).",
+    )
 
 
 class HttpSink(SinkBase):
@@ -149,7 +154,7 @@ class PostgresSink(SinkBase):
 
 
 class S3Sink(SinkBase):
-    """``s3``: whole NDJSON objects (gzip) named by a strftime prefix and a ULID; acked once stored."""
+    """``s3``: whole NDJSON (gzip) or Parquet objects named by strftime prefix and ULID; acked once stored."""
 
     type: Literal["s3"] = Field(description="Selects this sink.")
     bucket: str = Field(min_length=3, description="The bucket the objects go to (it must exist).")
@@ -172,7 +177,12 @@ class S3Sink(SinkBase):
     max_age_s: float = Field(
         60.0, gt=0, description="An object is cut at the latest this many seconds after its first event came."
     )
-    format: Literal["ndjson"] = Field("ndjson", description="One JSON object per line.")
+    format: Literal["ndjson", "parquet"] = Field(
+        "ndjson",
+        description="`ndjson`: one JSON object per line; `parquet`: one Parquet file per object (columns "
+        "typed from the values, objects and arrays as JSON text; `compression` inside the file; the "
+        "`parquet` extra).",
+    )
 
 
 class BasicAuth(Strict):

@@ -115,3 +115,26 @@ def test_kill9_loses_nothing_and_leaves_no_partial_object(tmp_path: Path, s3_url
     counts = _counts(s3, bucket)  # read_objects also fails on any torn object
     assert set(counts) == set(range(LINES)), f"lost: {LINES - len(counts)}"
     print(f"\ns3 kill -9: {at_kill} events stored at the kill, {sum(counts.values()) - LINES} stored twice")
+
+
+def test_a_run_into_parquet_objects_holds_every_event_once(tmp_path: Path, s3_url: str, s3: S3Client) -> None:
+    import io
+
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    bucket = new_bucket(s3)
+    write_numbered(tmp_path / "in.ndjson", 20_000)
+    config = _config(tmp_path, s3_url, bucket, "format: parquet, max_bytes: 500000, max_age_s: 300")
+    done = subprocess.run(
+        [PIPEFLOW, "run", str(config)], capture_output=True, timeout=120, env=env(), check=False
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert len(keys) >= 2
+    assert all(key.endswith(".parquet") for key in keys)
+    numbers: Counter[int] = Counter()
+    for key in keys:
+        table = pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+        assert str(table.schema.field("n").type) == "int64"
+        numbers.update(table.column("n").to_pylist())
+    assert numbers == Counter(range(20_000))

@@ -142,3 +142,21 @@ async def test_an_endpoint_that_does_not_answer_is_retryable() -> None:
     with pytest.raises(SinkError) as failed:
         await sink.open()
     assert failed.value.retryable is True
+
+
+async def test_format_parquet_writes_one_parquet_object_a_write(s3_url: str, s3: S3Client) -> None:
+    import io
+
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    bucket = new_bucket(s3)
+    sink = _sink(s3_url, bucket, format="parquet")
+    await sink.open()
+    await sink.write_encoded(b'{"n":1,"s":"\xc3\xa9"}\n{"n":2,"tags":["a"]}\n')
+    await sink.close()
+    (item,) = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert re.fullmatch(f"logs/2024/06/01/{ULID}\\.parquet", item["Key"])
+    answer = s3.get_object(Bucket=bucket, Key=item["Key"])
+    assert answer["ContentType"] == "application/vnd.apache.parquet"
+    table = pq.read_table(io.BytesIO(answer["Body"].read()))
+    assert table.to_pylist() == [{"n": 1, "s": "é", "tags": None}, {"n": 2, "s": None, "tags": '["a"]'}]

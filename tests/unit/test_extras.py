@@ -41,3 +41,17 @@ def test_a_config_whose_extras_are_installed_loads(tmp_path: Path) -> None:
     path.write_text(CONFIG, encoding="utf-8")
     loaded = bootstrap().load(str(path)).unwrap()
     assert check_extras(loaded) == Success(loaded)
+
+
+def test_parquet_without_pyarrow_is_a_problem_at_the_format(tmp_path: Path) -> None:
+    path = tmp_path / "pipeflow.yaml"
+    path.write_text(CONFIG.replace("bucket: logs-archive}", "bucket: logs-archive, format: parquet}"))
+    loaded = bootstrap().load(str(path)).unwrap()
+    problems = missing_extras(loaded, installed=lambda module: module != "pyarrow")
+    assert [render_problem(p, "p.yaml") for p in problems] == [
+        (
+            "p.yaml:4:53: sinks.archive.format: format: parquet needs an optional extra: "
+            "pip install 'pipeflow[parquet]' (missing: pyarrow)"
+        )
+    ]
+    assert missing_extras(loaded, installed=lambda module: module != "boto3")[0].where == "sinks.archive.type"
