@@ -17,12 +17,13 @@ from pipeflow.infrastructure.sources.acks import AckLedger
 from pipeflow.infrastructure.sources.checkpoints import CheckpointStore, MemoryCheckpointStore
 from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_identified
 from pipeflow.infrastructure.sources.lines import LineSplitter
+from pipeflow.infrastructure.sources.spans import file_spans
 from pipeflow.infrastructure.sources.tail import FileTail, PathChange, open_file, read_head
 
 if TYPE_CHECKING:  # a source with ``multiline`` imports it (start-up time)
     from pipeflow.infrastructure.sources.multiline import MultilineDecoder, MultilineSettings
 
-__all__ = ["EPOCH_PATH", "FileSource", "StartAt", "cut_after_newline"]
+__all__ = ["EPOCH_PATH", "FileSource", "StartAt"]
 
 StartAt: TypeAlias = Literal["beginning", "end"]
 """Where a file without checkpoint is read from (``end``: only files present at start)."""
@@ -119,6 +120,9 @@ class FileSource:
         self._saving = anyio.Lock()
         self._epoch = 0  # set from the checkpoint store when reading starts
 
+    def _stopped(self) -> bool:
+        return self._stopping
+
     def stop(self) -> None:
         """Finish the batch in hand and end (checkpoints acknowledged so far are saved)."""
         self._stopping = True
@@ -148,7 +152,13 @@ class FileSource:
             else:
                 for path in sorted(self._tails):
                     tail = self._tails[path]
-                    drain = self._spans(tail) if self._span_bytes else self._drain(tail)
+                    drain = (
+                        file_spans(
+                            self.name, tail, self._ledger, self._epoch, self._span_bytes, self._stopped
+                        )
+                        if self._span_bytes
+                        else self._drain(tail)
+                    )
                     async with aclosing(drain) as rest:
                         async for batch in rest:
                             yield batch
@@ -211,22 +221,6 @@ class FileSource:
                 yield batch
             if tail.at_eof and not tail.splitter.ready:
                 return
-
-    async def _spans(self, tail: FileTail) -> AsyncGenerator[SourceBatch, None]:
-        """Cut ``tail``'s file from its resume offset to its end into spans (until it stops growing)."""
-        start = tail.splitter.offset
-        while not self._stopping:
-            size = await anyio.to_thread.run_sync(os.path.getsize, tail.path)
-            if start >= size:
-                return
-            while start < size and not self._stopping:
-                end = await anyio.to_thread.run_sync(
-                    cut_after_newline, tail.path, start + self._span_bytes, size
-                )
-                ack = self._ledger.issue(tail.path, tail.inode, end)
-                ids = LineIds(await tail.line_key(self._epoch, self.name), start, [])
-                yield SourceBatch(self.name, [], ack=ack, span=(tail.path, start, end), line_ids=ids)
-                start = end
 
     async def _take(self, tail: FileTail, *, final: bool = False) -> SourceBatch | None:
         if self._multiline is not None:
@@ -336,24 +330,3 @@ class FileSource:
                 scope.cancel()
             await anyio.sleep(self._poll)
         self._sleep_scope = None
-
-
-def cut_after_newline(path: str, at: int, size: int) -> int:
-    """The offset just after the first newline at or after ``at`` (``size`` when there is none).
-
-    Blocking: call it in a worker thread.
-    """
-    if at >= size:
-        return size
-    with open(path, "rb") as handle:
-        handle.seek(at)
-        pos = at
-        while pos < size:
-            chunk = handle.read(min(1 << 16, size - pos))
-            if not chunk:
-                return size
-            newline = chunk.find(b"\n")
-            if newline >= 0:
-                return pos + newline + 1
-            pos += len(chunk)
-    return size
