@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
+import queue
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable
-from typing import Protocol, final
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
+from typing import Protocol, TypeAlias, final
 
 import anyio
 import anyio.from_thread
@@ -83,14 +84,22 @@ class StdinSource:
 
     async def batches(self) -> AsyncIterator[SourceBatch]:
         """Yield batches until EOF (or ``stop``): after each read, the complete lines it brought."""
-        splitter = LineSplitter(0, self._max_line_bytes)
         read: Callable[[int], bytes] = getattr(self._stream, "read1", self._stream.read)
+        reader = _Reader(read, self._chunk)
+        try:
+            async with aclosing(self._batches(reader)) as batches:
+                async for batch in batches:
+                    yield batch
+        finally:
+            reader.close()  # its thread ends (one blocked in a read ends with the process)
+
+    async def _batches(self, reader: _Reader) -> AsyncGenerator[SourceBatch, None]:
+        splitter = LineSplitter(0, self._max_line_bytes)
         ended = False
         grouped = (
             None if self._multiline is None else MultilineDecoder(self._multiline, 0, self.name, self._clock)
         )
         new_id = self._ids.new_id
-        reader = _Reader(read, self._chunk)
         while not ended:
             wait = None if grouped is None else grouped.wait_s(anyio.current_time())
             chunk = await self._read(reader, wait)
@@ -132,24 +141,37 @@ class StdinSource:
         return b"" if self._stopping else chunk
 
 
+_Request: TypeAlias = tuple[anyio.Event, anyio.lowlevel.EventLoopToken]
+"""A read asked of the reader's thread: the event to set once it is done, and the loop to set it on."""
+
+
 @final
 class _Reader:
-    """Reads a blocking stream one read at a time in a daemon thread, which a waiter may stop
-    waiting for and wait for again later: the read in flight is never lost to a timeout."""
+    """Reads a blocking stream one read at a time in one daemon thread, which a waiter may stop
+    waiting for and wait for again later: the read in flight is never lost to a timeout. The thread
+    lives as long as the stream is read (a read a line, on a slow pipe, costs no new thread)."""
 
-    __slots__ = ("_done", "_read", "_result", "_size")
+    __slots__ = ("_done", "_read", "_requests", "_result", "_size")
 
     def __init__(self, read: Callable[[int], bytes], size: int) -> None:
         self._read, self._size = read, size
         self._done: anyio.Event | None = None  # a read is in flight (or done, not yet taken)
         self._result: bytes | BaseException = b""
+        self._requests: queue.SimpleQueue[_Request | None] | None = None  # None: the thread ends
+
+    def close(self) -> None:
+        """End the thread once it is done with the read in flight, if any."""
+        if self._requests is not None:
+            self._requests.put(None)
 
     async def next(self, wait: float | None) -> bytes | None:
         """The next chunk (``b""``: end of stream), or ``None`` when ``wait`` seconds passed first."""
         if self._done is None:
-            self._done = done = anyio.Event()
-            token = anyio.lowlevel.current_token()
-            threading.Thread(target=self._work, args=(done, token), daemon=True, name="stdin").start()
+            if self._requests is None:
+                self._requests = queue.SimpleQueue()
+                threading.Thread(target=self._work, args=(self._requests,), daemon=True, name="stdin").start()
+            self._done = anyio.Event()
+            self._requests.put((self._done, anyio.lowlevel.current_token()))
         with anyio.move_on_after(math.inf if wait is None else wait):
             await self._done.wait()
         if not self._done.is_set():
@@ -159,10 +181,14 @@ class _Reader:
             raise result
         return result
 
-    def _work(self, done: anyio.Event, token: anyio.lowlevel.EventLoopToken) -> None:
-        try:
-            self._result = self._read(self._size)
-        except Exception as exc:  # noqa: BLE001 - not swallowed: handed to the waiter, raised there
-            self._result = exc
-        with contextlib.suppress(RuntimeError):  # the loop is gone (the run ended while this read blocked)
-            anyio.from_thread.run_sync(done.set, token=token)
+    def _work(self, requests: queue.SimpleQueue[_Request | None]) -> None:
+        while (request := requests.get()) is not None:  # a read at the end of the stream is b"" again
+            done, token = request
+            try:
+                self._result = self._read(self._size)
+            except Exception as exc:  # noqa: BLE001 - not swallowed: handed to the waiter, raised there
+                self._result = exc
+            try:
+                anyio.from_thread.run_sync(done.set, token=token)
+            except RuntimeError:  # the loop is gone (the run ended while this read blocked)
+                return

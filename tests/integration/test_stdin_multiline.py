@@ -72,3 +72,18 @@ async def test_an_event_is_complete_after_the_timeout_while_the_read_goes_on() -
     thread.join()
     assert released.is_set()
     assert messages == ["first\n  at a", "second"]
+
+
+async def test_one_reader_thread_serves_every_read_and_ends_with_the_source() -> None:
+    seen: set[threading.Thread] = set()
+    source = make(Trickle(TEXT.encode(), 3), format="lines", multiline=STARTS)
+    messages: list[Json] = []
+    with anyio.fail_after(10):
+        async for batch in source.batches():
+            seen.update(t for t in threading.enumerate() if t.name == "stdin")
+            messages.extend(e.fields["message"] for e in batch.events)
+    assert messages == RECORDS
+    assert len(seen) == 1  # hundreds of 3-byte reads, one thread
+    (thread,) = seen
+    thread.join(timeout=5)
+    assert not thread.is_alive()
