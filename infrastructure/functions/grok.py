@@ -25,7 +25,7 @@ from pipeflow.domain.paths import Path, get_in, render_path, set_in
 from pipeflow.domain.results import Drop, FnResult, FunctionFailed, Pass
 from pipeflow.infrastructure.functions.base import FunctionConfig, FunctionPlugin
 from pipeflow.infrastructure.functions.checks import field_path
-from pipeflow.infrastructure.functions.grok_engine import Matcher, MatchTimedOut, compile_expansion
+from pipeflow.infrastructure.functions.grok_engine import Matcher, compile_expansion
 from pipeflow.infrastructure.functions.grok_patterns import CORE_PATTERNS
 
 OnFailure: TypeAlias = Literal["pass", "drop", "dead_letter"]
@@ -138,7 +138,7 @@ class Grok:
         value = event.get(self.path)
         if isinstance(value, str):
             for pattern in self.patterns:
-                values = _captures(pattern.matcher, value)
+                values = pattern.matcher.captures(value)
                 if values is not None:
                     return Pass(pattern.apply(event, values))
         if self.on_failure == "pass":
@@ -155,14 +155,11 @@ class Grok:
         def kernel(fields: JsonObject) -> bool:
             value = fields.get(top) if top is not None else get_in(fields, path)  # type: ignore[arg-type]
             if isinstance(value, str):
-                try:
-                    for pattern in patterns:
-                        values = pattern.matcher.captures(value)
-                        if values is not None:
-                            pattern.write(fields, values)
-                            return True
-                except MatchTimedOut as exc:
-                    raise FunctionFailed(f"grok: {exc}") from None
+                for pattern in patterns:
+                    values = pattern.matcher.captures(value)
+                    if values is not None:
+                        pattern.write(fields, values)
+                        return True
             if on_failure == "pass":
                 return True
             if on_failure == "drop":
@@ -170,14 +167,6 @@ class Grok:
             raise FunctionFailed(NO_MATCH)
 
         return kernel
-
-
-def _captures(matcher: Matcher, text: str) -> Sequence[str | None] | None:
-    """``matcher.captures``, a match that timed out raised as ``FunctionFailed`` (dead-lettered)."""
-    try:
-        return matcher.captures(text)
-    except MatchTimedOut as exc:
-        raise FunctionFailed(f"grok: {exc}") from None
 
 
 def convert(kind: Kind, text: str, path: Path) -> Json:

@@ -9,7 +9,8 @@ hang a pipeline. Where no limit can be set (not the main thread), RE2 runs first
 
 RE2 refuses backreferences, lookaround, atomic groups, possessive quantifiers and repeats over
 1000; such a pattern has no linear engine behind it, and a match that outlives the limit makes
-``captures`` raise ``MatchTimedOut`` (``Matcher.engine`` says which bound a pattern got). Both
+``captures`` raise ``GrokTimedOut``, a ``FunctionFailed``: the event is dead-lettered
+(``Matcher.engine`` says which bound a pattern got). Both
 engines read ``\\d``, ``\\w``, ``\\s`` and ``\\b`` as ASCII, as Logstash does; with RE2, ``$``
 matches only at the very end of the text.
 """
@@ -26,19 +27,19 @@ import re2
 from re2 import _re2  # the binding's extension: one call per match, no per-group Python code
 
 from pipeflow.domain.parsers.grok import Expansion
-from pipeflow.infrastructure.functions.match_limit import (
-    TIMED_OUT,
-    UNBOUNDED,
-    MatchTimedOut,
-    search_within,
-    ticks,
-)
+from pipeflow.domain.results import FunctionFailed
+from pipeflow.infrastructure.functions.match_limit import TIMED_OUT, UNBOUNDED, search_within, ticks
 
 Engine: TypeAlias = Literal["re2", "re"]
 """What bounds a runaway match: RE2 takes over (``re2``) or the time limit alone (``re``)."""
 
 DEFAULT_LIMIT_S = 0.02
 """CPU seconds one ``re`` match may take (20 ms: a thousand times a typical access-log match)."""
+
+
+class GrokTimedOut(FunctionFailed):
+    """A match outlived its limit and RE2 cannot run the pattern: the event is dead-lettered."""
+
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # a refused pattern has no RE2 twin; RE2 need not print why
@@ -95,13 +96,16 @@ class ReMatcher:
     def captures(self, text: str) -> Sequence[str | None] | None:
         """The text of each capture (``None`` where a group took no part), or ``None``: no match.
 
-        Raises ``MatchTimedOut`` when the match outlived the limit and no RE2 twin can take over.
+        Raises ``GrokTimedOut`` when the match outlived the limit and no RE2 twin can take over.
         """
         match = search_within(self.regex, text, self.need)
         if match is None:
             return None
         if match is TIMED_OUT or match is UNBOUNDED:
             return self._other_way(text, timed_out=match is TIMED_OUT)
+        return self._picked(match)
+
+    def _picked(self, match: re.Match[str]) -> Sequence[str | None]:
         groups = match.groups()
         return groups if self.in_order else [groups[i] for i in self.index]
 
@@ -112,9 +116,9 @@ class ReMatcher:
             except UnicodeEncodeError:  # a lone surrogate: RE2 reads UTF-8 only
                 pass
         if timed_out:
-            raise MatchTimedOut(f"the match took longer than {self.limit_s * 1000:g} ms")
+            raise GrokTimedOut(f"grok: the match took longer than {self.limit_s * 1000:g} ms")
         match = self.regex.search(text)  # no limit can be set here, and no linear engine
-        return None if match is None else [match.groups()[i] for i in self.index]
+        return None if match is None else self._picked(match)
 
 
 Matcher: TypeAlias = ReMatcher
@@ -156,7 +160,7 @@ def _linear(expansion: Expansion) -> Re2Matcher | None:
 __all__ = [
     "DEFAULT_LIMIT_S",
     "Engine",
-    "MatchTimedOut",
+    "GrokTimedOut",
     "Matcher",
     "Re2Matcher",
     "ReMatcher",
