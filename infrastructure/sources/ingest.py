@@ -121,41 +121,40 @@ class IngestSource:
         the batch is of ``source`` when given (a replayed dead letter keeps its source's name)."""
         if self._stopped:
             return "closed"
-        n = len(events) + len(rejected)
-        if self.in_flight and self.in_flight + n > self.max_events:
-            return "full"
         ticket = IngestTicket(len(events), len(rejected))
-        return self._queue(ticket, n, SourceBatch(source or self.name, events, rejected))
+        return self._queue(
+            ticket, len(events) + len(rejected), SourceBatch(source or self.name, events, rejected)
+        )
 
     def _offer_raw(self, body: bytes) -> Offer:
-        if len(body) <= self._max_line_bytes:  # no line can be over-long: one block, never split
-            block = LineBlock.of(body)
-            if self.in_flight and self.in_flight + block.count > self.max_events:
-                return "full"
-            ticket = IngestTicket(0, 0)
-            batch = SourceBatch(self.name, [], [], lines=block, planned=ticket.counted)
-            return self._queue(ticket, block.count, batch)
-        lines = body.split(b"\n")
-        if not lines[-1]:
-            lines.pop()  # the body's last newline ends a line; it starts none
-        n = len(lines)
-        if self.in_flight and self.in_flight + n > self.max_events:
-            return "full"
-        rejected: list[Rejected] = []
         limit = self._max_line_bytes
-        if n and max(map(len, lines)) > limit:
-            rejected = [
-                Rejected(x[:limit], f"line over max_line_bytes ({len(x)} bytes)")
-                for x in lines
-                if len(x) > limit and x.strip()
-            ]
-            lines = [x for x in lines if len(x) <= limit]
+        rejected: list[Rejected] = []
+        lines: list[bytes] | LineBlock
+        if len(body) <= limit:  # no line can be over-long: one block, never split
+            lines = LineBlock.of(body)
+            n = lines.count
+        else:
+            lines = body.split(b"\n")
+            if not lines[-1]:
+                lines.pop()  # the body's last newline ends a line; it starts none
+            n = len(lines)
+            if n and max(map(len, lines)) > limit:
+                rejected = [
+                    Rejected(x[:limit], f"line over max_line_bytes ({len(x)} bytes)")
+                    for x in lines
+                    if len(x) > limit and x.strip()
+                ]
+                lines = [x for x in lines if len(x) <= limit]
         ticket = IngestTicket(0, len(rejected))
-        batch = SourceBatch(self.name, [], rejected, lines=lines, planned=ticket.counted)
-        return self._queue(ticket, n, batch)
+        return self._queue(
+            ticket, n, SourceBatch(self.name, [], rejected, lines=lines, planned=ticket.counted)
+        )
 
     def _queue(self, ticket: IngestTicket, n: int, batch: SourceBatch) -> Offer:
-        """Queue ``batch`` (``n`` in flight until it is acknowledged) under ``ticket``."""
+        """Queue ``batch`` (``n`` in flight until it is acknowledged) under ``ticket``, or ``"full"``
+        when ``n`` more would not fit (a batch is always taken when nothing else is in flight)."""
+        if self.in_flight and self.in_flight + n > self.max_events:
+            return "full"
         if n == 0:
             ticket.ack()
             return ticket
