@@ -56,15 +56,13 @@ def missing_extras(loaded: LoadedConfig, installed: Callable[[str], bool] = _ins
         for name, part in parts.items():
             format_ = getattr(part, "format", None)
             needs = [
-                (need, "type", f"the {part.type} {section[:-1]}")
-                for need in [NEEDS.get((section, part.type))]
-                if need is not None
-            ] + [
-                (need, "format", f"format: {format_}")
-                for need in [NEEDS_FORMAT.get((section, part.type, str(format_)))]
-                if need is not None
+                (NEEDS.get((section, part.type)), "type", f"the {part.type} {section[:-1]}"),
+                (NEEDS_FORMAT.get((section, part.type, str(format_))), "format", f"format: {format_}"),
             ]
-            for (extra, modules), field, what in needs:
+            for need, field, what in needs:
+                if need is None:
+                    continue
+                extra, modules = need
                 absent = [m for m in modules if not installed(m)]
                 if absent:
                     message = (

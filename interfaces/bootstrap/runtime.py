@@ -25,7 +25,7 @@ from pipeflow.interfaces.bootstrap.adapters import (
     RAW_BATCH_LINES,
     build_source,
 )
-from pipeflow.interfaces.bootstrap.collector import GC_EVERY_S, collection_on_a_timer
+from pipeflow.interfaces.bootstrap.collector import collection_on_a_timer
 from pipeflow.interfaces.bootstrap.commits import (
     commit_periodically,
     exact_sinks,
@@ -137,7 +137,7 @@ async def run_topology(
         )
         # Everything built so far lives as long as the run (``collector``: frozen, cycles on a timer).
         try:
-            async with collection_on_a_timer(GC_EVERY_S), anyio.create_task_group() as group:
+            async with collection_on_a_timer(), anyio.create_task_group() as group:
                 if progress:
                     group.start_soon(show_progress, stats)
                 if pool is not None:
