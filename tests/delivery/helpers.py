@@ -28,6 +28,28 @@ def write_config(folder: Path, text: str) -> Path:
     return path
 
 
+def http_behind_disk_buffer(folder: Path, port: int, *, buffer: str, retry: str) -> Path:
+    """A config: ``in.ndjson`` into an HTTP sink ``web`` on 127.0.0.1:``port`` with a disk buffer
+    (``buffer`` and ``retry`` are the sink's YAML flow mappings)."""
+    return write_config(
+        folder,
+        f"""
+        state_dir: state
+        sources:
+          app: {{type: file, path: in.ndjson}}
+        sinks:
+          web:
+            type: http
+            url: http://127.0.0.1:{port}/
+            timeout_s: 2
+            buffer: {buffer}
+            retry: {retry}
+        routes:
+          - {{name: all, sink: web}}
+        """,
+    )
+
+
 def write_numbered(path: Path, count: int, *, start: int = 0) -> None:
     """``count`` NDJSON lines ``{"n": i, ...}`` with a little padding, so batches have some weight."""
     with path.open("w", encoding="utf-8") as fh:

@@ -23,10 +23,10 @@ from tests.delivery.helpers import (
     counting_receiver,
     dead_letter_rows,
     free_port,
+    http_behind_disk_buffer,
     segment_bytes,
     start,
     wait_until,
-    write_config,
     write_numbered,
 )
 
@@ -58,22 +58,11 @@ def _numbers(payload: bytes) -> list[int]:
 def test_a_flipped_byte_in_a_segment_is_skipped_counted_and_the_rest_arrives(tmp_path: Path) -> None:
     port = free_port()
     write_numbered(tmp_path / "in.ndjson", EVENTS)
-    config = write_config(
+    config = http_behind_disk_buffer(
         tmp_path,
-        f"""
-        state_dir: state
-        sources:
-          app: {{type: file, path: in.ndjson}}
-        sinks:
-          web:
-            type: http
-            url: http://127.0.0.1:{port}/
-            timeout_s: 2
-            buffer: {{type: disk, max_bytes: 67108864}}
-            retry: {{attempts: 2, backoff_ms: 50, max_backoff_ms: 500}}
-        routes:
-          - {{name: all, sinks: [web]}}
-        """,
+        port,
+        buffer="{type: disk, max_bytes: 67108864}",
+        retry="{attempts: 2, backoff_ms: 50, max_backoff_ms: 500}",
     )
     buffers = tmp_path / "state" / "buffers" / "web"
     first = start(config)

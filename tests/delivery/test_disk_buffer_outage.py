@@ -19,10 +19,10 @@ from tests.delivery.helpers import (
     counting_receiver,
     dead_letter_rows,
     free_port,
+    http_behind_disk_buffer,
     segment_bytes,
     start,
     wait_until,
-    write_config,
     write_numbered,
 )
 
@@ -46,22 +46,11 @@ def _buffered_bytes(state: Path) -> int:
 def test_a_sink_down_through_a_kill9_loses_nothing_and_dead_letters_nothing(tmp_path: Path) -> None:
     port = free_port()
     write_numbered(tmp_path / "in.ndjson", EVENTS)
-    config = write_config(
+    config = http_behind_disk_buffer(
         tmp_path,
-        f"""
-        state_dir: state
-        sources:
-          app: {{type: file, path: in.ndjson}}
-        sinks:
-          web:
-            type: http
-            url: http://127.0.0.1:{port}/
-            timeout_s: 2
-            buffer: {{type: disk, max_bytes: 67108864}}
-            retry: {{attempts: 2, backoff_ms: 50, max_backoff_ms: 1000}}
-        routes:
-          - {{name: all, sinks: [web]}}
-        """,
+        port,
+        buffer="{type: disk, max_bytes: 67108864}",
+        retry="{attempts: 2, backoff_ms: 50, max_backoff_ms: 1000}",
     )
     began = time.monotonic()
     first = start(config)

@@ -20,6 +20,7 @@ from tests.delivery.helpers import (
     counting_receiver,
     dead_letter_rows,
     free_port,
+    http_behind_disk_buffer,
     ndjson_lines,
     segment_bytes,
     wait_until,
@@ -116,22 +117,8 @@ def test_serve_saves_checkpoints_while_a_disk_buffered_sink_is_down(tmp_path: Pa
     inp = tmp_path / "in.ndjson"
     write_numbered(inp, EVENTS)
     port = free_port()
-    write_config(
-        tmp_path,
-        f"""
-        state_dir: state
-        sources:
-          app: {{type: file, path: in.ndjson}}
-        sinks:
-          web:
-            type: http
-            url: http://127.0.0.1:{port}/
-            timeout_s: 2
-            retry: {{backoff_ms: 50, max_backoff_ms: 200}}
-            buffer: {{type: disk}}
-        routes:
-          - {{name: all, sink: web}}
-        """,
+    http_behind_disk_buffer(
+        tmp_path, port, buffer="{type: disk}", retry="{backoff_ms: 50, max_backoff_ms: 200}"
     )
     proc = _serve(tmp_path)
     try:
