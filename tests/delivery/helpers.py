@@ -56,6 +56,16 @@ def write_numbered(path: Path, count: int, *, start: int = 0) -> None:
         fh.writelines(f'{{"n": {i}, "msg": "event number {i:08d}"}}\n' for i in range(start, start + count))
 
 
+def numbers_so_far(path: Path) -> Counter[int]:
+    """The ``n`` of each whole line of an NDJSON file a process may be writing right now (its last
+    line may be half written: it is left out, not counted as torn)."""
+    if not path.exists():
+        return Counter()
+    data = path.read_bytes()
+    whole = data[: data.rfind(b"\n") + 1]
+    return Counter(int(json.loads(line)["n"]) for line in whole.splitlines() if line.strip())
+
+
 def ndjson_lines(path: Path) -> tuple[list[dict[str, Any]], int]:
     """The JSON objects of an NDJSON file and how many lines were not JSON (torn by a crash)."""
     if not path.exists():

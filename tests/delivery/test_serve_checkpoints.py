@@ -22,6 +22,7 @@ from tests.delivery.helpers import (
     free_port,
     http_behind_disk_buffer,
     ndjson_lines,
+    numbers_so_far,
     segment_bytes,
     wait_until,
     write_config,
@@ -71,6 +72,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _counts(path: Path) -> Counter[int]:
+    """The events of a file no process writes any more: not one torn line."""
     rows, torn = ndjson_lines(path)
     assert torn == 0
     return Counter(int(row["n"]) for row in rows)
@@ -94,14 +96,18 @@ def test_serve_saves_a_file_read_once_after_it_ended_and_on_shutdown(tmp_path: P
     )
     proc = _serve(tmp_path)
     try:
-        wait_until(lambda: sum(_counts(tmp_path / "out.ndjson").values()) == EVENTS, "every event written")
+        wait_until(
+            lambda: sum(numbers_so_far(tmp_path / "out.ndjson").values()) == EVENTS, "every event written"
+        )
         # Saved while serve runs on after the input ended (not only when it stops).
         wait_until(lambda: _checkpoint(tmp_path) == inp.stat().st_size, "the end of the input saved")
         _kill9(proc)
         with inp.open("a") as fh:  # read by the restart; what came before must not be
             fh.write(f'{{"n": {EVENTS}}}\n{{"n": {EVENTS + 1}}}\n')
         proc = _serve(tmp_path)
-        wait_until(lambda: EVENTS + 1 in _counts(tmp_path / "out.ndjson"), "the lines appended written")
+        wait_until(
+            lambda: EVENTS + 1 in numbers_so_far(tmp_path / "out.ndjson"), "the lines appended written"
+        )
         _stop(proc)
     finally:
         if proc.poll() is None:

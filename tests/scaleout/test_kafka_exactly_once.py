@@ -30,7 +30,7 @@ import pytest
 from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped]
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped]
 
-from tests.delivery.helpers import ndjson_lines, start, wait_until, write_config
+from tests.delivery.helpers import ndjson_lines, numbers_so_far, start, wait_until, write_config
 
 pytestmark = pytest.mark.scaleout
 
@@ -146,7 +146,7 @@ def test_kill9_during_a_kafka_run_into_a_file_then_a_restart_writes_each_record_
         producer.join(timeout=120)
         assert not failed, f"the producer failed: {failed}"
         proc = start(config)
-        wait_until(lambda: sum(_written(out).values()) >= EVENTS, "every record written", timeout=90)
+        wait_until(lambda: sum(numbers_so_far(out).values()) >= EVENTS, "every record written", timeout=90)
         # Every position committed with the file: nothing is left to read again.
         wait_until(partial(_moved, tmp_path / "state", topic, EVENTS), "every position committed")
         proc.send_signal(signal.SIGTERM)

@@ -20,7 +20,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from tests.delivery.helpers import start, wait_until, write_config
+from tests.delivery.helpers import numbers_so_far, start, wait_until, write_config
 from tests.scaleout.test_kafka_exactly_once import PARTITIONS, _committed, _create, _written, producing
 
 pytestmark = pytest.mark.scaleout
@@ -65,7 +65,7 @@ def test_a_member_killed_mid_run_hands_its_partitions_over_and_nothing_is_lost(
         producer.start()
         # Both members hold partitions and have written some of them, and the first has committed
         # positions (so told the broker some) before it dies.
-        wait_until(lambda: all(sum(_written(out).values()) > 0 for out in outs), "both writing", timeout=90)
+        wait_until(lambda: all(numbers_so_far(out) for out in outs), "both writing", timeout=90)
         wait_until(lambda: _committed(configs[0].parent / "state", topic) >= 200, "positions committed")
         time.sleep(0.5)
         procs[0].send_signal(signal.SIGKILL)
@@ -75,7 +75,7 @@ def test_a_member_killed_mid_run_hands_its_partitions_over_and_nothing_is_lost(
         every = set(range(EVENTS))
 
         def covered() -> bool:
-            return set(_written(outs[0])) | set(_written(outs[1])) >= every
+            return set(numbers_so_far(outs[0])) | set(numbers_so_far(outs[1])) >= every
 
         wait_until(covered, "every record written by one member or the other", timeout=120)
         procs[1].send_signal(signal.SIGTERM)
