@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Generator
-from functools import reduce
+from functools import lru_cache, reduce
 from typing import Any, Final, assert_never
 
 import parsy
@@ -218,8 +218,12 @@ _expr.become(_left(_and, _kw("or").result("or") | _sym("||", "or")))
 _filter = _ws >> _expr << _desc(parsy.eof, "end of input")
 
 
+@lru_cache(maxsize=1024)
 def parse_filter(text: str) -> Expr | FilterSyntaxError:
     """Parse an expression; any text gives an ``Expr`` or a ``FilterSyntaxError``, never an exception.
+
+    Both are immutable, so one text is parsed once: a config's filters are parsed when it is
+    loaded and again by each compiled form of its routes (``infrastructure.fastpath``).
 
     >>> parse_filter('level == "error" or status >= 500').render()
     'level == "error" or status >= 500'
