@@ -25,6 +25,16 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
+def _forget_pool() -> None:
+    """In a forked child: the parent's reading threads do not exist here, so make new ones."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _reader_pool() -> ThreadPoolExecutor:
     """The threads every ``ReadAhead`` reads in (made on first use; a read in flight per file)."""
     global _pool  # one pool for the process, made when a file is first read ahead

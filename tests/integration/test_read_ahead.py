@@ -97,3 +97,34 @@ async def test_a_file_source_reads_a_file_of_many_chunks_whole(tmp_path: Path) -
         assert batch.ack is not None
         batch.ack()
     assert seen == data.splitlines()
+
+
+def test_a_forked_child_reads_ahead_with_threads_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "a.ndjson"
+    data = _lines(3000)
+    path.write_bytes(data)
+    with path.open("rb") as handle:
+        for _ in range(3):  # the parent's pool is made, and busy
+            ahead = ReadAhead(handle.fileno(), 0, 1 << 20)
+            assert ahead.take_now()
+            ahead.close()
+        pid = os.fork()
+        if pid == 0:  # the child: its reads must complete (the parent's threads are not here)
+            code = 1
+            try:
+                child = ReadAhead(handle.fileno(), 0, 4096)
+                got = b"".join(iter(child.take_now, b""))
+                child.close()
+                code = 0 if got == data else 2
+            finally:
+                os._exit(code)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                assert os.waitstatus_to_exitcode(status) == 0
+                return
+            time.sleep(0.02)
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        raise AssertionError("the forked child's read never completed")
