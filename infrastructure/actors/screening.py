@@ -15,7 +15,7 @@ from pipeflow.domain.dead_letters import DeadLetter
 from pipeflow.domain.events import Event
 from pipeflow.infrastructure.actors.messages import Delivery
 
-__all__ = ["Screened", "joined", "refused_records", "screen"]
+__all__ = ["Screened", "failed_records", "joined", "refused_records", "screen"]
 
 
 @final
@@ -77,6 +77,26 @@ def refused_records(
 ) -> list[DeadLetter]:
     """Dead letters for the ``events`` of ``delivery`` whose id ``reasons`` names (refused by the store)."""
     return [_record(delivery, e, reasons[e.id], sink=sink, at=at) for e in events if e.id in reasons]
+
+
+def failed_records(
+    delivery: Delivery, events: Sequence[Event], reason: str, *, sink: str, at: float
+) -> list[DeadLetter]:
+    """Dead letters for all of ``delivery`` (its ``events``), which ``sink`` did not take: ``reason``
+    says why (a full buffer, or every attempt failed)."""
+    return [
+        DeadLetter(
+            id=e.id,
+            at=at,
+            source=delivery.source,
+            reason=reason,
+            route=delivery.route,
+            pipeline=delivery.pipeline,
+            stage=f"sink:{sink}",
+            event=e.fields,
+        )
+        for e in events
+    ]
 
 
 def _record(delivery: Delivery, event: Event, reason: str, *, sink: str, at: float) -> DeadLetter:

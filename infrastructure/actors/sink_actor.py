@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, final, runtime_c
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from pipeflow.domain.dead_letters import DeadLetter
 from pipeflow.domain.events import Event
 from pipeflow.domain.ports import (
     EncodedSink,
@@ -29,8 +28,9 @@ from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
 from pipeflow.infrastructure.actors.gather import Gather, Gatherer
 from pipeflow.infrastructure.actors.messages import Delivery
 from pipeflow.infrastructure.actors.retry import RetryPolicy
-from pipeflow.infrastructure.actors.screening import refused_records, screen
+from pipeflow.infrastructure.actors.screening import failed_records, refused_records, screen
 from pipeflow.infrastructure.actors.stats import RunStats
+from pipeflow.infrastructure.actors.write_groups import queued_groups
 from pipeflow.infrastructure.ids import UlidFactory
 
 if TYPE_CHECKING:  # a disk buffer is built (and imported) by a config that has one
@@ -39,9 +39,6 @@ if TYPE_CHECKING:  # a disk buffer is built (and imported) by a config that has 
 _log = logging.getLogger("pipeflow.sink")
 
 WhenFull: TypeAlias = Literal["block", "drop_newest", "dead_letter"]
-
-_GROUP_BYTES = 8 << 20
-"""Queued encoded deliveries are written together up to about this many bytes."""
 
 
 @runtime_checkable
@@ -160,11 +157,12 @@ class SinkActor:
                         self._receive, self._write_screened, grouped=self._write_encoded is not None
                     )
                     self._tell_backlog(self.buffer)  # segments freed after the last write
+                encoded = self._write_encoded is not None
                 async for delivery in self._receive:
                     if self._gatherer is not None:  # a sink of whole objects: see gather.py
                         await self._gatherer.take(delivery, self._write)
                         continue
-                    for group in self._groups(delivery):
+                    for group in queued_groups(delivery, self._receive, encoded=encoded):
                         size = sum(d.size for d in group)
                         try:
                             if self._invalid is not None:
@@ -180,29 +178,6 @@ class SinkActor:
                         await self.sink.close()
                     except Exception as exc:  # noqa: BLE001 - closing is best effort, and logged
                         _log.error("sink %s failed to close: %s", self.name, exc)
-
-    def _groups(self, first: Delivery) -> list[list[Delivery]]:
-        """``first`` and the deliveries already queued behind it, in order: runs of encoded ones
-        (up to ``_GROUP_BYTES``) make one group each, any other delivery is a group of its own."""
-        waiting = [first]
-        if self._write_encoded is not None and first.encoded is not None:
-            size = len(first.encoded.data)
-            while size < _GROUP_BYTES:
-                try:
-                    nxt = self._receive.receive_nowait()
-                except (anyio.WouldBlock, anyio.EndOfStream):
-                    break
-                waiting.append(nxt)
-                if nxt.encoded is None:
-                    break
-                size += len(nxt.encoded.data)
-        groups: list[list[Delivery]] = []
-        for delivery in waiting:
-            if groups and delivery.encoded is not None and groups[-1][-1].encoded is not None:
-                groups[-1].append(delivery)
-            else:
-                groups.append([delivery])
-        return groups
 
     async def _write_screened(self, group: list[Delivery]) -> None:
         """Screen (for a ``ValidatingSink``) and write ``group`` (from a disk buffer)."""
@@ -297,20 +272,8 @@ class SinkActor:
                 end -= len(delivery.encoded.data)
 
     async def _dead_letter(self, delivery: Delivery, reason: str, events: list[Event] | None = None) -> None:
-        at = self.clock()
-        records = [
-            DeadLetter(
-                id=e.id,
-                at=at,
-                source=delivery.source,
-                reason=reason,
-                route=delivery.route,
-                pipeline=delivery.pipeline,
-                stage=f"sink:{self.name}",
-                event=e.fields,
-            )
-            for e in (events if events is not None else delivery.materialize(self.ids))
-        ]
+        materialized = events if events is not None else delivery.materialize(self.ids)
+        records = failed_records(delivery, materialized, reason, sink=self.name, at=self.clock())
         await self.dead_letters.put(records, delivery.done)
 
 
