@@ -12,16 +12,15 @@ import anyio
 import anyio.to_thread
 
 from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
-from pipeflow.infrastructure.ids import LineIds
 from pipeflow.infrastructure.sources.acks import AckLedger
 from pipeflow.infrastructure.sources.checkpoints import CheckpointStore, MemoryCheckpointStore
-from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_identified
-from pipeflow.infrastructure.sources.lines import LineSplitter
+from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format
 from pipeflow.infrastructure.sources.spans import file_spans
 from pipeflow.infrastructure.sources.tail import FileTail, PathChange, open_file, read_head
+from pipeflow.infrastructure.sources.tail_batches import TailBatches
 
 if TYPE_CHECKING:  # a source with ``multiline`` imports it (start-up time)
-    from pipeflow.infrastructure.sources.multiline import MultilineDecoder, MultilineSettings
+    from pipeflow.infrastructure.sources.multiline import MultilineSettings
 
 __all__ = ["EPOCH_PATH", "FileSource", "StartAt"]
 
@@ -101,17 +100,24 @@ class FileSource:
         self._pattern = os.path.abspath(path)
         self._ids, self._clock = ids, clock
         self._store: CheckpointStore = checkpoints if checkpoints is not None else MemoryCheckpointStore()
-        self._format, self._follow, self._start_at = format, follow, start_at
+        self._follow, self._start_at = follow, start_at
         self._raw = raw and multiline is None  # multiline events are decoded here
-        self._multiline = multiline
-        self._grouping: dict[FileTail, tuple[LineSplitter, MultilineDecoder]] = {}
-        self._text = format == "lines"
         self._span_bytes = span_bytes if self._raw and format == "ndjson" and not follow else 0
         self._batch_size, self._max_line_bytes = batch_size, max_line_bytes
         # Raw batches: one larger read is one block, not two glued together (one copy fewer).
         self._read_size = chunk_bytes * _RAW_READ if self._raw else chunk_bytes
         self._poll, self._save_every = poll_interval_s, checkpoint_interval_s
         self._ledger = AckLedger()
+        self._batches = TailBatches(
+            name,
+            self._ledger,
+            clock,
+            format=format,
+            raw=self._raw,
+            batch_size=batch_size,
+            max_line_bytes=max_line_bytes,
+            multiline=multiline,
+        )
         self._tails: dict[str, FileTail] = {}
         self._done: dict[int, tuple[int, bytes]] = {}  # inode -> (offset read to, first bytes)
         self._stopping = False
@@ -182,7 +188,7 @@ class FileSource:
                     if self._stopping:
                         return
                     await tail.fill(self._batch_size, self._read_size, blocks=self._raw)
-                    batch = await self._take(tail)
+                    batch = await self._batches.take(tail, self._epoch)
                     if batch is not None:
                         progressed = True
                         yield batch
@@ -217,64 +223,11 @@ class FileSource:
             await tail.fill(self._batch_size, self._read_size, blocks=self._raw)
             if tail.at_eof:
                 tail.splitter.finish()
-            batch = await self._take(tail, final=tail.at_eof)
+            batch = await self._batches.take(tail, self._epoch, final=tail.at_eof)
             if batch is not None:
                 yield batch
             if tail.at_eof and not tail.splitter.ready:
                 return
-
-    async def _take(self, tail: FileTail, *, final: bool = False) -> SourceBatch | None:
-        if self._multiline is not None:
-            return await self._take_grouped(tail, self._multiline, final=final)
-        if not tail.splitter.ready:
-            return None
-        key = await tail.line_key(self._epoch, self.name)  # a line is complete: its head is fixed
-        if self._raw:  # whole lines as read, when none is over-long: never cut into a list here
-            taken = tail.splitter.take_block(self._batch_size)
-            if taken is not None:
-                block, start, end = taken
-                ack = self._ledger.issue(tail.path, tail.inode, end)
-                ids = LineIds(key, start, block)
-                return SourceBatch(self.name, [], [], ack, lines=block, line_ids=ids, text=self._text)
-        lines, rejected, offset, starts = tail.splitter.take_with_starts(self._batch_size, key.id_at)
-        line_ids = LineIds(key, starts, lines)
-        # Raw unless a line is over-long (rare): decoding then keeps the rejects in line order.
-        if self._raw and not (lines and max(map(len, lines)) > self._max_line_bytes):
-            ack = self._ledger.issue(tail.path, tail.inode, offset)
-            if not lines and not rejected:
-                ack()
-                return None
-            return SourceBatch(self.name, [], rejected, ack, lines=lines, line_ids=line_ids, text=self._text)
-        events, bad = decode_identified(
-            lines, line_ids, self._format, self.name, self._clock, self._max_line_bytes
-        )
-        rejected.extend(bad)
-        ack = self._ledger.issue(tail.path, tail.inode, offset)
-        if not events and not rejected:  # only blank lines: nothing to deliver
-            ack()
-            return None
-        return SourceBatch(self.name, events, rejected, ack)
-
-    async def _take_grouped(
-        self, tail: FileTail, settings: MultilineSettings, *, final: bool
-    ) -> SourceBatch | None:
-        """The multiline events the ready lines complete (or the end of input, or a timeout)."""
-        from pipeflow.infrastructure.sources.multiline import MultilineDecoder
-
-        held = self._grouping.get(tail)
-        if held is None or held[0] is not tail.splitter:  # a new tail, or one read again from 0
-            decoder = MultilineDecoder(settings, tail.splitter.offset, self.name, self._clock)
-            held = self._grouping[tail] = (tail.splitter, decoder)
-        decoder, now = held[1], anyio.current_time()
-        if not tail.splitter.ready and not decoder.due(now, final=final):
-            return None
-        key = await tail.line_key(self._epoch, self.name)
-        events, rejected = decoder.take(tail.splitter, self._batch_size, key.id_at, now=now, final=final)
-        ack = self._ledger.issue(tail.path, tail.inode, decoder.safe_offset)
-        if not events and not rejected:
-            ack()
-            return None
-        return SourceBatch(self.name, events, rejected, ack)
 
     async def _line_epoch(self) -> int:
         """The source's id epoch: the one saved, or now (saved before any line gets an id)."""
@@ -290,7 +243,7 @@ class FileSource:
         head = await tail.close()
         self._done[tail.inode] = (tail.splitter.offset, head)
         del self._tails[tail.path]
-        self._grouping.pop(tail, None)
+        self._batches.forget(tail)
         await self._open(tail.path, rotated=True)
 
     async def _discover(self, *, initial: bool) -> None:
