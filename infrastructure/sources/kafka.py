@@ -27,20 +27,12 @@ from pipeflow.domain.ports import Clock, IdFactory, Rejected, SourceBatch
 from pipeflow.infrastructure.sources.checkpoints import Checkpoint, CheckpointStore
 from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format, decode_lines
 from pipeflow.infrastructure.sources.kafka_offsets import OffsetLedger
+from pipeflow.infrastructure.sources.kafka_positions import PartitionPositions
 
-__all__ = ["EVENT_ID_HEADER", "KafkaSource", "position_key"]
+__all__ = ["EVENT_ID_HEADER", "KafkaSource"]
 
 EVENT_ID_HEADER = "pipeflow-event-id"
 """The record header that carries the event id (``KafkaSink`` sets it; ``KafkaSource`` keeps it)."""
-
-
-def position_key(topic: str, partition: int) -> str:
-    """The checkpoint ``path`` of a partition's position (never an absolute path).
-
-    >>> position_key("logs", 3)
-    'kafka:logs:3'
-    """
-    return f"kafka:{topic}:{partition}"
 
 
 @final
@@ -82,7 +74,7 @@ class KafkaSource:
     broker's (the broker fell behind in a crash); an own position behind the broker's is stale
     (another member, or a run without exactly-once, read on since) and the broker's wins. The
     listener seeks there, and records before it that aiokafka fetched before the seek are dropped
-    (``_unread``), as is any record before one already handed out. A saved position is never
+    (``PartitionPositions.unread``), as is any record before one already handed out. A saved position is never
     ahead of what the store's files hold, so nothing is skipped; what a member wrote before its
     partition moved to another may be written by both (at least once across members). With
     ``positions`` a revoked partition's batches in flight still count (they are written).
@@ -109,11 +101,6 @@ class KafkaSource:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.name = name
-        self._positions = positions
-        self._saved: dict[TopicPartition, int] = {}  # positions saved in ``positions``
-        self._durable: dict[TopicPartition, int] = {}  # positions ``positions`` committed
-        self._told: dict[TopicPartition, int] = {}  # the broker's committed offset, as last known
-        self._expect: dict[TopicPartition, int] = {}  # the next record to hand out, per partition
         self._servers, self._topic, self._group = bootstrap_servers, topic, group_id
         self._ids, self._clock, self._format = ids, clock, format
         self._batch_size, self._fetch_timeout_s, self._settle_s = batch_size, fetch_timeout_s, settle_s
@@ -123,6 +110,7 @@ class KafkaSource:
         )
         self._max_line_bytes = max_line_bytes
         self._ledger = OffsetLedger[TopicPartition]()
+        self._positions = PartitionPositions(name, positions, self._ledger) if positions is not None else None
         self._acked = anyio.Event()
         self._consumer: Any = None
         self._stopping = False
@@ -140,21 +128,13 @@ class KafkaSource:
 
     async def save_checkpoints(self) -> None:
         """Save the acknowledged positions that moved in ``positions`` (none without it)."""
-        store = self._positions
-        if store is None:
-            return
-        for tp, end in self._ledger.acked().items():
-            if self._saved.get(tp) != end:
-                await store.save(self.name, position_key(tp.topic, tp.partition), 0, end)
-                self._saved[tp] = end
+        if self._positions is not None:
+            await self._positions.save()
 
     def checkpoints_committed(self, committed: Mapping[str, Checkpoint]) -> None:
         """``positions`` committed these (saved) positions: the broker may now be told them."""
-        by_key = {position_key(tp.topic, tp.partition): tp for tp in self._saved}
-        for key, (_, end) in committed.items():
-            tp = by_key.get(key)
-            if tp is not None and end > self._durable.get(tp, -1):
-                self._durable[tp] = end
+        if self._positions is not None:
+            self._positions.committed(committed)
 
     def stop(self) -> None:
         """Stop fetching; the batches in flight are still committed once acked (for up to ``settle_s``)."""
@@ -207,7 +187,7 @@ class KafkaSource:
             finally:
                 self._scope = None
         if got and self._positions is not None:
-            got = await self._unread(consumer, got)
+            got = await self._positions.unread(consumer, got)
         if not got:
             return None
         events, rejected = self._decode([record for records in got.values() for record in records])
@@ -259,75 +239,19 @@ class KafkaSource:
         await self._commit()
         if self._positions is None:
             self._ledger.forget(revoked)  # the next owner reads again what was not committed
-        for tp in revoked:
-            self._told.pop(tp, None)
-            self._expect.pop(tp, None)
+        else:
+            self._positions.forget(revoked)
 
     async def _resume(self, consumer: Any, assigned: Collection[TopicPartition]) -> None:
-        """With ``positions``: seek each partition assigned to where its records are not read yet.
-
-        Called while ``consumer`` joins the group (its ``start`` may not have returned yet); records
-        it fetched before the seek are dropped by ``_unread``.
-        """
-        if self._positions is None:
-            return
-        for tp in assigned:
-            await self._resolve(consumer, tp)
-            expect = self._expect.get(tp)  # (gone if ``tp`` was taken away meanwhile)
-            if expect is not None and tp in consumer.assignment():
-                consumer.seek(tp, expect)
-
-    async def _unread(
-        self, consumer: Any, got: Mapping[TopicPartition, list[Any]]
-    ) -> dict[TopicPartition, list[Any]]:
-        """The records of ``got`` not in the files yet nor read by another member (``_resolve``)."""
-        kept: dict[TopicPartition, list[Any]] = {}
-        for tp, records in got.items():
-            expect = await self._resolve(consumer, tp)
-            fresh = [record for record in records if record.offset >= expect]
-            if fresh:
-                kept[tp] = fresh
-                self._expect[tp] = fresh[-1].offset + 1
-        return kept
-
-    async def _resolve(self, consumer: Any, tp: TopicPartition) -> int:
-        """The offset of ``tp``'s next record to hand out, found once per assignment.
-
-        This process's own position is the later of the one committed in ``positions`` and the
-        end of the last batch it read from ``tp`` (written, or being written, to the same files).
-        It is used when it is at or past the broker's committed offset (the broker fell behind in
-        a crash); behind it, it is stale (another member, or a run that was not exactly-once, read
-        on since), and the broker's offset is used.
-        """
-        expect = self._expect.get(tp)
-        if expect is not None:
-            return expect
-        assert self._positions is not None
-        saved = await self._positions.load(self.name, position_key(tp.topic, tp.partition))
-        committed = None if saved is None else saved[1]
-        known = [at for at in (committed, self._ledger.reached(tp)) if at is not None]
-        own = max(known) if known else None
-        try:
-            broker: int | None = await consumer.committed(tp)
-        except KafkaError:  # unknown: trust the position kept with the files
-            broker = own
-        self._told[tp] = -1 if broker is None else broker
-        if committed is not None and committed > self._durable.get(tp, -1):
-            self._durable[tp] = committed  # the broker is told it if it is behind
-        start = max((at for at in (own, broker) if at is not None), default=0)
-        if tp not in consumer.assignment():  # taken away meanwhile: found again when given back
-            return start
-        return self._expect.setdefault(tp, start)  # another call may have found it meanwhile
+        """With ``positions``: seek each partition assigned to where its records are not read yet."""
+        if self._positions is not None:
+            await self._positions.resume(consumer, assigned)
 
     def _committable(self, assigned: Collection[TopicPartition]) -> dict[TopicPartition, int]:
         """The offsets to commit now: acknowledged ones, or with ``positions`` those it committed."""
         if self._positions is None:
             return {tp: end for tp, end in self._ledger.uncommitted().items() if tp in assigned}
-        return {
-            tp: end
-            for tp, end in self._durable.items()
-            if tp in assigned and end > self._told.get(tp, -1)  # never moves the broker back
-        }
+        return self._positions.committable(assigned)
 
     async def _commit(self) -> None:
         """Commit ``_committable`` offsets of the partitions still assigned; a failure is retried later."""
@@ -343,7 +267,8 @@ class KafkaSource:
             self.commit_failures += 1  # kept uncommitted: the next commit retries it
         else:
             self._ledger.mark_committed(offsets)
-            self._told.update(offsets)
+            if self._positions is not None:
+                self._positions.told(offsets)
 
 
 def _header(headers: Sequence[tuple[str, bytes]] | None, name: str) -> str | None:

@@ -14,7 +14,8 @@ from pipeflow.domain.ports import BrokerSource
 from pipeflow.infrastructure.actors.committer import Committer
 from pipeflow.infrastructure.ids import SystemClock, UlidFactory
 from pipeflow.infrastructure.sources.checkpoints import MemoryCheckpointStore
-from pipeflow.infrastructure.sources.kafka import KafkaSource, position_key
+from pipeflow.infrastructure.sources.kafka import KafkaSource
+from pipeflow.infrastructure.sources.kafka_positions import PartitionPositions, position_key
 from pipeflow.infrastructure.sqlite.checkpoints import SqliteCheckpointStore
 from pipeflow.infrastructure.sqlite.sink_commits import SqliteSinkCommits
 from pipeflow.infrastructure.sqlite.state_db import open_state_db
@@ -53,6 +54,11 @@ def _source(positions: Any) -> KafkaSource:
     )
 
 
+def _positions(source: KafkaSource) -> PartitionPositions:
+    assert source._positions is not None
+    return source._positions
+
+
 def _acked(source: KafkaSource, ends: dict[TopicPartition, int]) -> None:
     source._ledger.issue(ends)()
 
@@ -89,11 +95,11 @@ async def test_records_fetched_before_the_seek_are_not_handed_out_again() -> Non
     await store.save("bus", position_key("logs", 0), 0, 5)
     source = _source(store)
     consumer = FakeConsumer({P0: 2})
-    got = await source._unread(consumer, {P0: [_record(k) for k in range(2, 8)]})
+    got = await _positions(source).unread(consumer, {P0: [_record(k) for k in range(2, 8)]})
     assert [r.offset for r in got[P0]] == [5, 6, 7]
     await source._resume(consumer, [P0])  # the listener comes late: it seeks to what is unread
     assert consumer.seeks == {P0: 8}
-    again = await source._unread(consumer, {P0: [_record(k) for k in range(6, 10)]})
+    again = await _positions(source).unread(consumer, {P0: [_record(k) for k in range(6, 10)]})
     assert [r.offset for r in again[P0]] == [8, 9]
 
 
