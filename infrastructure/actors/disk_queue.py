@@ -28,11 +28,10 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from typing import BinaryIO, Final, final
+from typing import BinaryIO, final
 
 from pipeflow.domain.record_framing import (
     HEADER_BYTES,
-    MAGIC,
     Corrupt,
     encode_record,
     header_length,
@@ -40,20 +39,19 @@ from pipeflow.domain.record_framing import (
 )
 from pipeflow.infrastructure.actors.disk_files import (
     POSITION_FILE,
+    SEGMENT_SUFFIX,
     FileOps,
     forget_position,
     load_position,
+    next_magic,
     save_position,
+    segment_path,
+    segments_in,
 )
 
 __all__ = ["POSITION_FILE", "SEGMENT_SUFFIX", "DiskQueue", "QueuedRecord"]
 
 _log = logging.getLogger("pipeflow.buffer")
-
-SEGMENT_SUFFIX: Final = ".seg"
-"""The file name ending of a segment."""
-
-_SCAN = 1 << 20
 
 
 @final
@@ -76,7 +74,7 @@ class DiskQueue:
         self.segment_bytes = segment_bytes
         self.files = files if files is not None else FileOps()
         self.skipped = 0
-        found = sorted(int(f[: -len(SEGMENT_SUFFIX)]) for f in os.listdir(directory) if _is_segment(f))
+        found = segments_in(directory)
         self._sizes = {s: os.path.getsize(self._path(s)) for s in found}
         self._pending: dict[int, int] = {}
         self._lock = threading.Lock()
@@ -208,16 +206,7 @@ class DiskQueue:
         if not self._damaged:
             self.skipped += 1
             self._damaged = True
-        start = self._read_off + 1
-        while start < limit:
-            self._reader.seek(start)
-            chunk = self._reader.read(min(_SCAN, limit - start))
-            found = chunk.find(MAGIC)
-            if found >= 0:
-                self._read_off = start + found
-                return
-            start += max(1, len(chunk) - len(MAGIC) + 1)
-        self._read_off = limit
+        self._read_off = next_magic(self._reader, self._read_off + 1, limit)
 
     def _next_segment(self) -> None:
         self._reader.close()
@@ -298,8 +287,4 @@ class DiskQueue:
         return fd
 
     def _path(self, segment: int) -> str:
-        return os.path.join(self.directory, f"{segment:010d}{SEGMENT_SUFFIX}")
-
-
-def _is_segment(name: str) -> bool:
-    return name.endswith(SEGMENT_SUFFIX) and name[: -len(SEGMENT_SUFFIX)].isdigit()
+        return segment_path(self.directory, segment)
