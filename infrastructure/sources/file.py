@@ -218,7 +218,6 @@ class FileSource:
 
     async def _drain(self, tail: FileTail) -> AsyncGenerator[SourceBatch, None]:
         """Read ``tail`` to its end; its last line counts even without a newline."""
-        tail.read_ahead(self._read_size)
         while not self._stopping:
             await tail.fill(self._batch_size, self._read_size, blocks=self._raw)
             if tail.at_eof:

@@ -1,10 +1,8 @@
 """One file being read by a file source: its handle, inode, line splitter and what became of its path.
 
-Every blocking call (open, stat, close) runs in a worker thread, off the event loop. A file read
-to its end (``read_ahead``) is read one chunk ahead in a worker thread, while the loop routes the
-chunk before. Otherwise (a followed file) reads of a regular file run on the loop while they are
-quick (``infrastructure.quick_calls``): the router waited for a read through a worker thread at
-every batch (W1: ~0.4 s of 3).
+Every blocking call (open, stat, close) runs in a worker thread, off the event loop. Reads of a
+regular file run on the loop while they are quick (``infrastructure.quick_calls``): the router
+waited for a read through a worker thread at every batch (W1: ~0.4 s of 3).
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from pipeflow.domain.ports import Clock
 from pipeflow.infrastructure.ids import LineKey, read_line_key
 from pipeflow.infrastructure.quick_calls import QuickCalls, is_regular_file
 from pipeflow.infrastructure.sources.lines import LineSplitter
-from pipeflow.infrastructure.sources.read_ahead import ReadAhead
 
 __all__ = ["HEAD_BYTES", "FileTail", "PathChange", "open_file", "read_head"]
 
@@ -59,7 +56,7 @@ def read_head(path: str, size: int = HEAD_BYTES) -> bytes:
 class FileTail:
     """An open file read from an offset; lines come out of ``splitter``, their ids from ``line_key``."""
 
-    __slots__ = ("_ahead", "_calls", "_handle", "_key", "at_eof", "inode", "path", "read_pos", "splitter")
+    __slots__ = ("_calls", "_handle", "_key", "at_eof", "inode", "path", "read_pos", "splitter")
 
     def __init__(
         self, path: str, handle: BinaryIO, inode: int, offset: int, max_line_bytes: int, clock: Clock
@@ -73,7 +70,6 @@ class FileTail:
         self.at_eof = False
         self._key: LineKey | None = None
         self._calls = QuickCalls(is_regular_file(handle.fileno()), clock)  # reads on the loop, while quick
-        self._ahead: ReadAhead | None = None
 
     async def line_key(self, epoch_ms: int, source: str) -> LineKey:
         """The key of this file's line ids (read once a line is complete: its head is fixed then)."""
@@ -95,21 +91,7 @@ class FileTail:
             self.splitter.feed(chunk)
 
     async def _read(self, size: int) -> bytes:
-        if self._ahead is not None:
-            return await self._ahead.take()
         return await self._calls.run(self._handle.read, size)
-
-    def read_ahead(self, chunk_bytes: int) -> None:
-        """Read the rest of the file one chunk of ``chunk_bytes`` ahead, in a worker thread (a file
-        read to its end: see ``read_ahead.py``); a file that is not a regular one is read as before."""
-        if self._ahead is None and is_regular_file(self._handle.fileno()):
-            self._ahead = ReadAhead(self._handle.fileno(), self.read_pos, chunk_bytes)
-
-    def _stop_reading_ahead(self) -> None:
-        if self._ahead is not None:
-            self._handle.seek(self._ahead.offset)  # where reads through the handle go on
-            self._ahead.close()
-            self._ahead = None
 
     @property
     def reads_inline(self) -> bool:
@@ -133,7 +115,6 @@ class FileTail:
 
     def rewind(self) -> None:
         """Start again from offset 0 (the file was truncated); an unfinished line is dropped."""
-        self._stop_reading_ahead()
         self._handle.seek(0)
         self.read_pos = 0
         self.splitter = LineSplitter(0, self.splitter.max_line_bytes)
@@ -145,11 +126,9 @@ class FileTail:
 
     def discard(self) -> None:
         """Close the file now (on the way out; closing a file opened for reading does not block)."""
-        self._stop_reading_ahead()
         self._handle.close()
 
     def _close_sync(self) -> bytes:
-        self._stop_reading_ahead()
         try:
             return os.pread(self._handle.fileno(), HEAD_BYTES, 0)
         finally:
