@@ -84,27 +84,19 @@ def failed_records(
 ) -> list[DeadLetter]:
     """Dead letters for all of ``delivery`` (its ``events``), which ``sink`` did not take: ``reason``
     says why (a full buffer, or every attempt failed)."""
-    return [
-        DeadLetter(
-            id=e.id,
-            at=at,
-            source=delivery.source,
-            reason=reason,
-            route=delivery.route,
-            pipeline=delivery.pipeline,
-            stage=f"sink:{sink}",
-            event=e.fields,
-        )
-        for e in events
-    ]
+    return [_letter(delivery, e, reason, sink=sink, at=at) for e in events]
 
 
 def _record(delivery: Delivery, event: Event, reason: str, *, sink: str, at: float) -> DeadLetter:
+    return _letter(delivery, event, f"sink {sink!r} refused the event: {reason}", sink=sink, at=at)
+
+
+def _letter(delivery: Delivery, event: Event, reason: str, *, sink: str, at: float) -> DeadLetter:
     return DeadLetter(
         id=event.id,
         at=at,
         source=delivery.source,
-        reason=f"sink {sink!r} refused the event: {reason}",
+        reason=reason,
         route=delivery.route,
         pipeline=delivery.pipeline,
         stage=f"sink:{sink}",
