@@ -43,6 +43,7 @@ class TailBatches:
         "_multiline",
         "_name",
         "_raw",
+        "_text",
     )
 
     def __init__(
@@ -58,7 +59,7 @@ class TailBatches:
         multiline: MultilineSettings | None,
     ) -> None:
         self._name, self._ledger, self._clock = name, ledger, clock
-        self._format, self._raw = format, raw
+        self._format, self._raw, self._text = format, raw, format == "lines"
         self._batch_size, self._max = batch_size, max_line_bytes
         self._multiline = multiline
         self._grouping: dict[FileTail, tuple[LineSplitter, MultilineDecoder]] = {}
@@ -74,14 +75,13 @@ class TailBatches:
         if not tail.splitter.ready:
             return None
         key = await tail.line_key(epoch, self._name)  # a line is complete: its head is fixed
-        text = self._format == "lines"
         if self._raw:  # whole lines as read, when none is over-long: never cut into a list here
             taken = tail.splitter.take_block(self._batch_size)
             if taken is not None:
                 block, start, end = taken
                 ack = self._ledger.issue(tail.path, tail.inode, end)
                 ids = LineIds(key, start, block)
-                return SourceBatch(self._name, [], [], ack, lines=block, line_ids=ids, text=text)
+                return SourceBatch(self._name, [], [], ack, lines=block, line_ids=ids, text=self._text)
         lines, rejected, offset, starts = tail.splitter.take_with_starts(self._batch_size, key.id_at)
         line_ids = LineIds(key, starts, lines)
         # Raw unless a line is over-long (rare): decoding then keeps the rejects in line order.
@@ -90,7 +90,7 @@ class TailBatches:
             if not lines and not rejected:
                 ack()
                 return None
-            return SourceBatch(self._name, [], rejected, ack, lines=lines, line_ids=line_ids, text=text)
+            return SourceBatch(self._name, [], rejected, ack, lines=lines, line_ids=line_ids, text=self._text)
         events, bad = decode_identified(lines, line_ids, self._format, self._name, self._clock, self._max)
         rejected.extend(bad)
         ack = self._ledger.issue(tail.path, tail.inode, offset)
