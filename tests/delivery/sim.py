@@ -28,7 +28,10 @@ from pipeflow.domain.ports import SourceBatch
 from pipeflow.domain.record_framing import MAGIC, Decoded, decode_record
 from pipeflow.domain.router import Router, build_router
 from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
 from pipeflow.infrastructure.actors.disk_files import FileOps
+from pipeflow.infrastructure.actors.retry import RetryPolicy
+from pipeflow.infrastructure.actors.stats import RunStats
 
 Written = list[tuple[float, str]]
 """A sink's log: (virtual time, event id) per event written, in order."""
@@ -168,6 +171,21 @@ class SimDeadLetters:
 
     async def close(self) -> None:
         pass
+
+
+def sim_backends(
+    seed: int, rng: random.Random, stats: RunStats
+) -> tuple[SimDeadLetters, DeadLetterActor, dict[str, SimSink]]:
+    """The dead-letter store, its actor and the sinks ``a``, ``b``, ``c`` of a scenario: ``a``
+    fails its first writes, ``b`` may be slow, ``c`` (``dead_letter`` when full) is neither."""
+    store = SimDeadLetters(fail_first=rng.randint(0, 2))
+    dlq = DeadLetterActor(store, stats, RetryPolicy(5, 0.01, 0.1, rng=random.Random(seed + 1)))
+    sinks = {
+        "a": SimSink("a", random.Random(seed + 2), fail_first=rng.randint(0, 6)),
+        "b": SimSink("b", random.Random(seed + 3), slow_up_to_s=rng.choice([0.0, 0.05, 0.2])),
+        "c": SimSink("c", random.Random(seed + 4)),
+    }
+    return store, dlq, sinks
 
 
 def sim_router() -> Router:

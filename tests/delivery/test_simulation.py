@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import anyio
 
-from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
 from pipeflow.infrastructure.actors.retry import RetryPolicy
 from pipeflow.infrastructure.actors.routing import RouterCell, make_planner
 from pipeflow.infrastructure.actors.sink_actor import SinkActor
@@ -34,14 +33,13 @@ from pipeflow.infrastructure.actors.topology import Topology
 from tests.delivery.sim import (
     Dead,
     SimClock,
-    SimDeadLetters,
     SimIds,
-    SimSink,
     SimSource,
     VirtualLoop,
     Written,
     dead_pairs,
     routed,
+    sim_backends,
     sim_router,
     summary,
     written_pairs,
@@ -61,13 +59,7 @@ class Outcome:
 async def _scenario(seed: int) -> Outcome:
     rng = random.Random(seed)
     stats = RunStats()
-    store = SimDeadLetters(fail_first=rng.randint(0, 2))
-    dlq = DeadLetterActor(store, stats, RetryPolicy(5, 0.01, 0.1, rng=random.Random(seed + 1)))
-    sinks = {
-        "a": SimSink("a", random.Random(seed + 2), fail_first=rng.randint(0, 6)),
-        "b": SimSink("b", random.Random(seed + 3), slow_up_to_s=rng.choice([0.0, 0.05, 0.2])),
-        "c": SimSink("c", random.Random(seed + 4)),
-    }
+    store, dlq, sinks = sim_backends(seed, rng, stats)
     actors = {
         name: SinkActor(
             name,

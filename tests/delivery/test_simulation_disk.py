@@ -44,7 +44,6 @@ from pathlib import Path
 import anyio
 
 from pipeflow.domain.events import Event, EventId
-from pipeflow.infrastructure.actors.dead_letter_actor import DeadLetterActor
 from pipeflow.infrastructure.actors.disk_buffer import DiskBuffer
 from pipeflow.infrastructure.actors.disk_queue import DiskQueue
 from pipeflow.infrastructure.actors.retry import RetryPolicy
@@ -64,6 +63,7 @@ from tests.delivery.sim import (
     Written,
     dead_pairs,
     routed,
+    sim_backends,
     sim_router,
     summary,
     tear,
@@ -138,13 +138,7 @@ async def _run(
     folder's state at the crash is in ``folder.with_suffix('.crashed')``)."""
     rng = random.Random(seed)
     stats = RunStats()
-    store = SimDeadLetters(fail_first=rng.randint(0, 2))
-    dlq = DeadLetterActor(store, stats, RetryPolicy(5, 0.01, 0.1, rng=random.Random(seed + 1)))
-    sinks = {
-        "a": SimSink("a", random.Random(seed + 2), fail_first=rng.randint(0, 6)),
-        "b": SimSink("b", random.Random(seed + 3), slow_up_to_s=rng.choice([0.0, 0.05, 0.2])),
-        "c": SimSink("c", random.Random(seed + 4)),
-    }
+    store, dlq, sinks = sim_backends(seed, rng, stats)
     actors = {}
     for name, sink in sinks.items():
         when_full: WhenFull = "dead_letter" if name == "c" else "block"
