@@ -13,8 +13,9 @@ import pytest
 
 from pipeflow.infrastructure.actors.disk_buffer import DiskBuffer
 from pipeflow.infrastructure.actors.disk_files import POSITION_FILE, FileOps
-from pipeflow.infrastructure.actors.disk_queue import DiskQueue
+from pipeflow.infrastructure.actors.disk_queue import DiskQueue, QueuedRecord
 from pipeflow.infrastructure.actors.messages import Delivery
+from tests.unit.test_disk_queue import drain
 
 
 class FullDisk(FileOps):
@@ -48,12 +49,12 @@ class FullDisk(FileOps):
         return super().write(fd, data)
 
 
-def _drain(queue: DiskQueue) -> list[bytes]:
-    out: list[bytes] = []
-    while (record := queue.read()) is not None:
-        out.append(record.payload)
-        queue.done(record)
-    return out
+def _take(queue: DiskQueue) -> QueuedRecord:
+    """The next record, marked done."""
+    record = queue.read()
+    assert record is not None
+    queue.done(record)
+    return record
 
 
 def _crash(queue: DiskQueue) -> None:
@@ -73,7 +74,7 @@ def test_an_append_that_fails_leaves_no_partial_record(tmp_path: Path) -> None:
     assert queue.size_bytes == size == os.path.getsize(tmp_path / "0000000001.seg")
     disk.full = False
     queue.append(b"three")
-    assert _drain(queue) == [b"one", b"three"]
+    assert drain(queue) == [b"one", b"three"]
     assert queue.skipped == 0
     queue.close()
 
@@ -94,7 +95,7 @@ def test_a_segment_that_cannot_be_started_keeps_its_records_in_the_current_one(t
     queue.sync()
     _crash(queue)
     again = DiskQueue(str(tmp_path), segment_bytes=40)
-    assert _drain(again) == [b"record %d" % i for i in range(5)]
+    assert drain(again) == [b"record %d" % i for i in range(5)]
     again.close()
 
 
@@ -103,21 +104,17 @@ def test_a_position_that_cannot_be_saved_keeps_the_last_one_saved(tmp_path: Path
     queue = DiskQueue(str(tmp_path), segment_bytes=1 << 20, files=disk)
     for payload in (b"a", b"b", b"c"):
         queue.append(payload)
-    first = queue.read()
-    assert first is not None
-    queue.done(first)
+    _take(queue)
     assert queue.commit()
     saved = (tmp_path / POSITION_FILE).read_bytes()
-    second = queue.read()
-    assert second is not None
-    queue.done(second)
+    _take(queue)
     disk.full = True
     assert not queue.commit()  # a restart reads "b" again: more than needed, never less
     assert (tmp_path / POSITION_FILE).read_bytes() == saved
     disk.full = False
     _crash(queue)
     again = DiskQueue(str(tmp_path), segment_bytes=1 << 20)
-    assert _drain(again) == [b"b", b"c"]
+    assert drain(again) == [b"b", b"c"]
     again.close()
 
 
@@ -127,9 +124,7 @@ def test_a_position_not_saved_after_a_cut_is_removed_so_new_records_are_not_skip
     for payload in (b"a", b"b", b"c"):
         queue.append(payload)
     for _ in range(2):
-        record = queue.read()
-        assert record is not None
-        queue.done(record)
+        _take(queue)
     assert queue.commit()  # saved: segment 1, offset 34 (after "a" and "b")
     last = queue.read()
     assert last is not None
@@ -142,7 +137,7 @@ def test_a_position_not_saved_after_a_cut_is_removed_so_new_records_are_not_skip
     queue.sync()
     _crash(queue)  # a stale offset 34 would land inside "x" and skip both
     again = DiskQueue(str(tmp_path), segment_bytes=1 << 20)
-    assert _drain(again) == [b"x" * 40, b"y" * 40]
+    assert drain(again) == [b"x" * 40, b"y" * 40]
     assert again.skipped == 0
     again.close()
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from pipeflow.infrastructure.actors.disk_queue import DiskQueue, QueuedRecord
 
 
-def _drain(queue: DiskQueue) -> list[bytes]:
+def drain(queue: DiskQueue) -> list[bytes]:
+    """Every record left in ``queue``, each read and marked done."""
     out: list[bytes] = []
     while (record := queue.read()) is not None:
         out.append(record.payload)
@@ -30,7 +31,7 @@ def test_records_come_back_in_order_across_segments_and_restarts(tmp_path: Path)
     queue.close()  # the first was read but never done: it comes back
     again = DiskQueue(str(tmp_path), segment_bytes=100)
     again.append(b"after restart")
-    assert _drain(again) == [b"record %d" % i for i in range(10)] + [b"after restart"]
+    assert drain(again) == [b"record %d" % i for i in range(10)] + [b"after restart"]
     assert again.size_bytes == 0
     assert again.skipped == 0
     again.close()
@@ -48,7 +49,7 @@ def test_a_flipped_byte_is_skipped_and_counted_and_the_rest_is_read(tmp_path: Pa
     data[2 * record + 20] ^= 0x40  # inside the third record's payload
     segment.write_bytes(bytes(data))
     reopened = DiskQueue(str(tmp_path), segment_bytes=1 << 20)
-    assert _drain(reopened) == [b"payload-0", b"payload-1", b"payload-3", b"payload-4"]
+    assert drain(reopened) == [b"payload-0", b"payload-1", b"payload-3", b"payload-4"]
     assert reopened.skipped == 1
     reopened.close()
 
@@ -61,7 +62,7 @@ def test_a_torn_tail_is_skipped_and_counted_never_a_hang(tmp_path: Path) -> None
     segment = tmp_path / _segments(tmp_path)[0]
     segment.write_bytes(segment.read_bytes()[:-500])  # a crash in the middle of the second record
     reopened = DiskQueue(str(tmp_path), segment_bytes=1 << 20)
-    assert _drain(reopened) == [b"whole"]
+    assert drain(reopened) == [b"whole"]
     assert reopened.skipped == 1
     assert reopened.read() is None
     reopened.close()
@@ -99,7 +100,7 @@ def test_a_restart_resumes_after_the_last_committed_record(tmp_path: Path) -> No
     queue._reader.close()
     assert (tmp_path / "read.pos").read_bytes() == b"1 %d\n" % in_flight.offset
     again = DiskQueue(str(tmp_path), segment_bytes=1 << 20)
-    assert _drain(again) == [b"record 3", b"record 4", b"record 5"]
+    assert drain(again) == [b"record 3", b"record 4", b"record 5"]
     again.close()
 
 
@@ -113,5 +114,5 @@ def test_an_unreadable_position_file_reads_everything_again(tmp_path: Path) -> N
     queue.close()
     (tmp_path / "read.pos").write_bytes(b"garbage")
     again = DiskQueue(str(tmp_path), segment_bytes=1 << 20)
-    assert _drain(again) == [b"one", b"two"]  # at least once: never a record lost to a bad file
+    assert drain(again) == [b"one", b"two"]  # at least once: never a record lost to a bad file
     again.close()
