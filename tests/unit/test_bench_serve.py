@@ -41,7 +41,9 @@ def test_a_tiny_run_prints_the_table_with_the_ratio_and_checks_outputs_and_exit(
     for label in ("start-up included", "without start-up"):
         cells = [c.strip() for c in rows[f"serve CPU/event ÷ run CPU/event ({label})"].split("|")[1:-1]]
         assert cells[3].endswith("x")  # the ratio, whatever it is on 2,000 events
-        assert float(cells[3][:-1]) > 0
+        # >= 0, not > 0: CPU is read from /proc in clock ticks (10 ms), and the server may route
+        # 2,000 events in less than one tick, which gives a ratio of 0.00.
+        assert float(cells[3][:-1]) >= 0
         assert (cells[5], cells[6] in ("met", "NOT met")) == ("<= 1.5x", True)
     stopped = rows["serve stopped by SIGTERM (2 times)"]
     assert "| exit 0 | exit 0 | met |" in stopped
