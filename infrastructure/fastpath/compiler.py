@@ -189,8 +189,8 @@ def _common_drop(routes: Sequence[CompiledRoute]) -> PipelineFn | None:
         if not r.route.final or not steps:
             return None
         firsts.append(steps[0].fn)
-    texts = {f.text for f in firsts if isinstance(f, Guarded) and is_drop(f.fn)}
-    if len(texts) != 1 or len(firsts) != sum(isinstance(f, Guarded) for f in firsts):
+    drops = [f for f in firsts if isinstance(f, Guarded) and is_drop(f.fn)]
+    if len(drops) != len(firsts) or len({f.text for f in drops}) != 1:  # each first step: that drop
         return None
     if not any(_always_true(r.route.filter) for r in routes):
         return None

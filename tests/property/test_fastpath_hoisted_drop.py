@@ -39,13 +39,25 @@ from tests.property.test_fastpath_equals_reference import (
 
 @st.composite
 def shared_drop_routers(draw: st.DrawFn) -> Router:
+    """Routes whose pipelines mostly start with one filtered drop; some start with another step
+    behind a filter (a drop of another filter, a mask), which must keep the drop from moving."""
     first = FunctionSpec("drop", {}, filter=draw(st.sampled_from(FILTERS)))
+    others = st.sampled_from(
+        [
+            FunctionSpec("drop", {}, filter='level == "info"'),
+            FunctionSpec("mask", {"field": "msg", "pattern": "a", "replacement": "X"}, filter=first.filter),
+            FunctionSpec(
+                "mask", {"field": "msg", "pattern": "y", "replacement": "Y"}, filter='level == "info"'
+            ),
+        ]
+    )
     pipelines: dict[PipelineId, CompiledPipeline] = {}
     routes: list[Route] = []
     n = draw(st.integers(1, 3))
     for i in range(n):
         pid = PipelineId(f"p{i}")
-        built = compile_pipeline(Pipeline(pid, (first, *draw(st.lists(specs, max_size=4)))), FACTORIES)
+        head = draw(st.one_of(st.just(first), st.just(first), others))
+        built = compile_pipeline(Pipeline(pid, (head, *draw(st.lists(specs, max_size=4)))), FACTORIES)
         assert isinstance(built, CompiledPipeline), built
         pipelines[pid] = built
         last = i == n - 1
@@ -103,6 +115,36 @@ def test_a_field_the_shared_drop_read_is_type_tested_again_in_each_route() -> No
         **reference(router, batch),
         "sinks": {"s0": [b'{"level":"error","msg":""}'], "s1": [b'{"level":"info","msg":"bnn"}']},
     }
+
+
+def test_a_route_that_starts_with_another_filtered_step_keeps_the_drop_in_place() -> None:
+    """Regression: a filtered ``mask`` first in one route and the drop first in the other (the
+    route every event takes) had the mask run for every event and the drop for none."""
+    mask = FunctionSpec(
+        "mask", {"field": "msg", "pattern": "secret", "replacement": "X"}, filter='level == "info"'
+    )
+    drop = FunctionSpec("drop", {}, filter='level == "debug"')
+    pipelines: dict[PipelineId, CompiledPipeline] = {}
+    for pid, step in ((PipelineId("pa"), mask), (PipelineId("pb"), drop)):
+        built = compile_pipeline(Pipeline(pid, (step,)), FACTORIES)
+        assert isinstance(built, CompiledPipeline)
+        pipelines[pid] = built
+    routes = (
+        Route(RouteId("a"), 'kind == "a"', (SinkName("A"),), PipelineId("pa")),
+        Route(RouteId("b"), "true", (SinkName("B"),), PipelineId("pb")),
+    )
+    router = build_router(RouteTable(routes), pipelines)
+    assert isinstance(router, Router)
+    batch: list[JsonObject] = [
+        {"kind": "b", "level": "debug", "msg": "secret"},
+        {"kind": "b", "level": "info", "msg": "secret"},
+    ]
+    got = fast(
+        run_lines(compile_snapshot(router), [orjson.dumps(f) for f in batch], EventMeta("s", 0.0), Counter())
+    )
+    expected = reference(router, batch)
+    assert got == {**expected, "sinks": {s: es for s, es in expected["sinks"].items() if es}}
+    assert got["sinks"] == {"B": [b'{"kind":"b","level":"info","msg":"secret"}']}
 
 
 def test_no_hoisting_without_a_route_every_event_takes() -> None:
