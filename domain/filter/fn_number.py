@@ -22,7 +22,7 @@ def abs_(n: Json) -> Json:
     >>> abs_(-3), abs_(-2.5), abs_(True), abs_("1")
     (3, 2.5, None, None)
     """
-    return abs(n) if is_number(n) else None
+    return finite(abs(n)) if is_number(n) else None
 
 
 def floor(n: Json) -> Json:
@@ -31,7 +31,10 @@ def floor(n: Json) -> Json:
     >>> floor(2.7), floor(-2.1), floor(5), floor(None)
     (2, -3, 5, None)
     """
-    return math.floor(n) if is_number(n) else None
+    try:
+        return finite(math.floor(n)) if is_number(n) else None
+    except OverflowError:  # floor(inf) cannot happen (fields hold no inf), but a plugin's value might
+        return None
 
 
 def ceil(n: Json) -> Json:
@@ -40,7 +43,10 @@ def ceil(n: Json) -> Json:
     >>> ceil(2.1), ceil(-2.7), ceil(5)
     (3, -2, 5)
     """
-    return math.ceil(n) if is_number(n) else None
+    try:
+        return finite(math.ceil(n)) if is_number(n) else None
+    except OverflowError:
+        return None
 
 
 def round_(n: Json, *digits: Json) -> Json:
@@ -52,7 +58,10 @@ def round_(n: Json, *digits: Json) -> Json:
     if len(digits) > 1 or not is_number(n):
         return None
     if not digits:
-        return round(n)
+        try:
+            return finite(round(n))
+        except OverflowError:
+            return None
     places = digits[0]
     if type(places) is not int:
         return None
@@ -60,8 +69,8 @@ def round_(n: Json, *digits: Json) -> Json:
         if type(n) is int:
             # A power of ten beyond n's size rounds to 0 (or leaves n): no giant power is built.
             if places >= 0:
-                return n
-            return 0 if -places > n.bit_length() // 3 + 2 else round(n, places)
+                return finite(n)
+            return 0 if -places > n.bit_length() // 3 + 2 else finite(round(n, places))
         return finite(round(n, max(-_FLOAT_DIGITS, min(_FLOAT_DIGITS, places))))
     except OverflowError:
         return None

@@ -33,19 +33,19 @@ def length(x: Json) -> Json:
 def to_int(x: Json) -> Json:
     """A number truncated toward zero, or a numeric string read and truncated; null otherwise.
 
-    >>> to_int("42"), to_int(" -3.9 "), to_int(2.7), to_int("x"), to_int(True)
-    (42, -3, 2, None, None)
+    >>> to_int("42"), to_int(" -3.9 "), to_int(2.7), to_int("x"), to_int(True), to_int("1" * 30)
+    (42, -3, 2, None, None, None)
     """
     try:
         if type(x) is int:
-            return x
+            return finite(x)  # a literal may be any size
         if type(x) is float:
-            return int(x)
+            return finite(int(x))
         if isinstance(x, str):
             if _INT_TEXT.fullmatch(x):
-                return int(x)
+                return finite(int(x))
             if _FLOAT_TEXT.fullmatch(x):
-                return int(float(x))
+                return finite(int(float(x)))
     except (ValueError, OverflowError):
         pass
     return None

@@ -139,10 +139,23 @@ def matches(a: Json, pattern: Json) -> bool:
     return compiled is not None and compiled.search(a) is not None
 
 
+INT_MIN: Final = -(1 << 63)
+"""The least integer an event can hold: JSON encoders (orjson) write 64-bit integers."""
+INT_MAX: Final = (1 << 64) - 1
+"""The greatest integer an event can hold (an unsigned 64-bit one)."""
+
+
 def finite(x: int | float) -> int | float | None:
-    """``x`` when it is an int or a finite float, else null (JSON has no inf or nan)."""
-    # Results outside JSON (inf, nan) become null, like any other arithmetic that does not fit.
-    return x if type(x) is int or math.isfinite(x) else None
+    """``x`` when it is an int that fits 64 bits or a finite float, else null.
+
+    >>> finite(2**64 - 1), finite(2**64), finite(-(2**63) - 1), finite(float("inf")), finite(1.5)
+    (18446744073709551615, None, None, None, 1.5)
+    """
+    # Results outside what an event can hold (inf, nan, integers past 64 bits) become null, like
+    # any other arithmetic that does not fit: stored in a field, they could not be written.
+    if type(x) is int:
+        return x if INT_MIN <= x <= INT_MAX else None
+    return x if math.isfinite(x) else None
 
 
 def add(a: Json, b: Json) -> Json:
@@ -197,7 +210,7 @@ def mod(a: Json, b: Json) -> Json:
         return None
     if type(a) is int and type(b) is int:
         r = abs(a) % abs(b)
-        return r if a >= 0 else -r
+        return finite(r if a >= 0 else -r)
     try:
         return finite(math.fmod(a, b))
     except (OverflowError, ValueError):
@@ -205,8 +218,12 @@ def mod(a: Json, b: Json) -> Json:
 
 
 def neg(a: Json) -> Json:
-    """``-a`` on a number; null otherwise."""
-    return -a if is_number(a) else None
+    """``-a`` on a number; null otherwise (and when ``-a`` does not fit 64 bits).
+
+    >>> neg(2), neg(-1.5), neg("1"), neg(2**64 - 1)
+    (-2, 1.5, None, None)
+    """
+    return finite(-a) if is_number(a) else None
 
 
 BINARY: Final[dict[str, Callable[[Json, Json], Json]]] = {
@@ -231,6 +248,8 @@ BINARY: Final[dict[str, Callable[[Json, Json], Json]]] = {
 
 __all__ = [
     "BINARY",
+    "INT_MAX",
+    "INT_MIN",
     "NUMBER_TYPES",
     "add",
     "contains",

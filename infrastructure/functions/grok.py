@@ -8,7 +8,6 @@ pipeline).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from returns.result import Failure, Result, Success
 
 from pipeflow.domain.errors import Problem, Problems
 from pipeflow.domain.events import Event
+from pipeflow.domain.filter.values import finite
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.parsers.grok import Expansion, GrokError, Kind, expand
 from pipeflow.domain.paths import Path, get_in, render_path, set_in
@@ -174,22 +174,25 @@ def convert(kind: Kind, text: str, path: Path) -> Json:
 
     >>> convert("int", "2.7", ("n",)), convert("float", "-1e3", ("x",)), convert("str", "a", ("s",))
     (2, -1000.0, 'a')
+    >>> convert("int", "9" * 20, ("n",))
+    Traceback (most recent call last):
+    pipeflow.domain.results.FunctionFailed: grok: n: '99999999999999999999' is not a finite int
     """
     if kind == "str":
         return text
-    if kind == "int":
-        try:
-            return int(text)
-        except ValueError:
-            pass  # maybe a decimal
+    value: int | float | None = None
     try:
-        number = float(text)
         if kind == "int":
-            return int(number)  # raises OverflowError for inf, ValueError for nan
-        if math.isfinite(number):
-            return number
+            try:
+                value = int(text)
+            except ValueError:  # maybe a decimal
+                value = int(float(text))  # raises OverflowError for inf, ValueError for nan
+        else:
+            value = float(text)
     except (ValueError, OverflowError):
         pass
+    if value is not None and finite(value) is not None:  # an event holds 64-bit integers at most
+        return value
     raise FunctionFailed(f"grok: {render_path(path)}: {text[:40]!r} is not a finite {kind}")
 
 

@@ -125,14 +125,34 @@ def test_unique_keeps_the_first_occurrence_of_each_value(items: list[Json]) -> N
 
 @given(st.one_of(numbers, st.sampled_from([0.5, 1.5, 2.5, -0.5, -2.5, 0.125, 2.675])), st.integers(-4, 4))
 def test_round_floor_and_ceil_are_pythons(n: int | float, digits: int) -> None:
-    assert typed(call("round", n)) == typed(round(n))
-    assert typed(call("round", n, digits)) == typed(round(n, digits))
+    """Python's results, or null where an integer result does not fit the 64 bits an event holds."""
+    assert typed(call("round", n)) == typed(_fitting(round(n)))
+    assert typed(call("round", n, digits)) == typed(_fitting(round(n, digits)))
     floor, ceil = call("floor", n), call("ceil", n)
+    if _fitting(math.floor(n)) is None or _fitting(math.ceil(n)) is None:
+        assert (floor if _fitting(math.floor(n)) is None else ceil) is None
+        return
     assert type(floor) is int
     assert type(ceil) is int
     assert floor <= n < floor + 1
     assert ceil - 1 < n <= ceil
     assert (floor, ceil) == (math.floor(n), math.ceil(n))
+
+
+def _fitting(x: int | float) -> int | float | None:
+    return None if type(x) is int and not -(2**63) <= x < 2**64 else x
+
+
+@given(st.integers(-(2**70), 2**70), st.integers(-(2**70), 2**70))
+def test_integer_results_past_64_bits_are_null(a: int, b: int) -> None:
+    """An integer an event could not hold is null, as other arithmetic that does not fit."""
+    for text, value in (("a + b", a + b), ("a - b", a - b), ("a * b", a * b), ("-a", -a)):
+        got = compile_expression(text)
+        assert callable(got)
+        assert got({"a": a, "b": b}) == _fitting(value), text
+    assert call("abs", a) == _fitting(abs(a))
+    assert call("int", str(a)) == _fitting(a)
+    assert call("sum", [a, b]) == _fitting(a + b)
 
 
 @given(st.integers(-62135596800, 253402300799), st.integers(0, 999))
