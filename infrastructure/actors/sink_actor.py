@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, final, runtime_checkable
 
 import anyio
+import orjson
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from pipeflow.domain.events import Event
@@ -32,6 +33,7 @@ from pipeflow.infrastructure.actors.screening import failed_records, refused_rec
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.actors.write_groups import queued_groups
 from pipeflow.infrastructure.ids import UlidFactory
+from pipeflow.infrastructure.sinks.encode import unencodable
 
 if TYPE_CHECKING:  # a disk buffer is built (and imported) by a config that has one
     from pipeflow.infrastructure.actors.disk_buffer import DeliveryBuffer
@@ -223,6 +225,9 @@ class SinkActor:
                     else:
                         await self.sink.write(events)  # type: ignore[arg-type]
             except Exception as exc:  # noqa: BLE001 - a failed write is retried, then dead-lettered
+                if events is not None and _unencodable_in(exc):  # the same on every attempt
+                    await self._write_encodable(delivery, events)
+                    return
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 if isinstance(exc, Retryable) and not exc.retryable:  # e.g. HTTP 400: retrying cannot help
                     _log.warning("sink %s rejected the batch (not retryable): %s", self.name, last)
@@ -252,6 +257,15 @@ class SinkActor:
         for failed in group:
             await self._dead_letter(failed, reason, events)
 
+    async def _write_encodable(self, delivery: Delivery, events: list[Event]) -> None:
+        """A write failed on an event JSON cannot hold: it is dead-lettered alone, the rest written."""
+        screened = screen(delivery, events, unencodable, sink=self.name, at=self.clock())
+        _log.warning("sink %s: %d events cannot be encoded as JSON", self.name, len(screened.refused))
+        if screened.refused:
+            await self.dead_letters.put(screened.refused, screened.done)
+        if screened.valid is not None:
+            await self._write([screened.valid])
+
     async def _settle(self, delivery: Delivery, events: list[Event], rejected: Mapping[str, str]) -> None:
         """A ``RejectingSink``'s write returned: its refused events to the dead-letter queue, alone."""
         records = refused_records(delivery, events, rejected, sink=self.name, at=self.clock())
@@ -275,6 +289,11 @@ class SinkActor:
         materialized = events if events is not None else delivery.materialize(self.ids)
         records = failed_records(delivery, materialized, reason, sink=self.name, at=self.clock())
         await self.dead_letters.put(records, delivery.done)
+
+
+def _unencodable_in(exc: BaseException) -> bool:
+    """Whether ``exc`` is (or was raised from) a JSON encoder refusing a value."""
+    return isinstance(exc, orjson.JSONEncodeError) or isinstance(exc.__cause__, orjson.JSONEncodeError)
 
 
 __all__ = ["MeasuredSink", "SinkActor", "WhenFull"]

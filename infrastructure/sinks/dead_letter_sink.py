@@ -8,6 +8,7 @@ from typing import final
 from pipeflow.domain.dead_letters import DeadLetter
 from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.ports import EventSink
+from pipeflow.infrastructure.sinks.encode import storable
 
 
 @final
@@ -24,7 +25,12 @@ class SinkDeadLetterStore:
             await self.sink.open()
             self._opened = True
         meta = EventMeta("dead_letter", 0.0)
-        await self.sink.write([Event(EventId(r.id), meta, r.to_json()) for r in records])
+        events = []
+        for r in records:
+            fields = storable(r.to_json())  # a record holds an event, perhaps one no sink could write
+            assert isinstance(fields, dict)
+            events.append(Event(EventId(r.id), meta, fields))
+        await self.sink.write(events)
 
     async def close(self) -> None:
         """Close the underlying sink."""
