@@ -27,10 +27,15 @@ def field_path(text: str, where: str = "field") -> Result[Path, Problems]:
 
 
 def compile_regex(pattern: str, where: str = "pattern") -> Result[re.Pattern[str], Problems]:
-    """Compile a user's regex; a syntax error is a problem at ``where``."""
+    """Compile a user's regex; a syntax error is a problem at ``where``, and so is a pattern ``re``
+    refuses otherwise (a repeat count past its limit, groups nested too deep).
+
+    >>> compile_regex("a{4294967296}").failure()[0].message
+    'invalid regex: the repetition number is too large'
+    """
     try:
         return Success(re.compile(pattern))
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError, ValueError) as exc:
         return Failure((Problem(where, f"invalid regex: {exc}"),))
 
 

@@ -128,3 +128,16 @@ def test_nested_field_and_input_untouched() -> None:
 def test_config_problems_are_values(config: JsonObject, where: str) -> None:
     problems = regex_extract(config).failure()
     assert [p.where for p in problems] == [where]
+
+
+@pytest.mark.parametrize("pattern", ["a{4294967296}", "(" * 1000 + ")" * 1000])
+@pytest.mark.parametrize("kind", ["regex_extract", "mask"])
+def test_a_pattern_re_refuses_without_re_error_is_a_config_problem(kind: str, pattern: str) -> None:
+    """Regression: a repeat count past ``re``'s limit (``OverflowError``) or groups nested too deep
+    (``RecursionError``) were an internal error, not a problem at the pattern."""
+    from pipeflow.infrastructure.functions import mask
+
+    config = {"field": "m", "pattern": pattern} | ({"replacement": "x"} if kind == "mask" else {})
+    [problem] = (regex_extract if kind == "regex_extract" else mask.plugin)(config).failure()
+    assert problem.where == "pattern"
+    assert problem.message.startswith("invalid regex: ")
