@@ -21,7 +21,7 @@ import click
 
 from pipeflow.interfaces.bootstrap import App, bootstrap
 from pipeflow.interfaces.cli.common import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, load_or_exit
-from pipeflow.interfaces.cli.summary import render_summary, write_summary_file
+from pipeflow.interfaces.cli.summary import render_summary, summary_path, write_summary_file
 
 if TYPE_CHECKING:
     from pipeflow.interfaces.config.loader import LoadedConfig
@@ -82,7 +82,12 @@ def validate(app: App, config: str) -> None:
 @main.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
-@click.option("--summary-file", type=click.Path(dir_okay=False), help="Also write the summary as JSON here.")
+@click.option(
+    "--summary-file",
+    type=click.Path(dir_okay=False),
+    callback=lambda _ctx, _param, value: summary_path(value),
+    help="Also write the summary as JSON here.",
+)
 @click.option("--quiet", is_flag=True, help="No summary on stderr.")
 @click.option(
     "--progress/--no-progress", default=None, help="Live events/s on stderr (default: on a terminal)."
@@ -104,10 +109,14 @@ def run(
         click.echo(render_summary(summary), err=True)
         for name, pattern in unmatched_file_sources(loaded):
             click.echo(f"note: source {name!r} matched no file ({pattern})", err=True)
+    failures = list(outcome.failures)
     if summary_file:
-        write_summary_file(summary_file, summary)
-    if outcome.failures:
-        for failure in outcome.failures:
+        try:
+            write_summary_file(summary_file, summary)
+        except OSError as exc:  # the folder was checked before the run; it may have gone since
+            failures.append(f"the summary could not be written to {summary_file}: {exc.strerror or exc}")
+    if failures:
+        for failure in failures:
             click.echo(f"error: {failure}", err=True)
         raise SystemExit(EXIT_RUNTIME)
 

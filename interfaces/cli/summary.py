@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
+
+import click
 
 
 def render_summary(summary: dict[str, Any]) -> str:
@@ -21,6 +24,19 @@ def render_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def summary_path(value: str | None) -> str | None:
+    """``--summary-file``'s value, checked before the run: its folder must exist.
+
+    :raises click.BadParameter: when it does not (a usage error, exit 2).
+    """
+    if value is None:
+        return None
+    folder = os.path.dirname(os.path.abspath(value))
+    if not os.path.isdir(folder):
+        raise click.BadParameter(f"folder {folder!r} does not exist")
+    return value
+
+
 def write_summary_file(path: str, summary: dict[str, Any]) -> None:
     """Write the summary as JSON (keys of spec section 1, plus timing)."""
     with open(path, "w", encoding="utf-8") as fh:
@@ -28,4 +44,4 @@ def write_summary_file(path: str, summary: dict[str, Any]) -> None:
         fh.write("\n")
 
 
-__all__ = ["render_summary", "write_summary_file"]
+__all__ = ["render_summary", "summary_path", "write_summary_file"]

@@ -78,3 +78,16 @@ def test_run_with_a_bad_config_or_bad_usage_exits_2(tmp_path: Path) -> None:
     for done in (missing, bad_workers):
         no_traceback(done.stderr)
     assert not (tmp_path / ".pipeflow").exists()
+
+
+def test_a_summary_file_in_a_missing_folder_is_a_usage_error_before_anything_runs(tmp_path: Path) -> None:
+    """Regression: the run wrote its sinks, then failed on the summary with an internal error."""
+    _copy_good(tmp_path)
+
+    done = cli("run", "good.yaml", "--summary-file", "nope/summary.json", cwd=tmp_path)
+
+    assert done.returncode == 2
+    no_traceback(done.stderr)
+    assert "--summary-file" in done.stderr.decode()
+    assert f"folder '{tmp_path / 'nope'}' does not exist" in done.stderr.decode()
+    assert not (tmp_path / "out").exists()  # nothing was read or written
