@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -167,6 +168,13 @@ async def serve(
             raise ServeError("the stored pipelines and routes cannot run: " + "; ".join(problems))
         metrics, tap = Metrics(), Tap()
         if loaded is not None:
+            try:
+                os.makedirs(loaded.config.state_dir, exist_ok=True)
+            except OSError as exc:
+                problem = exc.strerror or exc
+                raise ServeError(
+                    f"state_dir {loaded.config.state_dir!r} cannot be created: {problem}"
+                ) from None
             engine = await build_engine(
                 app,
                 loaded,

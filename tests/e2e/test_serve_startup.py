@@ -113,3 +113,18 @@ async def test_serve_refuses_stored_routes_that_do_not_compile(tmp_path: Path) -
     assert str(raised.value) == (
         "the stored pipelines and routes cannot run: routes[0].sinks: unknown sink 'gone'"
     )
+
+
+async def test_serve_names_a_state_dir_it_cannot_create(tmp_path: Path) -> None:
+    """Regression: a ``state_dir`` under a file was an internal error (``run`` named it)."""
+    (tmp_path / "afile").write_text("x")
+    text = STAMP.replace("state_dir: state", f"state_dir: {tmp_path / 'afile' / 'state'}")
+    assert text != STAMP
+    loaded = bootstrap().load(str(write_config(tmp_path, text))).unwrap()
+    options = ServeOptions(port=0, database=str(tmp_path / "manage.db"))
+    with pytest.raises(ServeError) as raised:
+        await serve(bootstrap(), loaded, options, handle_signals=False)
+    assert (
+        str(raised.value)
+        == f"state_dir {str(tmp_path / 'afile' / 'state')!r} cannot be created: Not a directory"
+    )
