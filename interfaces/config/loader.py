@@ -200,15 +200,41 @@ def _spec(fc: FunctionConfig, base: str, path_fields: tuple[str, ...]) -> Functi
 
 def _check_sinks(config: Config, doc: YamlDocument) -> list[Problem]:
     names = set(config.sinks)
-    return [p for i, route in enumerate(config.routes) for p in _route_sink_problems(doc, i, route, names)]
+    found = [p for i, route in enumerate(config.routes) for p in _route_sink_problems(doc, i, route, names)]
+    return found + _shared_files(config, doc)
 
 
 def _route_sink_problems(doc: YamlDocument, i: int, route: RouteConfig, sinks: set[str]) -> list[Problem]:
     problems: list[Problem] = []
+    seen: set[str] = set()
     for j, sink in enumerate(route.sink_names()):
+        loc: Loc = ("routes", i, "sink") if route.sink is not None else ("routes", i, "sinks", j)
         if sink not in sinks:
-            loc: Loc = ("routes", i, "sink") if route.sink is not None else ("routes", i, "sinks", j)
             problems.append(located(doc, loc, f"unknown sink {sink!r}"))
+        elif sink in seen:
+            problems.append(
+                located(doc, loc, f"sink {sink!r} is named twice (its events would be written twice)")
+            )
+        seen.add(sink)
+    return problems
+
+
+def _shared_files(config: Config, doc: YamlDocument) -> list[Problem]:
+    """File sinks (the dead-letter one too) sharing a file: each cuts its file back to what it
+    wrote when a run restarts after a crash, which would cut what the other wrote."""
+    named: list[tuple[Loc, str, Any]] = [(("sinks", n, "path"), n, s) for n, s in config.sinks.items()]
+    if config.dead_letter is not None:
+        named.append((("dead_letter", "path"), "dead_letter", config.dead_letter))
+    owners: dict[str, str] = {}
+    problems: list[Problem] = []
+    for loc, name, sink in named:
+        if getattr(sink, "type", None) != "file":
+            continue
+        owner = owners.setdefault(os.path.normpath(sink.path), name)
+        if owner != name:
+            problems.append(
+                located(doc, loc, f"the same file as sink {owner!r}: each file sink needs its own")
+            )
     return problems
 
 

@@ -92,3 +92,36 @@ routes: [{name: all, pipeline: p, sink: out}]
 """
     ).unwrap()
     assert [r.name for r in out.routes.routes] == ["all"]
+
+
+def test_file_sinks_sharing_a_file_are_a_problem() -> None:
+    """Each file sink cuts its file back to what it wrote after a crash: a shared file would lose
+    what the other wrote (the dead-letter sink too). Paths compare after anchoring."""
+    out = load(
+        """
+sources: {app: {type: stdin}}
+sinks:
+  a: {type: file, path: out/x.ndjson}
+  b: {type: file, path: ./out/../out/x.ndjson}
+  c: {type: file, path: /cfg/out/y.ndjson}
+routes: [{name: all, sinks: [a, b, c]}]
+dead_letter: {type: file, path: out/y.ndjson}
+"""
+    )
+    assert rendered(out) == [
+        "c.yaml:5:25: sinks.b.path: the same file as sink 'a': each file sink needs its own",
+        "c.yaml:8:33: dead_letter.path: the same file as sink 'c': each file sink needs its own",
+    ]
+
+
+def test_a_sink_named_twice_in_a_route_is_a_problem() -> None:
+    out = load(
+        """
+sources: {app: {type: stdin}}
+sinks: {a: {type: stdout}, b: {type: stdout}}
+routes: [{name: all, sinks: [a, b, a]}]
+"""
+    )
+    assert rendered(out) == [
+        "c.yaml:4:36: routes[0].sinks[2]: sink 'a' is named twice (its events would be written twice)"
+    ]
