@@ -125,3 +125,42 @@ routes: [{name: all, sinks: [a, b, a]}]
     assert rendered(out) == [
         "c.yaml:4:36: routes[0].sinks[2]: sink 'a' is named twice (its events would be written twice)"
     ]
+
+
+def test_a_yaml_timestamp_in_a_test_case_is_the_string_it_reads_as() -> None:
+    """Regression: ``input: {ts: 2024-06-01T00:00:00Z}`` became a ``datetime`` and ``pipeflow
+    test`` failed with an internal error; NDJSON input holds that text as a string."""
+    out = load(
+        """
+sources: {app: {type: stdin}}
+sinks: {page: {type: stdout}}
+routes: [{name: all, sink: page}]
+tests:
+  - {name: t, input: {ts: 2024-06-01T00:00:00Z, d: 2024-06-01}, expect: {page: []}}
+"""
+    )
+    assert out.unwrap().config.tests[0].input == {"ts": "2024-06-01T00:00:00Z", "d": "2024-06-01"}
+
+
+def test_a_key_written_twice_is_a_problem_where_it_is_repeated() -> None:
+    """Regression: the second ``scrub`` pipeline silently replaced the first."""
+    out = load(
+        """
+sources: {app: {type: stdin}}
+sinks: {page: {type: stdout}}
+pipelines:
+  scrub: {functions: [{type: drop, filter: 'level == "debug"'}]}
+  scrub: {functions: []}
+routes: [{name: all, sink: page}]
+"""
+    )
+    assert rendered(out) == ["c.yaml:6:3: invalid YAML: duplicate key 'scrub'"]
+
+
+def test_a_yaml_value_json_has_not_is_a_problem_at_its_place() -> None:
+    for value, says in (("!!binary aGk=", "bytes"), (".nan", "nan"), ("!!timestamp 2024-06-01", "date")):
+        head = "sources: {app: {type: stdin}}\nsinks: {p: {type: stdout}}\nroutes: [{name: a, sink: p}]\n"
+        out = load(f"{head}x: {value}\n")
+        assert rendered(out) == [
+            f"c.yaml:4:4: invalid YAML: {says} is not a JSON value: write it as a string"
+        ]
