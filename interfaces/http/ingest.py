@@ -77,8 +77,17 @@ def _retry(status: int, code: str, message: str, after: int) -> JSONResponse:
     return answer
 
 
-async def ingest_answer(queue: IngestQueue, body: bytes | None, limits: IngestLimits) -> JSONResponse:
-    """The answer to a body (``None``: over the size limit) for ``queue``: the route's and the lane's."""
+async def ingest_answer(
+    queue: IngestQueue, body: bytes | None, limits: IngestLimits, content_encoding: str = ""
+) -> JSONResponse:
+    """The answer to a body (``None``: over the size limit) for ``queue``: the route's and the lane's.
+
+    A body must come as it is (``Content-Encoding`` none or ``identity``): a compressed one would
+    be read as garbage and dead-lettered line by line, so it is refused whole (415).
+    """
+    if content_encoding.strip().lower() not in ("", "identity"):
+        message = f"unsupported Content-Encoding {content_encoding!r}: send the NDJSON uncompressed"
+        return error(415, "unsupported_encoding", message)
     if body is None:
         return error(413, "too_large", f"the body is over {limits.max_body_bytes} bytes: split it")
     ticket = queue.offer(body)
@@ -99,7 +108,7 @@ async def ingest_answer(queue: IngestQueue, body: bytes | None, limits: IngestLi
 def ingest_router(queues: Mapping[str, IngestQueue], limits: IngestLimits = IngestLimits()) -> APIRouter:
     """The ``/ingest/{source}`` endpoint, feeding the named queues."""
     router = APIRouter(prefix="/ingest", tags=["ingest"])
-    errors: dict[int | str, dict[str, object]] = {c: {"model": ErrorOut} for c in (404, 413, 429, 503)}
+    errors: dict[int | str, dict[str, object]] = {c: {"model": ErrorOut} for c in (404, 413, 415, 429, 503)}
 
     @router.post(
         "/{source}",
@@ -118,7 +127,8 @@ def ingest_router(queues: Mapping[str, IngestQueue], limits: IngestLimits = Inge
         queue = queues.get(source)
         if queue is None:
             return error(404, "not_found", f"no ingest source {source!r} (an http source of the config)")
-        return await ingest_answer(queue, await read_body(request, limits.max_body_bytes), limits)
+        body = await read_body(request, limits.max_body_bytes)
+        return await ingest_answer(queue, body, limits, request.headers.get("content-encoding", ""))
 
     return router
 

@@ -45,7 +45,8 @@ class IngestLane:
             body = await read_raw_body(scope, receive, self._limits.max_body_bytes)
         except ClientDisconnect:  # nobody to answer, and nothing of the body was kept
             return
-        answer = await ingest_answer(queue, body, self._limits)
+        coding = next((v for k, v in scope["headers"] if k == b"content-encoding"), b"")
+        answer = await ingest_answer(queue, body, self._limits, coding.decode("latin-1"))
         await answer(scope, receive, send)
 
     def _queue(self, scope: Scope) -> IngestQueue | None:

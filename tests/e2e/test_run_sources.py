@@ -3,6 +3,7 @@ through the real ``pipeflow run`` process, stopped by SIGTERM where the input ne
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 from pathlib import Path
@@ -143,6 +144,13 @@ def test_network_sources_deliver_and_stop_cleanly_on_sigterm(tmp_path: Path) -> 
         for port, proto in listeners:
             wait_listening(proc, port, proto)
         body = b'{"user": "ada", "n": 1}\n{"user": "bob", "n": 2}\n'
+        gzipped = httpx.post(
+            f"http://127.0.0.1:{http}/", content=gzip.compress(body), headers={"Content-Encoding": "gzip"}
+        )
+        assert (gzipped.status_code, gzipped.json()["error"]) == (
+            415,
+            "unsupported Content-Encoding 'gzip': send the NDJSON uncompressed",
+        )
         answer = httpx.post(f"http://127.0.0.1:{http}/", content=body, timeout=10)
         assert answer.status_code == 202
         assert answer.json() == {"accepted": 2, "rejected": 0}

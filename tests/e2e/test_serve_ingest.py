@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -54,6 +55,10 @@ async def test_ingest_needs_the_token_and_a_known_source_and_a_small_body(tmp_pa
             for _ in range(20):  # chunked: no Content-Length, the limit is found while reading
                 yield b'{"pad": "' + b"x" * 90 + b'"}\n'
 
+        gzipped = await s.client.post(
+            "/ingest/web", content=gzip.compress(ndjson([{"n": 1}])), headers={"Content-Encoding": "gzip"}
+        )
+        assert (gzipped.status_code, gzipped.json()["error"]) == (415, "unsupported_encoding")
         chunked = await s.client.post("/ingest/web", content=chunks())
         assert chunked.status_code == 413
         assert read_ndjson(tmp_path / "out.ndjson") == []

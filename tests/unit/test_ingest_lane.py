@@ -76,6 +76,8 @@ async def answer(
         ("/ingest/web", b"{}\n", {"authorization": "Bearer wrong"}),
         ("/ingest/web", b"{}\n", {}),
         ("/ingest/web/more", b"{}\n", {"authorization": "Bearer t"}),
+        ("/ingest/web", b"\x1f\x8b", {"authorization": "Bearer t", "content-encoding": "gzip"}),
+        ("/ingest/web", b"{}\n", {"authorization": "Bearer t", "content-encoding": "Identity"}),
     ],
 )
 async def test_the_lane_answers_as_the_route_does(path: str, body: bytes, headers: dict[str, str]) -> None:
