@@ -13,7 +13,7 @@ from typing import final
 from pipeflow.domain.events import Event
 from pipeflow.domain.pipeline import PipelineId
 from pipeflow.domain.ports import PipelineFn
-from pipeflow.domain.results import Drop, Pass, Split
+from pipeflow.domain.results import Drop, FunctionFailed, Pass, Split
 
 
 @final
@@ -83,7 +83,7 @@ class CompiledPipeline:
                 try:
                     out = step.fn(ev)
                 except Exception as exc:  # noqa: BLE001 - any bug in a function becomes a value
-                    result.failed.append(Failed(ev, step.index, f"{step.type}: {describe_exception(exc)}"))
+                    result.failed.append(Failed(ev, step.index, failure_reason(step.type, exc)))
                     continue
                 match out:
                     case Pass(e):
@@ -117,4 +117,29 @@ def describe_exception(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-__all__ = ["BatchResult", "CompiledPipeline", "Dropped", "Failed", "Step", "describe_exception"]
+def failure_reason(step_type: str, exc: Exception) -> str:
+    """Why a function failed, as dead letters and traces say it: ``type: Exception: message``, or
+    for a ``FunctionFailed`` the function's own words, prefixed by its type once.
+
+    >>> failure_reason("eval", ZeroDivisionError("division by zero"))
+    'eval: ZeroDivisionError: division by zero'
+    >>> failure_reason("grok", FunctionFailed("grok: no pattern matched"))
+    'grok: no pattern matched'
+    >>> failure_reason("mine", FunctionFailed("too short"))
+    'mine: too short'
+    """
+    if isinstance(exc, FunctionFailed) and str(exc):
+        text = str(exc)
+        return text if text.startswith(f"{step_type}:") else f"{step_type}: {text}"
+    return f"{step_type}: {describe_exception(exc)}"
+
+
+__all__ = [
+    "BatchResult",
+    "CompiledPipeline",
+    "Dropped",
+    "Failed",
+    "Step",
+    "describe_exception",
+    "failure_reason",
+]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, final
 
-from pipeflow.domain.engine import CompiledPipeline, describe_exception
+from pipeflow.domain.engine import CompiledPipeline, failure_reason
 from pipeflow.domain.events import Event
 from pipeflow.domain.json import Json, JsonObject
 from pipeflow.domain.results import Drop, Pass, Split
@@ -96,9 +96,7 @@ def trace_pipeline(
             try:
                 out = step.fn(ev)
             except Exception as exc:  # noqa: BLE001 - as the engine does: a failure, not a crash
-                steps.append(
-                    StepTrace(step.index, step.type, "fail", (), f"{step.type}: {describe_exception(exc)}")
-                )
+                steps.append(StepTrace(step.index, step.type, "fail", (), failure_reason(step.type, exc)))
                 continue
             match out:
                 case Pass(e):

@@ -17,6 +17,7 @@ from typing import final
 import orjson
 
 from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.engine import failure_reason
 from pipeflow.domain.events import Event, EventId, EventMeta
 from pipeflow.domain.json import JsonObject
 from pipeflow.domain.line_block import LineBlock, count_newlines
@@ -209,7 +210,7 @@ def _run(
         outs,
         dropped,
         unmatched,
-        [Failure(r, stage, f"{typ}: {_describe(exc)}", f, item=k) for r, stage, typ, f, exc, k in raw_failed],
+        [Failure(r, stage, failure_reason(typ, exc), f, item=k) for r, stage, typ, f, exc, k in raw_failed],
         [Rejected(line, reason) for line, reason in raw_rejected],
         [e.getvalue() for e in encs],
         len(items) if count is None else count,  # type: ignore[arg-type]
@@ -239,11 +240,6 @@ def _run(
 def line_count(ndjson: bytes) -> int:
     """How many events NDJSON bytes encoded by orjson hold: JSON text never holds a raw newline."""
     return count_newlines(ndjson)
-
-
-def _describe(exc: Exception) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def as_events(fields: Iterable[JsonObject], meta: EventMeta, ids: IdFactory) -> list[Event]:

@@ -141,7 +141,7 @@ def test_a_raising_step_is_a_failure_naming_its_index_and_the_batch_flows_on(
     assert failed.outputs == dropped.outputs
     moved = [d for d in dropped.dropped if d.stage == at]
     assert failed.dropped == [d for d in dropped.dropped if d.stage != at]
-    assert failed.failed == [Failed(d.event, at, f"gen: FunctionFailed: picked {seed}") for d in moved]
+    assert failed.failed == [Failed(d.event, at, f"gen: picked {seed}") for d in moved]
 
 
 @EXAMPLES
