@@ -14,9 +14,10 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeAlias, TypeVar, final
 
+import anyio
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
@@ -92,6 +93,9 @@ class PipelineUseCases:
     publish: Publish
     ids: IdFactory
     clock: Clock
+    # Held while a write checks what another aggregate holds and stores: a delete reads the route
+    # table, a route table write reads the pipelines; shared with ``RouteUseCases``.
+    references: anyio.Lock = field(default_factory=anyio.Lock)
 
     def check(
         self,
@@ -150,10 +154,11 @@ class PipelineUseCases:
         self, pipeline_id: PipelineId, expected: int | None
     ) -> Result[Pipeline, ValidationError | NotFound | StaleVersion | ConcurrencyConflict]:
         """Delete unless a route of the current table uses it; returns the last live version."""
-        found = await self._current(pipeline_id, expected)
-        unused = await bind_async(found, lambda at: self._unused(pipeline_id, at.base))
-        deleted = await bind_async(unused, lambda base: self.pipelines.delete(pipeline_id, base))
-        return await self._announce(deleted, lambda p: PipelineDeleted(p.id, p.version))
+        async with self.references:  # no route table naming it is stored between check and delete
+            found = await self._current(pipeline_id, expected)
+            unused = await bind_async(found, lambda at: self._unused(pipeline_id, at.base))
+            deleted = await bind_async(unused, lambda base: self.pipelines.delete(pipeline_id, base))
+            return await self._announce(deleted, lambda p: PipelineDeleted(p.id, p.version))
 
     async def _unused(self, pipeline_id: PipelineId, base: int) -> Result[int, ValidationError]:
         """``base`` when no route of the current table uses the pipeline, else each such route."""

@@ -8,9 +8,10 @@ table that fails changes nothing. Writes answer a ``Result`` (``Failure``: the d
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeAlias, final
 
+import anyio
 from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
@@ -39,6 +40,8 @@ class RouteUseCases:
     known_sinks: frozenset[str]
     filter_check: FilterCheck
     publish: Publish
+    # Held from the check that every pipeline exists to the store: shared with ``PipelineUseCases``.
+    references: anyio.Lock = field(default_factory=anyio.Lock)
 
     async def get(self) -> RouteTable:
         """The current table (empty, version 0, before the first write)."""
@@ -66,6 +69,13 @@ class RouteUseCases:
                 Problem(f"{at}.sinks[{j}]", f"unknown sink {sink!r}")
                 for j, sink in enumerate(route.sinks)
                 if sink not in self.known_sinks
+            )
+            found.extend(
+                Problem(
+                    f"{at}.sinks[{j}]", f"sink {sink!r} is named twice (its events would be written twice)"
+                )
+                for j, sink in enumerate(route.sinks)
+                if sink in route.sinks[:j]
             )
         return Failure(ValidationError(tuple(found))) if found else Success(routes)
 
@@ -97,11 +107,12 @@ class RouteUseCases:
     async def _store(
         self, table: RouteTable, expected: int
     ) -> Result[RouteTable, ValidationError | ConcurrencyConflict]:
-        checked = await self.validate(table.routes)
-        stored = await bind_async(checked, lambda _: self.routes.put(table, expected))
-        if is_successful(stored):
-            await self.publish(RoutesUpdated(stored.unwrap()))
-        return stored
+        async with self.references:  # no pipeline it names is deleted between check and store
+            checked = await self.validate(table.routes)
+            stored = await bind_async(checked, lambda _: self.routes.put(table, expected))
+            if is_successful(stored):
+                await self.publish(RoutesUpdated(stored.unwrap()))
+            return stored
 
 
 __all__ = ["FilterCheck", "RouteUseCases", "RoutesWrite"]

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import final
 
+import anyio
+
 from pipeflow.application.dispatch import Handlers, publisher
 from pipeflow.application.pipelines import PipelineUseCases
 from pipeflow.application.routes import FilterCheck, RouteUseCases
@@ -38,9 +40,10 @@ def make_services(
 ) -> Services:
     """Wire the use cases to their ports; ``handlers`` hears every change (hot reload)."""
     publish = publisher(handlers)
+    references = anyio.Lock()  # a pipeline delete and a route table write check each other's data
     return Services(
-        PipelineUseCases(pipelines, routes, factories, publish, ids, clock),
-        RouteUseCases(routes, pipelines, known_sinks, filter_check, publish),
+        PipelineUseCases(pipelines, routes, factories, publish, ids, clock, references),
+        RouteUseCases(routes, pipelines, known_sinks, filter_check, publish, references),
         idempotency,
         clock,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeflow.application.pipelines import PipelineDraft, Preview
 from pipeflow.domain.engine import Dropped, Failed
@@ -101,6 +101,12 @@ class RouteIn(BaseModel):
     sink: str | None = None
     sinks: list[str] = []
     final: bool = True
+
+    @model_validator(mode="after")
+    def _not_both_kinds_of_sink(self) -> RouteIn:
+        if self.sink is not None and self.sinks:
+            raise ValueError("a route names its sinks with one of 'sink' or 'sinks', not both")
+        return self
 
     def to_route(self) -> Route:
         """The domain's ``Route``."""

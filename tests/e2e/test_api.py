@@ -293,6 +293,10 @@ async def test_route_table_is_versioned_and_checked(api: Api) -> None:
         "routes[0].pipeline",
         "routes[0].sinks[0]",
     ]
+    both = {"routes": [{"name": "a", "sink": "errors", "sinks": ["errors"]}]}
+    refused = await api.client.put("/routes", json=both, headers={"If-Match": "0"})
+    assert refused.status_code == 422
+    assert "not both" in refused.json()["problems"][0]["message"]
     one = await api.client.put("/routes", json=table, headers={"If-Match": '"0"'})
     assert (one.status_code, one.headers["etag"]) == (200, '"1"')
     assert one.json()["routes"] == [

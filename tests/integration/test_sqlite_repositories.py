@@ -133,3 +133,44 @@ async def test_expired_idempotency_keys_are_forgotten(tmp_path: Path) -> None:
         assert await keys.claim("old", 1000.0) == Success(None)
     finally:
         await db.close()
+
+
+async def test_a_delete_and_a_route_table_naming_the_pipeline_never_both_succeed(tmp_path: Path) -> None:
+    """Regression: run at once, the delete read the old table and the table write found the
+    pipeline still there; both were stored, and the table named a deleted pipeline."""
+    db = await ManagementDb.open(tmp_path / "state.db")
+    try:
+        svc = make_services(
+            pipelines=SqlitePipelineRepository(db),
+            routes=SqliteRouteTableRepository(db),
+            idempotency=SqliteIdempotencyStore(db),
+            factories=FAKE_FACTORIES,
+            known_sinks=frozenset({"out"}),
+            filter_check=fake_filter_check,
+            handlers={},
+            ids=CountingIds(),
+            clock=FakeClock(),
+        )
+        for attempt in range(20):
+            pid = PipelineId(f"p{attempt}")
+            await svc.pipelines.create(UPPER, pid)
+            routes = (Route(RouteId("r"), "true", (SinkName("out"),), pid),)
+            outcomes: dict[str, bool] = {}
+
+            async def delete(pid: PipelineId = pid, out: dict[str, bool] = outcomes) -> None:
+                out["delete"] = isinstance(await svc.pipelines.delete(pid, None), Success)
+
+            async def put(routes: tuple[Route, ...] = routes, out: dict[str, bool] = outcomes) -> None:
+                out["put"] = isinstance(await svc.routes.put(routes, None), Success)
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(delete)
+                tg.start_soon(put)
+            assert outcomes != {"delete": True, "put": True}, attempt
+            table = await svc.routes.get()
+            for route in table.routes:
+                assert route.pipeline is not None
+                assert isinstance(await svc.pipelines.get(route.pipeline), Success), (attempt, table)
+            await svc.routes.put((), None)
+    finally:
+        await db.close()

@@ -207,7 +207,7 @@ async def test_route_table_validation_lists_every_problem(svc: Services) -> None
     await svc.pipelines.create(UPPER, PipelineId("p"))
     bad = (
         route("a", flt="x !! y"),
-        route("a", pipeline="ghost", sinks=("nowhere", "out")),
+        route("a", pipeline="ghost", sinks=("nowhere", "out", "out")),
         route("", sinks=()),
     )
     got = (await svc.routes.put(bad, 0)).failure()
@@ -217,9 +217,11 @@ async def test_route_table_validation_lists_every_problem(svc: Services) -> None
         "routes[1].name",
         "routes[1].pipeline",
         "routes[1].sinks[0]",
+        "routes[1].sinks[2]",
         "routes[2].name",
         "routes[2].sinks",
     ]
+    assert got.problems[4].message == "sink 'out' is named twice (its events would be written twice)"
     assert await svc.routes.get() == RouteTable((), 0)
 
 
