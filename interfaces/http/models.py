@@ -26,9 +26,30 @@ class FunctionIn(BaseModel):
     filter: str | None = None
     disabled: bool = False
 
+    @model_validator(mode="after")
+    def _storable(self) -> FunctionIn:
+        big = _big_int(self.model_extra or {})
+        if big is not None:  # the stored document is JSON, whose integers are 64-bit here
+            raise ValueError(f"{big} does not fit 64 bits")
+        return self
+
     def to_spec(self) -> FunctionSpec:
         """The domain's ``FunctionSpec`` (the function's own fields are checked when it compiles)."""
         return FunctionSpec(self.type, dict(self.model_extra or {}), self.filter, self.disabled)
+
+
+def _big_int(value: object) -> int | None:
+    """The first integer in ``value`` (nested lists and objects too) outside 64 bits, if any.
+
+    >>> _big_int({"a": [1, {"b": 2**64}]}), _big_int({"a": -(2**63)})
+    (18446744073709551616, None)
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if not -(1 << 63) <= value < (1 << 64) else None
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return next((b for b in map(_big_int, items) if b is not None), None)
 
 
 class PipelineIn(BaseModel):
@@ -87,7 +108,7 @@ class RollbackIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=(1 << 63) - 1)
 
 
 class RouteIn(BaseModel):

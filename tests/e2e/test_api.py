@@ -342,3 +342,21 @@ async def test_preview_runs_the_pipeline_and_writes_nothing(api: Api) -> None:
     assert len((await api.client.get("/pipelines/p/versions")).json()["items"]) == 1
     assert (await api.client.post("/pipelines/q/preview", json={"events": []})).status_code == 404
     assert (await api.client.post("/pipelines/p/preview", json={"events": [1]})).status_code == 422
+
+
+async def test_integers_past_64_bits_in_a_body_are_problems_not_server_errors(api: Api) -> None:
+    """Regression: a function field of 10**30 failed to store (500), and a rollback to version
+    10**20 failed in the database driver (500)."""
+    await create(api, "scrub")
+    big = {
+        "id": "big",
+        "functions": [{"type": "mask", "field": "m", "pattern": "a", "replacement": "b", "n": 10**30}],
+    }
+    for method, path, body in [
+        ("POST", "/pipelines", big),
+        ("POST", "/pipelines/scrub/rollback", {"version": 10**20}),
+        ("POST", "/routes/rollback", {"version": 10**20}),
+    ]:
+        r = await api.client.request(method, path, json=body)
+        assert (r.status_code, r.json()["error"]) == (422, "invalid"), (path, r.text)
+    assert (await api.client.get("/health")).status_code == 200  # the connection is still fine
