@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pipeflow.application.services import Services
@@ -50,11 +52,40 @@ class BearerAuth:
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    found = [
-        ProblemOut(where=".".join(str(p) for p in e["loc"] if p != "body"), message=str(e["msg"]))
-        for e in exc.errors()
-    ]
+    found = [ProblemOut(where=_where(e), message=str(e["msg"])) for e in exc.errors()]
     return error(422, "invalid", f"{len(found)} problem(s) with the request", problems=found)
+
+
+def _where(problem: dict[str, Any]) -> str:
+    """A request problem's place as the use cases write theirs: ``functions[0].filter``; ``body``
+    for a body that is not JSON (its ``loc`` ends in a character position, not a place).
+
+    >>> _where({"loc": ("body", "functions", 0, "disabled"), "type": "bool_parsing"})
+    'functions[0].disabled'
+    >>> _where({"loc": ("body", 12), "type": "json_invalid"})
+    'body'
+    """
+    if problem["type"] == "json_invalid":
+        return "body"
+    where = ""
+    for part in problem["loc"]:
+        if part == "body" and not where:
+            continue
+        where += f"[{part}]" if isinstance(part, int) else f".{part}" if where else str(part)
+    return where
+
+
+_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own answers (no such path, a method the path has not, a body it cannot read)
+    in the common error body, with their headers (``Allow``)."""
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    answer = error(exc.status_code, _CODES.get(exc.status_code, "http_error"), message)
+    answer.headers.update(exc.headers or {})
+    return answer
 
 
 def create_app(services: Services, *, token: str | None, routers: Sequence[APIRouter] = ()) -> FastAPI:
@@ -65,6 +96,12 @@ def create_app(services: Services, *, token: str | None, routers: Sequence[APIRo
         summary="Manage pipelines and routes of a running pipeflow; changes apply without a restart.",
     )
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+    @app.head("/health", include_in_schema=False)
+    async def health_head() -> Response:
+        """``HEAD /health``: as ``GET``, without a body (load balancers probe with it)."""
+        return Response(status_code=200)
 
     @app.get("/health", response_model=HealthOut, tags=["health"])
     async def health() -> HealthOut:

@@ -184,7 +184,7 @@ async def test_invalid_pipelines_get_422_with_every_problem(api: Api) -> None:
     assert [p["where"] for p in r.json()["problems"]] == ["functions[0].type", "functions[1].pattern"]
     shape = await api.client.post("/pipelines", json={"description": 3, "functions": [{"field": "m"}]})
     assert shape.status_code == 422
-    assert {p["where"] for p in shape.json()["problems"]} == {"description", "functions.0.type"}
+    assert {p["where"] for p in shape.json()["problems"]} == {"description", "functions[0].type"}
     assert (await api.client.get("/pipelines/x")).status_code == 404
     await create(api, "ok")
     update = await api.client.put(
@@ -360,3 +360,21 @@ async def test_integers_past_64_bits_in_a_body_are_problems_not_server_errors(ap
         r = await api.client.request(method, path, json=body)
         assert (r.status_code, r.json()["error"]) == (422, "invalid"), (path, r.text)
     assert (await api.client.get("/health")).status_code == 200  # the connection is still fine
+
+
+async def test_every_error_has_the_common_body_and_places_read_alike(api: Api) -> None:
+    """Regression: Starlette's own 404/405/400 answered ``{"detail": ...}``, and request problems
+    placed themselves as ``functions.0.type`` while the use cases write ``functions[0].type``."""
+    for method, path, code in [
+        ("GET", "/nowhere", "not_found"),
+        ("PATCH", "/pipelines/x", "method_not_allowed"),
+    ]:
+        r = await api.client.request(method, path)
+        assert set(r.json()) >= {"error", "message"}, r.text
+        assert r.json()["error"] == code
+    assert "GET" in (await api.client.request("PATCH", "/pipelines/x")).headers["allow"]
+    shape = await api.client.post("/pipelines", json={"functions": [{"type": "mask", "disabled": "maybe"}]})
+    assert [p["where"] for p in shape.json()["problems"]] == ["functions[0].disabled"]
+    broken = await api.client.post("/pipelines", content=b"{", headers={"Content-Type": "application/json"})
+    assert [p["where"] for p in broken.json()["problems"]] == ["body"]
+    assert (await api.anonymous.head("/health")).status_code == 200
