@@ -145,6 +145,10 @@ class ServeDeadLetters:
         queue = self._ingest.get(source)
         event = record.get("event")
         if queue is not None:
+            if not isinstance(event, dict):  # a raw line: kept, with why, while it still does not decode
+                still = self._decoded(source, record)
+                if isinstance(still, str):
+                    return still
             line = orjson.dumps(event) if isinstance(event, dict) else str(record.get("raw") or "").encode()
             offered = queue.offer(line + b"\n")
         else:

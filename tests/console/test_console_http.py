@@ -136,3 +136,20 @@ async def test_dead_letters_of_a_source_that_is_not_an_ingest_source_are_replaye
         json.loads(line) for line in (tmp_path / "out.ndjson").read_text(encoding="utf-8").splitlines()
     ]
     assert written == [{"payload": "not json", "n": 1, "fixed": True}]
+
+
+async def test_a_raw_line_of_an_ingest_source_that_still_does_not_decode_is_kept(tmp_path: Path) -> None:
+    """Regression: it was offered again, reported replayed, and stored as a new record."""
+    (tmp_path / "out").mkdir()
+    async with served(tmp_path, SINK_DOWN) as s:
+        sent = await s.client.post("/ingest/web", content=b"not json\n")
+        assert (sent.status_code, sent.json()) == (202, {"accepted": 0, "dead_lettered": 1})
+        [record] = await _records(s, 1)
+        replay = (await s.client.post("/dead-letters/replay", json={"seqs": [record["seq"]]})).json()
+        assert replay["replayed"] == []
+        [(kept, reason)] = [(k["seq"], k["reason"]) for k in replay["kept"]]
+        assert (kept, reason.startswith("it still does not decode: invalid JSON")) == (record["seq"], True)
+        listed = (await s.client.get("/dead-letters")).json()
+        assert [(r["seq"], r["record"]["id"]) for r in listed["items"]] == [
+            (record["seq"], record["record"]["id"])
+        ]
