@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pipeflow.application.services import Services
 from pipeflow.interfaces.http.models import HealthOut, ProblemOut
-from pipeflow.interfaces.http.pipelines import pipelines_router
+from pipeflow.interfaces.http.pipelines import idempotent, pipelines_router
 from pipeflow.interfaces.http.responses import error
 from pipeflow.interfaces.http.routes import routes_router
 
@@ -75,6 +75,10 @@ def _where(problem: dict[str, Any]) -> str:
     return where
 
 
+async def _ready(answer: JSONResponse) -> JSONResponse:
+    return answer
+
+
 _CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
 
 
@@ -95,7 +99,16 @@ def create_app(services: Services, *, token: str | None, routers: Sequence[APIRo
         version="0.1.0",
         summary="Manage pipelines and routes of a running pipeflow; changes apply without a restart.",
     )
-    app.add_exception_handler(RequestValidationError, _invalid_request)
+    async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
+        """A body the model refuses is an answer like any other: with an ``Idempotency-Key`` on
+        ``POST /pipelines`` it is stored, and a retry with the key gets it again."""
+        answer = await _invalid_request(request, exc)
+        key = request.headers.get("idempotency-key", "")
+        if request.method != "POST" or request.url.path != "/pipelines" or not 0 < len(key) <= 255:
+            return answer
+        return await idempotent(services, f"POST /pipelines {key}", lambda: _ready(answer))
+
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
     @app.head("/health", include_in_schema=False)

@@ -378,3 +378,15 @@ async def test_every_error_has_the_common_body_and_places_read_alike(api: Api) -
     broken = await api.client.post("/pipelines", content=b"{", headers={"Content-Type": "application/json"})
     assert [p["where"] for p in broken.json()["problems"]] == ["body"]
     assert (await api.anonymous.head("/health")).status_code == 200
+
+
+async def test_a_body_the_model_refuses_is_replayed_to_a_retry_with_its_key(api: Api) -> None:
+    """Regression: the key was claimed only after the body parsed, so a retry with a valid body and
+    the key of a refused one created the pipeline (docs/api.md: a retry gets the first answer)."""
+    key = {"Idempotency-Key": "bad-first"}
+    first = await api.client.post("/pipelines", json={"id": "x", "functions": [MASK], "nope": 1}, headers=key)
+    assert first.status_code == 422
+    again = await api.client.post("/pipelines", json={"id": "x", "functions": [MASK]}, headers=key)
+    assert (again.status_code, again.headers.get("idempotent-replayed")) == (422, "true")
+    assert again.json() == first.json()
+    assert (await api.client.get("/pipelines/x")).status_code == 404
