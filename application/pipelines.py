@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeAlias, TypeVar, final
@@ -30,13 +29,19 @@ from pipeflow.domain.engine import BatchResult, CompiledPipeline
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound, Problem, ValidationError
 from pipeflow.domain.events import Event, EventMeta
 from pipeflow.domain.json import JsonObject
-from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId, build_pipeline
+from pipeflow.domain.pipeline import (
+    PIPELINE_ID_RULE,
+    FunctionSpec,
+    Pipeline,
+    PipelineId,
+    build_pipeline,
+    is_pipeline_id,
+)
 from pipeflow.domain.ports import Clock, FunctionFactory, IdFactory
 from pipeflow.domain.repositories import PipelineRepository, RouteTableRepository
 from pipeflow.domain.trace import StepTrace, trace_pipeline
 
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}")
-_BAD_ID = Problem("id", "must be 1-128 letters, digits, '_', '.' or '-', starting alphanumeric")
+_BAD_ID = Problem("id", f"must be {PIPELINE_ID_RULE}")
 _E = TypeVar("_E")
 
 
@@ -109,7 +114,7 @@ class PipelineUseCases:
         Every problem is listed: a bad id, no function, and each function's own.
         """
         checked = to_result(build_pipeline(pipeline_id, functions, description, version)).bind(self._compile)
-        if _ID.fullmatch(pipeline_id):
+        if is_pipeline_id(pipeline_id):
             return checked
         others = checked.swap().map(lambda e: e.problems).value_or(())
         return Failure(ValidationError((_BAD_ID, *others)))
@@ -267,7 +272,7 @@ def decode_cursor(cursor: str) -> Result[PipelineId, ValidationError]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raw = ""
-    if not _ID.fullmatch(raw):
+    if not is_pipeline_id(raw):
         return Failure(ValidationError((Problem("cursor", "not a cursor returned by this API"),)))
     return Success(PipelineId(raw))
 

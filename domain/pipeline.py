@@ -9,14 +9,30 @@ into the builder and answers the empty case with a ``ValidationError``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Generic, NewType, TypeVar, final
+from typing import Final, Generic, NewType, TypeVar, final
 
 from pipeflow.domain.errors import Problem, ValidationError
 from pipeflow.domain.json import Json
 
 PipelineId = NewType("PipelineId", str)
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}")
+PIPELINE_ID_RULE: Final = "1-128 letters, digits, '_', '.' or '-', starting alphanumeric"
+"""What a pipeline id may be (a config's pipeline names too: they are the ids under ``serve``)."""
+
+
+def is_pipeline_id(text: str) -> bool:
+    """Whether ``text`` may be a pipeline id (``PIPELINE_ID_RULE``).
+
+    >>> is_pipeline_id("scrub-v2.1"), is_pipeline_id("my scrub"), is_pipeline_id("-x")
+    (True, False, False)
+    """
+    return _ID.fullmatch(text) is not None
+
+
 """A pipeline's identity (its config name for pipelines seeded from a config file)."""
 
 
@@ -133,6 +149,7 @@ def build_pipeline(
 
 __all__ = [
     "NO_FUNCTIONS",
+    "PIPELINE_ID_RULE",
     "FunctionSpec",
     "HasFunctions",
     "NoFunctions",
@@ -140,4 +157,5 @@ __all__ = [
     "PipelineBuilder",
     "PipelineId",
     "build_pipeline",
+    "is_pipeline_id",
 ]

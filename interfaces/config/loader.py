@@ -20,7 +20,14 @@ from pipeflow.domain.engine import CompiledPipeline
 from pipeflow.domain.errors import Problem, Problems, ValidationError
 from pipeflow.domain.filter import compile_filter
 from pipeflow.domain.json import Json
-from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId, build_pipeline
+from pipeflow.domain.pipeline import (
+    PIPELINE_ID_RULE,
+    FunctionSpec,
+    Pipeline,
+    PipelineId,
+    build_pipeline,
+    is_pipeline_id,
+)
 from pipeflow.domain.ports import FunctionFactory
 from pipeflow.domain.router import Router, build_router
 from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
@@ -129,6 +136,8 @@ def _compile_pipelines(
     compiled: dict[PipelineId, CompiledPipeline] = {}
     problems: list[Problem] = []
     for name, pc in configs.items():
+        if not is_pipeline_id(name):  # serve seeds it as a pipeline of that id
+            problems.append(located(doc, ("pipelines", name), f"a pipeline name must be {PIPELINE_ID_RULE}"))
         pid = PipelineId(name)
         pipeline = build_pipeline(pid, _specs(pc, base, path_fields), pc.description)
         built = pipeline if isinstance(pipeline, ValidationError) else compile_pipeline(pipeline, factories)

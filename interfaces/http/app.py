@@ -99,6 +99,7 @@ def create_app(services: Services, *, token: str | None, routers: Sequence[APIRo
         version="0.1.0",
         summary="Manage pipelines and routes of a running pipeflow; changes apply without a restart.",
     )
+
     async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
         """A body the model refuses is an answer like any other: with an ``Idempotency-Key`` on
         ``POST /pipelines`` it is stored, and a retry with the key gets it again."""

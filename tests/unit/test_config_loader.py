@@ -164,3 +164,18 @@ def test_a_yaml_value_json_has_not_is_a_problem_at_its_place() -> None:
         assert rendered(out) == [
             f"c.yaml:4:4: invalid YAML: {says} is not a JSON value: write it as a string"
         ]
+
+
+def test_a_pipeline_name_serve_could_not_take_as_its_id_is_a_problem() -> None:
+    """Regression: ``my scrub`` passed validate and run, and serve refused to start on it."""
+    out = load(
+        """
+sources: {app: {type: stdin}}
+sinks: {page: {type: stdout}}
+pipelines:
+  my scrub: {functions: [{type: drop, filter: 'level == "debug"'}]}
+routes: [{name: all, sink: page, pipeline: my scrub}]
+"""
+    )
+    rule = "1-128 letters, digits, '_', '.' or '-', starting alphanumeric"
+    assert rendered(out) == [f"c.yaml:5:13: pipelines.my scrub: a pipeline name must be {rule}"]
