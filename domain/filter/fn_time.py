@@ -8,6 +8,7 @@ year from). Anything that does not fit (a bad format, a time outside years 1 to 
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -46,11 +47,14 @@ def format_timestamp(t: Json, fmt: Json) -> Json:
     ('2005-12-04T03:47:44.250Z', '1970-01-01 00:00')
     >>> format_timestamp(1e300, "iso8601"), format_timestamp(True, "iso8601")
     (None, None)
+    >>> format_timestamp(0.9999996, "iso8601")  # truncated, never rounded into the next second
+    '1970-01-01T00:00:00.999Z'
     """
     if not is_number(t) or not isinstance(fmt, str):
         return None
     try:
-        moment = _EPOCH + timedelta(seconds=t)
+        # Whole microseconds, rounded down (``timedelta(seconds=t)`` rounds to the nearest one).
+        moment = _EPOCH + timedelta(microseconds=math.floor(t * 1_000_000))
         return ts.format_timestamp(moment) if fmt == "iso8601" else moment.strftime(fmt)
     except (*_REFUSED, UnicodeError):
         return None
