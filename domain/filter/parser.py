@@ -45,6 +45,9 @@ _BRACKETS = re.compile(_BRACKET)
 _FIRST = re.compile(r"[^.\[]*")
 _STRING_ESCAPES: Final = {"n": "\n", "t": "\t", '"': '"', "'": "'", "\\": "\\"}
 _END = r"(?![A-Za-z0-9_@$])"
+# A word (a keyword or a word operator) ends where a name could not go on: names may hold dashes,
+# so ``not-before`` is a name (refused with the dash hint), never ``not -before``.
+_WORD_END = r"(?![A-Za-z0-9_@$\-])"
 _DASH_HINT = "put spaces around '-' to subtract, or write a key with a dash in brackets: [\"a-b\"]"
 _CALL = r"(?!(?:" + "|".join(sorted(KEYWORDS)) + r")\s*\()([A-Za-z_][A-Za-z0-9_]*)\s*\("
 
@@ -73,7 +76,7 @@ def _tok(p: parsy.Parser) -> parsy.Parser:
 
 
 def _kw(word: str) -> parsy.Parser:
-    return _tok(parsy.regex(word + _END)).desc(repr(word))
+    return _tok(parsy.regex(word + _WORD_END)).desc(repr(word))
 
 
 def _sym(text: str, value: str | None = None) -> parsy.Parser:
@@ -181,7 +184,7 @@ def _left(operand: parsy.Parser, op: parsy.Parser) -> parsy.Parser:
 _mul = _left(_neg, _sym("*") | _sym("/") | _sym("%"))
 _add = _left(_mul, _sym("+") | _sym("-"))
 _cmp_op = _tok(parsy.regex(r"==|!=|<=|>=|<|>")) | _tok(
-    parsy.regex(r"(contains|startswith|endswith|matches|in)" + _END, group=1)
+    parsy.regex(r"(contains|startswith|endswith|matches|in)" + _WORD_END, group=1)
 )
 
 

@@ -100,6 +100,11 @@ def test_render(text: str, rendered: str | None) -> None:
         ('level in "error"', 1, 10, "'in' needs a list"),
         ("status-1 > 0", 1, 1, "'status-1' is ambiguous"),
         ("a.content-type", 1, 1, "is ambiguous"),
+        # Regression: a name that starts with a keyword was read as the keyword and a minus.
+        ("not-before == 1", 1, 1, "'not-before' is ambiguous"),
+        ("null-count > 0", 1, 1, "'null-count' is ambiguous"),
+        ("true-ip", 1, 1, "'true-ip' is ambiguous"),
+        ("x and-y", 1, 3, "expected"),
         ("1e999", 1, 1, "out of range"),
         ("TRUE", None, None, ""),
         ("a ||| b", 1, 5, "expected expression, found '| b'"),
