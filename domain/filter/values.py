@@ -36,16 +36,37 @@ def eq(a: Json, b: Json) -> bool:
 
     >>> eq(1, 1.0), eq("1", 1), eq(True, 1), eq([1, {"a": None}], [1.0, {"a": None}])
     (True, False, False, True)
+    >>> deep = nested = []
+    >>> for _ in range(5000):
+    ...     nested.append([]); nested = nested[0]
+    >>> eq(deep, deep), eq(deep, [])  # containers of any depth: a stack of pairs, not recursion
+    (True, False)
     """
     if is_number(a):
         return is_number(b) and a == b
     if a.__class__ is not b.__class__:
         return False
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(eq(v, b[k]) for k, v in a.items())
-    return a == b
+    if not isinstance(a, list | dict):
+        return a == b
+    pending = [(a, b)]
+    while pending:
+        x, y = pending.pop()
+        if is_number(x):
+            if not (is_number(y) and x == y):
+                return False
+        elif x.__class__ is not y.__class__:
+            return False
+        elif isinstance(x, list) and isinstance(y, list):
+            if len(x) != len(y):
+                return False
+            pending.extend(zip(x, y, strict=True))
+        elif isinstance(x, dict) and isinstance(y, dict):
+            if x.keys() != y.keys():
+                return False
+            pending.extend((v, y[k]) for k, v in x.items())
+        elif x != y:
+            return False
+    return True
 
 
 def _ordered(a: Json, b: Json, op: Callable[[Any, Any], bool]) -> bool:

@@ -152,3 +152,24 @@ def test_literals_and_keys_never_become_code() -> None:
     value = compile_expression(f"{key} + x[{key}]")
     assert callable(value)
     assert value({"x": {payload: "!"}}) == payload + "!"
+
+
+def test_values_nested_deeper_than_the_stack_compare_alike_compiled_and_by_reference() -> None:
+    """Regression: 400 levels of lists made ``==`` null (compiled) or raise (reference)."""
+    from pipeflow.domain.filter import compile_expression
+    from pipeflow.domain.filter.reference import evaluate
+
+    def nest(depth: int) -> list[object]:
+        out: list[object] = []
+        for _ in range(depth):
+            out = [out]
+        return out
+
+    fields = {"a": nest(400), "b": nest(400), "c": nest(399)}
+    for text, expected in (("a == b", True), ("a != b", False), ("a in [b]", True), ("a == c", False)):
+        compiled = compile_expression(text)
+        assert callable(compiled)
+        assert compiled(fields) is expected, text
+        parsed = parse_filter(text)
+        assert not isinstance(parsed, FilterSyntaxError)
+        assert evaluate(parsed, fields) is expected, text
