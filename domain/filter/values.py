@@ -48,7 +48,7 @@ def eq(a: Json, b: Json) -> bool:
         return False
     if not isinstance(a, list | dict):
         return a == b
-    pending = [(a, b)]
+    pending: list[tuple[Json, Json]] = [(a, b)]
     while pending:
         x, y = pending.pop()
         if is_number(x):

@@ -158,14 +158,15 @@ def test_values_nested_deeper_than_the_stack_compare_alike_compiled_and_by_refer
     """Regression: 400 levels of lists made ``==`` null (compiled) or raise (reference)."""
     from pipeflow.domain.filter import compile_expression
     from pipeflow.domain.filter.reference import evaluate
+    from pipeflow.domain.json import Json, JsonObject
 
-    def nest(depth: int) -> list[object]:
-        out: list[object] = []
+    def nest(depth: int) -> list[Json]:
+        out: list[Json] = []
         for _ in range(depth):
             out = [out]
         return out
 
-    fields = {"a": nest(400), "b": nest(400), "c": nest(399)}
+    fields: JsonObject = {"a": nest(400), "b": nest(400), "c": nest(399)}
     for text, expected in (("a == b", True), ("a != b", False), ("a in [b]", True), ("a == c", False)):
         compiled = compile_expression(text)
         assert callable(compiled)
