@@ -29,6 +29,7 @@ from pipeflow.domain.filter.ast import (
 )
 from pipeflow.domain.filter.errors import FilterSyntaxError, syntax_error
 from pipeflow.domain.filter.library import BUILTINS
+from pipeflow.domain.filter.nesting import bracket_depth, room_for
 from pipeflow.domain.filter.values import regex_or_problem
 from pipeflow.domain.paths import parse_path
 
@@ -233,6 +234,10 @@ def parse_filter(text: str) -> Expr | FilterSyntaxError:
     >>> parse_filter("status >=").message
     'line 1, column 10: expected expression, found end of input'
     """
+    nested = bracket_depth(text)
+    if nested > MAX_DEPTH:
+        return syntax_error(text, 0, ("expression",), f"expression nested deeper than {MAX_DEPTH} levels")
+    room_for(nested)  # the parser's own recursion is ~66 frames a level: not the caller's concern
     try:
         result: Expr = _filter.parse(text)
     except parsy.ParseError as exc:

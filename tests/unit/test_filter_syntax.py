@@ -138,6 +138,25 @@ def test_nesting_is_bounded_so_nothing_recurses_at_run_time() -> None:
         assert "nested deeper" in out.message
 
 
+@pytest.mark.parametrize("frames", [0, 400])
+def test_brackets_nest_to_max_depth_whatever_the_callers_stack(frames: int) -> None:
+    """Regression: the parser's own recursion (~66 frames a level) made 14 parentheses "nested
+    deeper than 48 levels", and fewer when called from deeper in the stack (the API under serve)."""
+
+    def at_depth(left: int, text: str) -> Expr | FilterSyntaxError:
+        return parse_filter(text) if left == 0 else at_depth(left - 1, text)
+
+    for text in (
+        "(" * MAX_DEPTH + "a" + ")" * MAX_DEPTH,
+        "lower(" * (MAX_DEPTH - 1) + "a" + ")" * (MAX_DEPTH - 1),
+        "a in " + "[" * (MAX_DEPTH - 2) + "1" + "]" * (MAX_DEPTH - 2),
+    ):
+        assert not isinstance(at_depth(frames, text), FilterSyntaxError), text[:12]
+    refused = at_depth(frames, "(" * (MAX_DEPTH + 1) + "a" + ")" * (MAX_DEPTH + 1))
+    assert isinstance(refused, FilterSyntaxError)
+    assert refused.message == f"line 1, column 1: expression nested deeper than {MAX_DEPTH} levels"
+
+
 def test_compile_gives_validation_errors_as_values() -> None:
     for compile_ in (compile_filter, compile_expression):
         out = compile_(r'msg matches "\\"')
