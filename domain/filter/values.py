@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Final, TypeGuard
 
-from pipeflow.domain.json import Json
+from pipeflow.domain.json import INT_MAX, INT_MIN, Json
 
 NUMBER_TYPES: Final = frozenset({int, float})
 """The exact types that count as numbers (``bool`` is a subclass of ``int`` but is not one)."""
@@ -160,12 +160,6 @@ def matches(a: Json, pattern: Json) -> bool:
     return compiled is not None and compiled.search(a) is not None
 
 
-INT_MIN: Final = -(1 << 63)
-"""The least integer an event can hold: JSON encoders (orjson) write 64-bit integers."""
-INT_MAX: Final = (1 << 64) - 1
-"""The greatest integer an event can hold (an unsigned 64-bit one)."""
-
-
 def finite(x: int | float) -> int | float | None:
     """``x`` when it is an int that fits 64 bits or a finite float, else null.
 
@@ -269,8 +263,6 @@ BINARY: Final[dict[str, Callable[[Json, Json], Json]]] = {
 
 __all__ = [
     "BINARY",
-    "INT_MAX",
-    "INT_MIN",
     "NUMBER_TYPES",
     "add",
     "contains",

@@ -14,10 +14,9 @@ from collections.abc import Iterable
 import orjson
 
 from pipeflow.domain.events import Event
-from pipeflow.domain.json import Json
+from pipeflow.domain.json import INT_MAX, INT_MIN, Json
 
 _OPT = orjson.OPT_APPEND_NEWLINE
-_INT_MIN, _INT_MAX = -(1 << 63), (1 << 64) - 1
 
 
 def encode_ndjson(events: Iterable[Event]) -> bytes:
@@ -63,7 +62,7 @@ def _storable(value: object) -> Json:
     if value is None or isinstance(value, bool | float):
         return value
     if isinstance(value, int):
-        return value if _INT_MIN <= value <= _INT_MAX else str(value)
+        return value if INT_MIN <= value <= INT_MAX else str(value)
     if isinstance(value, str):
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, list | tuple):

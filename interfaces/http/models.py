@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pipeflow.application.pipelines import PipelineDraft, Preview
 from pipeflow.domain.engine import Dropped, Failed
 from pipeflow.domain.errors import Problem
+from pipeflow.domain.json import INT_MAX, INT_MIN
 from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
 from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
 
@@ -47,7 +48,7 @@ def _big_int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if not -(1 << 63) <= value < (1 << 64) else None
+        return value if not INT_MIN <= value <= INT_MAX else None
     items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
     return next((b for b in map(_big_int, items) if b is not None), None)
 
@@ -108,7 +109,7 @@ class RollbackIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1, le=(1 << 63) - 1)
+    version: int = Field(ge=1, le=(1 << 63) - 1)  # a database's signed 64-bit integer
 
 
 class RouteIn(BaseModel):
