@@ -86,8 +86,12 @@ def parse_path(text: str) -> Path | None:
     return tuple(segments)
 
 
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "'": "'", "\\": "\\"}
+
+
 def _unescape(raw: str) -> str:
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), raw)
+    # As in a string literal: the documented escapes; any other backslash stays as written.
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group()), raw)
 
 
 def render_path(path: Path) -> str:

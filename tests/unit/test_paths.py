@@ -19,6 +19,8 @@ from pipeflow.domain.paths import MISSING, Path, get_in, parse_path, remove_in, 
         ("headers['content-type']", ("headers", "content-type")),
         ('a["b\\"c"]', ("a", 'b"c')),
         ('a["x\\ny"]', ("a", "x\ny")),
+        ('a["x\\dy"]', ("a", "x\\dy")),  # an unknown escape keeps its backslash, as in a string literal
+        ('a["b\\\\c"]', ("a", "b\\c")),
         ('a[""]', ("a", "")),
         ('["x y"].z', ("x y", "z")),
         ("a[0][1].b", ("a", 0, 1, "b")),
