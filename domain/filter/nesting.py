@@ -4,14 +4,16 @@ The parser combinators take ~66 Python frames per level of ``(``/``[`` nesting (
 parentheses too): 48 levels need ~3,300 frames, over Python's default limit of 1,000. So the
 nesting is counted first, in one pass over the text, and an expression within ``MAX_DEPTH`` is
 parsed with the room it needs whatever the caller's own stack: the interpreter's recursion limit
-is raised to that (never lowered: another thread may be parsing). What the limit then allows is
-bounded by ``MAX_DEPTH``, not by the text.
+is raised to that while it parses, and put back after. What the limit then allows is bounded by
+``MAX_DEPTH``, not by the text.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Final
 
@@ -35,15 +37,25 @@ def bracket_depth(text: str) -> int:
     return deepest
 
 
-def room_for(levels: int) -> None:
-    """Make sure parsing ``levels`` of nesting from here cannot exceed the recursion limit."""
+@contextmanager
+def room_for(levels: int) -> Iterator[None]:
+    """Within it, parsing ``levels`` of nesting from here cannot exceed the recursion limit; the
+    limit is put back after (unless another thread changed it meanwhile)."""
     frames = 0
     frame: FrameType | None = sys._getframe()
     while frame is not None:
         frames, frame = frames + 1, frame.f_back
     needed = frames + FRAMES_PER_LEVEL * (levels + 2) + 200
-    if sys.getrecursionlimit() < needed:
-        sys.setrecursionlimit(needed)
+    before = sys.getrecursionlimit()
+    if before >= needed:
+        yield
+        return
+    sys.setrecursionlimit(needed)
+    try:
+        yield
+    finally:
+        if sys.getrecursionlimit() == needed:
+            sys.setrecursionlimit(before)
 
 
 __all__ = ["FRAMES_PER_LEVEL", "bracket_depth", "room_for"]

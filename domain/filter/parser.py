@@ -237,9 +237,9 @@ def parse_filter(text: str) -> Expr | FilterSyntaxError:
     nested = bracket_depth(text)
     if nested > MAX_DEPTH:
         return syntax_error(text, 0, ("expression",), f"expression nested deeper than {MAX_DEPTH} levels")
-    room_for(nested)  # the parser's own recursion is ~66 frames a level: not the caller's concern
     try:
-        result: Expr = _filter.parse(text)
+        with room_for(nested):  # the parser's own recursion is ~66 frames a level: not the caller's
+            result: Expr = _filter.parse(text)
     except parsy.ParseError as exc:
         return syntax_error(text, exc.index, tuple(sorted(exc.expected)))
     except _Abort as exc:

@@ -140,11 +140,14 @@ class FileSource:
 
         Saves are taken one at a time: the runtime's periodic save may run while the source saves
         its own, and the older of two interleaved saves must not land last (a checkpoint moving back).
+        A save is not cancelled halfway: the positions it took from the ledger are no longer there
+        for the next save (a periodic save cancelled at shutdown lost the last positions).
         """
-        async with self._saving:
-            self._last_save = anyio.current_time()
-            for path, (inode, offset) in self._ledger.take_changed().items():
-                await self._store.save(self.name, path, inode, offset)
+        with anyio.CancelScope(shield=True):
+            async with self._saving:
+                self._last_save = anyio.current_time()
+                for path, (inode, offset) in self._ledger.take_changed().items():
+                    await self._store.save(self.name, path, inode, offset)
 
     async def batches(self) -> AsyncIterator[SourceBatch]:
         """Yield batches until every file is read (or, with ``follow``, until ``stop``)."""

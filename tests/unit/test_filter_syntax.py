@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from pipeflow.domain.errors import ValidationError
@@ -143,6 +145,8 @@ def test_brackets_nest_to_max_depth_whatever_the_callers_stack(frames: int) -> N
     """Regression: the parser's own recursion (~66 frames a level) made 14 parentheses "nested
     deeper than 48 levels", and fewer when called from deeper in the stack (the API under serve)."""
 
+    limit = sys.getrecursionlimit()
+
     def at_depth(left: int, text: str) -> Expr | FilterSyntaxError:
         return parse_filter(text) if left == 0 else at_depth(left - 1, text)
 
@@ -152,6 +156,7 @@ def test_brackets_nest_to_max_depth_whatever_the_callers_stack(frames: int) -> N
         "a in " + "[" * (MAX_DEPTH - 2) + "1" + "]" * (MAX_DEPTH - 2),
     ):
         assert not isinstance(at_depth(frames, text), FilterSyntaxError), text[:12]
+    assert sys.getrecursionlimit() == limit  # put back: a raised limit changed what other code does
     refused = at_depth(frames, "(" * (MAX_DEPTH + 1) + "a" + ")" * (MAX_DEPTH + 1))
     assert isinstance(refused, FilterSyntaxError)
     assert refused.message == f"line 1, column 1: expression nested deeper than {MAX_DEPTH} levels"
