@@ -11,7 +11,7 @@ from returns.pipeline import is_successful
 from returns.result import Failure, Result, Success
 
 from pipeflow.application.pipelines import PipelineDraft
-from pipeflow.application.services import make_services
+from pipeflow.application.services import Services, make_services
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound
 from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
 from pipeflow.domain.routes import Route, RouteId, SinkName
@@ -58,17 +58,7 @@ async def test_applied_migrations_lists_ours(tmp_path: Path) -> None:
 async def test_history_and_rollback_through_the_use_cases(tmp_path: Path) -> None:
     db = await ManagementDb.open(tmp_path / "state.db")
     try:
-        svc = make_services(
-            pipelines=SqlitePipelineRepository(db),
-            routes=SqliteRouteTableRepository(db),
-            idempotency=SqliteIdempotencyStore(db),
-            factories=FAKE_FACTORIES,
-            known_sinks=frozenset({"out"}),
-            filter_check=fake_filter_check,
-            handlers={},
-            ids=CountingIds(),
-            clock=FakeClock(),
-        )
+        svc = _services(db)
         pid = PipelineId("p")
         await svc.pipelines.create(UPPER, pid)
         await svc.pipelines.update(pid, DROP, 1)
@@ -140,17 +130,7 @@ async def test_a_delete_and_a_route_table_naming_the_pipeline_never_both_succeed
     pipeline still there; both were stored, and the table named a deleted pipeline."""
     db = await ManagementDb.open(tmp_path / "state.db")
     try:
-        svc = make_services(
-            pipelines=SqlitePipelineRepository(db),
-            routes=SqliteRouteTableRepository(db),
-            idempotency=SqliteIdempotencyStore(db),
-            factories=FAKE_FACTORIES,
-            known_sinks=frozenset({"out"}),
-            filter_check=fake_filter_check,
-            handlers={},
-            ids=CountingIds(),
-            clock=FakeClock(),
-        )
+        svc = _services(db)
         for attempt in range(20):
             pid = PipelineId(f"p{attempt}")
             await svc.pipelines.create(UPPER, pid)
@@ -174,3 +154,18 @@ async def test_a_delete_and_a_route_table_naming_the_pipeline_never_both_succeed
             await svc.routes.put((), None)
     finally:
         await db.close()
+
+
+def _services(db: ManagementDb) -> Services:
+    """The use cases on real SQLite repositories of ``db``, with fakes for the rest."""
+    return make_services(
+        pipelines=SqlitePipelineRepository(db),
+        routes=SqliteRouteTableRepository(db),
+        idempotency=SqliteIdempotencyStore(db),
+        factories=FAKE_FACTORIES,
+        known_sinks=frozenset({"out"}),
+        filter_check=fake_filter_check,
+        handlers={},
+        ids=CountingIds(),
+        clock=FakeClock(),
+    )
