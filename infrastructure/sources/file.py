@@ -204,6 +204,9 @@ class FileSource:
                         pass
                     case PathChange.TRUNCATED:
                         tail.rewind()
+                        # The checkpoint goes back to 0 too (after what is still in flight): else a
+                        # restart would resume at the old offset of the new content.
+                        self._ledger.issue(tail.path, tail.inode, 0)()
                         progressed = True
                     case PathChange.MOVED:
                         async with aclosing(self._drain(tail)) as rest:

@@ -213,6 +213,25 @@ async def test_truncation_while_following_reads_from_the_start(tmp_path: Path) -
     assert got.values == [100, 101, 102, 7]
 
 
+async def test_a_truncation_seen_moves_the_checkpoint_back_to_0(tmp_path: Path) -> None:
+    """Regression: after a truncation seen by a poll, the saved checkpoint kept the old offset, and
+    a restart resumed there in the new content, skipping its first lines."""
+    log = tmp_path / "app.ndjson"
+    log.write_bytes(nd(100, 101, 102))
+    store = MemoryCheckpointStore()
+    source = follow(log, checkpoints=store)
+    async with following(source) as got:
+        await got.wait_for(3)
+        log.write_bytes(b"")  # copytruncate
+        await anyio.sleep(0.2)  # several polls: the tail rewinds
+    await source.save_checkpoints()
+    assert await store.load("app", str(log)) == (log.stat().st_ino, 0)
+    log.write_bytes(nd(7, 8))
+    async with following(follow(log, checkpoints=store)) as again:
+        await again.wait_for(2)
+    assert again.values == [7, 8]
+
+
 async def test_a_new_file_matching_the_glob_is_read_from_its_start(tmp_path: Path) -> None:
     (tmp_path / "a.ndjson").write_bytes(nd(1))
     async with following(follow(tmp_path / "*.ndjson", start_at="end")) as got:
