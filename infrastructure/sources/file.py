@@ -15,6 +15,7 @@ from pipeflow.domain.ports import Clock, IdFactory, SourceBatch
 from pipeflow.infrastructure.sources.acks import AckLedger
 from pipeflow.infrastructure.sources.checkpoints import CheckpointStore, MemoryCheckpointStore
 from pipeflow.infrastructure.sources.decode import DEFAULT_MAX_LINE_BYTES, Format
+from pipeflow.infrastructure.sources.rotated import open_rotated
 from pipeflow.infrastructure.sources.spans import file_spans
 from pipeflow.infrastructure.sources.tail import FileTail, PathChange, open_file, read_head
 from pipeflow.infrastructure.sources.tail_batches import TailBatches
@@ -159,7 +160,7 @@ class FileSource:
                     async for batch in followed:
                         yield batch
             else:
-                for path in sorted(self._tails):
+                for path in list(self._tails):  # glob order, a rotated file before its successor
                     tail = self._tails[path]
                     drain = (
                         file_spans(
@@ -273,7 +274,10 @@ class FileSource:
         saved = await self._store.load(self.name, path)
         if saved is not None:
             saved_inode, saved_offset = saved
-            return saved_offset if saved_inode == inode and saved_offset <= size else 0
+            if saved_inode == inode:
+                return saved_offset if saved_offset <= size else 0
+            await self._open_rotated(path, saved_inode, saved_offset)  # rotated while we were down
+            return 0
         done = self._done.get(inode)
         if done is not None and done[0] <= size:
             offset, head = done
@@ -281,6 +285,12 @@ class FileSource:
                 self._ledger.issue(path, inode, offset)()  # a file we read, renamed into the glob
                 return offset
         return size if initial and self._start_at == "end" else 0
+
+    async def _open_rotated(self, path: str, inode: int, offset: int) -> None:
+        """Read the rest of ``path``'s old inode, found in its folder under another name, first."""
+        tail = await open_rotated(path, inode, offset, self._tails, self._max_line_bytes, self._clock)
+        if tail is not None:
+            self._tails[tail.path] = tail
 
     async def _sleep(self) -> None:
         with anyio.CancelScope() as scope:

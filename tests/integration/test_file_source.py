@@ -8,6 +8,7 @@ from typing import Any
 
 import aiosqlite
 import anyio
+import pytest
 
 from pipeflow.domain.json import Json
 from pipeflow.domain.ports import SourceBatch
@@ -361,3 +362,26 @@ async def test_a_save_cancelled_halfway_still_lands_what_it_took(tmp_path: Path)
         group.cancel_scope.cancel()  # as the runtime cancels its periodic saver
     await source.save_checkpoints()  # the final save
     assert (await store.load("app", str(log)) or (0, 0))[1] == log.stat().st_size
+
+
+@pytest.mark.parametrize("pattern", ["app.ndjson", "app.ndjson*"])
+async def test_a_file_rotated_while_stopped_is_read_on_from_its_checkpoint_first(
+    tmp_path: Path, pattern: str
+) -> None:
+    """Regression: the checkpoint's inode was no longer at the path, so the new file was read from 0
+    and the old one's rest lost (or, matched by the glob under its new name, read again from 0)."""
+    log = tmp_path / "app.ndjson"
+    log.write_bytes(nd(1, 2))
+    store = MemoryCheckpointStore()
+    first = follow(tmp_path / pattern, checkpoints=store)
+    async with following(first) as got:
+        await got.wait_for(2)
+    await first.save_checkpoints()
+    with log.open("ab") as fh:  # while stopped: more lines, then logrotate's rename and a new file
+        fh.write(nd(3, 4))
+    log.rename(tmp_path / "app.ndjson.1")
+    log.write_bytes(nd(5))
+    async with following(follow(tmp_path / pattern, checkpoints=store)) as again:
+        await again.wait_for(3)
+        await anyio.sleep(0.1)  # nothing more comes
+    assert again.values == [3, 4, 5]
