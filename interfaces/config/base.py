@@ -16,7 +16,8 @@ class Strict(BaseModel):
 Format: TypeAlias = Literal["ndjson", "lines"]
 
 
-ADDRESS = r"^(\[[0-9A-Fa-f:.]+\]|[^:\s\[\]]*):\d{1,5}$"  # host:port, [v6]:port or :port
+_PORT = r"(?:6553[0-5]|655[0-2]\d|65[0-4]\d\d|6[0-4]\d{3}|[1-5]\d{4}|\d{1,4})"  # 0-65535
+ADDRESS = rf"^(\[[0-9A-Fa-f:.]+\]|[^:\s\[\]]*):{_PORT}$"  # host:port, [v6]:port or :port
 
 
 __all__ = ["ADDRESS", "Format", "Strict"]

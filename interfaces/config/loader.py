@@ -31,6 +31,7 @@ from pipeflow.domain.pipeline import (
 from pipeflow.domain.ports import FunctionFactory
 from pipeflow.domain.router import Router, build_router
 from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.interfaces.config.base import ADDRESS
 from pipeflow.interfaces.config.models import Config, FunctionConfig, PipelineConfig, RouteConfig
 from pipeflow.interfaces.config.problems import located, parse_loc
 from pipeflow.interfaces.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
@@ -269,6 +270,8 @@ def _message(error: Any) -> str:
         return "unknown field"
     if error["type"] == "union_tag_invalid":
         return msg.replace("Input tag", "type").replace(" found using 'type'", "")
+    if error["type"] == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == ADDRESS:
+        return "expected host:port (or [v6 address]:port, :port), the port from 0 to 65535"
     return msg.removeprefix("Value error, ")
 
 

@@ -179,3 +179,16 @@ routes: [{name: all, sink: page, pipeline: my scrub}]
     )
     rule = "1-128 letters, digits, '_', '.' or '-', starting alphanumeric"
     assert rendered(out) == [f"c.yaml:5:13: pipelines.my scrub: a pipeline name must be {rule}"]
+
+
+def test_a_listen_port_past_65535_is_a_problem() -> None:
+    """Regression: 99999 passed validate; UDP then listened on 99999 mod 65536, TCP failed at run."""
+    out = load(
+        """
+sources: {app: {type: syslog, address: "127.0.0.1:99999"}}
+sinks: {page: {type: stdout}}
+routes: [{name: all, sink: page}]
+"""
+    )
+    expected = "expected host:port (or [v6 address]:port, :port), the port from 0 to 65535"
+    assert rendered(out) == [f"c.yaml:2:40: sources.app.address: {expected}"]
