@@ -179,11 +179,13 @@ def explain(app: App, config: str, event_json: str, fmt: str) -> None:
         raise SystemExit(EXIT_CONFIG)
     trace = app.explain(loaded, fields)
     if fmt == "json" or (fmt == "auto" and not sys.stdout.isatty()):
-        click.echo(json.dumps(trace, indent=2, ensure_ascii=False))
+        text = json.dumps(trace, indent=2, ensure_ascii=False)
     else:
         from pipeflow.interfaces.cli.explain_text import render_trace
 
-        click.echo(render_trace(trace))
+        text = render_trace(trace)
+    # A lone surrogate (JSON text may escape one) has no UTF-8: printed as its escape, not a crash.
+    click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
 @main.command()

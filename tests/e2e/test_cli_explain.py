@@ -68,3 +68,19 @@ def test_explain_marks_an_event_that_no_route_takes() -> None:
         {"name": "errors", "matched": False},
         {"name": "rest", "matched": False},
     ]
+
+
+def test_explain_prints_an_event_holding_a_lone_surrogate() -> None:
+    """Regression: JSON text may escape a lone surrogate, which has no UTF-8: explain crashed."""
+    for fmt in ("json", "text"):
+        done = cli(
+            "explain",
+            "good.yaml",
+            "--event",
+            '{"level": "info", "s": "\\ud800"}',
+            "--format",
+            fmt,
+            cwd=FIXTURES,
+        )
+        assert done.returncode == 0, done.stderr.decode()
+        assert b"\\\\ud800" in done.stdout or b"\\ud800" in done.stdout
