@@ -78,8 +78,14 @@ class MultilineDecoder:
             starts = list(accumulate((len(line) + 1 for line in lines), initial=starts))[:-1]
         groups = self._groups
         done: list[Grouped] = []
+        limit = splitter.max_line_bytes
         for line, start in zip(lines, starts, strict=True):
             end = min(start + len(line) + 1, offset)  # a last line without newline ends at the end
+            if len(line) > limit:  # as decode_lines: an over-long line is dead-lettered, not joined
+                reason = f"line over max_line_bytes ({len(line)} bytes)"
+                rejected.append(Rejected(line[:limit], reason, event_id(start)))
+                groups.skip(end)
+                continue
             try:
                 text = line.decode("utf-8").rstrip("\r")
             except UnicodeDecodeError as exc:

@@ -98,3 +98,22 @@ def test_run_groups_stack_traces_from_stdin(tmp_path: Path) -> None:
     assert "\n".join(got) == "\n".join(RECORDS)
     assert max(m.count("\n") for m in got) == 2
     assert got[1] == "\n".join(RECORDS[0].split("\n")[1:4])  # the exception line begins an event
+
+
+@pytest.mark.parametrize("input_kind", ["file", "stdin"])
+def test_an_over_long_line_is_dead_lettered_with_multiline_as_without(
+    tmp_path: Path, input_kind: str
+) -> None:
+    """Regression: with ``multiline`` a line over ``max_line_bytes`` joined an event instead."""
+    (tmp_path / "in.log").write_text("START short\n" + "x" * 50 + "\nSTART next\n", encoding="utf-8")
+    source = "{type: file, path: in.log" if input_kind == "file" else "{type: stdin"
+    _write(
+        tmp_path,
+        f"sources:\n  app: {source}, format: lines, max_line_bytes: 20, multiline: {{start: '^START'}}}}\n",
+    )
+    stdin = (tmp_path / "in.log").read_bytes() if input_kind == "stdin" else None
+    done = cli("run", "pipeflow.yaml", "--summary-file", "s.json", cwd=tmp_path, input=stdin)
+    assert done.returncode == 0, done.stderr.decode()
+    lines = (tmp_path / "out.ndjson").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["message"] for line in lines] == ["START short", "START next"]
+    assert json.loads((tmp_path / "s.json").read_text())["dead_lettered"] == 1
