@@ -7,7 +7,6 @@ With a token, every request but ``GET /health`` needs ``Authorization: Bearer <t
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pipeflow.application.services import Services
+from pipeflow.interfaces.http.bearer import bearer_matches
 from pipeflow.interfaces.http.models import HealthOut, ProblemOut
 from pipeflow.interfaces.http.pipelines import idempotent, pipelines_router
 from pipeflow.interfaces.http.responses import error
@@ -34,7 +34,7 @@ class BearerAuth:
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self._app = app
-        self._expected = f"Bearer {token}".encode()
+        self._token = token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the ``Authorization`` header of HTTP requests, then pass them on."""
@@ -42,7 +42,7 @@ class BearerAuth:
             await self._app(scope, receive, send)
             return
         given = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
-        if secrets.compare_digest(given, self._expected):
+        if bearer_matches(given, self._token):
             await self._app(scope, receive, send)
             return
         denied = error(401, "unauthorized", "send Authorization: Bearer <token>")

@@ -12,13 +12,13 @@ there too, for the OpenAPI schema.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from typing import final
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pipeflow.interfaces.http.bearer import bearer_matches
 from pipeflow.interfaces.http.bodies import read_raw_body
 from pipeflow.interfaces.http.ingest import IngestLimits, IngestQueue, ingest_answer
 
@@ -33,7 +33,7 @@ class IngestLane:
         self, app: ASGIApp, queues: Mapping[str, IngestQueue], limits: IngestLimits, *, token: str | None
     ) -> None:
         self._app, self._queues, self._limits = app, queues, limits
-        self._expected = None if token is None else f"Bearer {token}".encode()
+        self._token = None if token is None else token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """An ingest request of a known source, with the token when one is set: here; else the app."""
@@ -56,10 +56,10 @@ class IngestLane:
         if not path.startswith(_PREFIX):
             return None
         queue = self._queues.get(path[len(_PREFIX) :])
-        if queue is None or self._expected is None:
+        if queue is None or self._token is None:
             return queue
         given = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
-        return queue if secrets.compare_digest(given, self._expected) else None
+        return queue if bearer_matches(given, self._token) else None
 
 
 __all__ = ["IngestLane"]

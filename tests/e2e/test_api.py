@@ -143,6 +143,9 @@ async def test_health_is_open_and_everything_else_needs_the_token(api: Api) -> N
         assert r.headers["www-authenticate"].startswith("Bearer")
     wrong = await api.anonymous.get("/pipelines", headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
+    token = api.client.headers["authorization"].split(" ", 1)[1]
+    lower = await api.anonymous.get("/pipelines", headers={"Authorization": f"bearer {token}"})
+    assert lower.status_code == 200  # the scheme in any case (RFC 7235)
     spec = (await api.client.get("/openapi.json")).json()
     assert {"/pipelines", "/pipelines/{pipeline_id}", "/routes", "/pipelines/{pipeline_id}/preview"} <= set(
         spec["paths"]

@@ -78,6 +78,8 @@ async def answer(
         ("/ingest/web/more", b"{}\n", {"authorization": "Bearer t"}),
         ("/ingest/web", b"\x1f\x8b", {"authorization": "Bearer t", "content-encoding": "gzip"}),
         ("/ingest/web", b"{}\n", {"authorization": "Bearer t", "content-encoding": "Identity"}),
+        ("/ingest/web", b"{}\n", {"authorization": "bearer t"}),  # the scheme in any case (RFC 7235)
+        ("/ingest/web", b"{}\n", {"authorization": "Basic t"}),
     ],
 )
 async def test_the_lane_answers_as_the_route_does(path: str, body: bytes, headers: dict[str, str]) -> None:
