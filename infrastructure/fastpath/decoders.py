@@ -10,6 +10,7 @@ from __future__ import annotations
 import orjson
 
 from pipeflow.infrastructure.fastpath.writer import Writer
+from pipeflow.infrastructure.sources.decode import invalid_json_reason
 
 __all__ = ["decode_ndjson", "decode_text", "invalid_line", "invalid_text"]
 
@@ -58,5 +59,5 @@ def invalid_line(line: bytes) -> tuple[bytes, str]:
     try:
         orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return raw, f"invalid JSON: {exc}"
+        return raw, invalid_json_reason(raw, exc)
     return raw, "invalid JSON"  # not reached: a trailing newline cannot make JSON invalid

@@ -75,10 +75,31 @@ def decode_one(raw: bytes, fmt: Format) -> JsonObject | str:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        return f"invalid JSON: {exc}"
+        return invalid_json_reason(raw, exc)
     if not isinstance(value, dict):
         return f"not a JSON object: {type(value).__name__}"
     return value
 
 
-__all__ = ["DEFAULT_MAX_LINE_BYTES", "Format", "decode_identified", "decode_lines", "decode_one"]
+def invalid_json_reason(raw: bytes, exc: orjson.JSONDecodeError) -> str:
+    """Why orjson refused ``raw``: its words, but bytes that are not UTF-8 said as such (orjson
+    says "str is not valid UTF-8: surrogates not allowed" of them).
+
+    >>> invalid_json_reason(b'{"a": "\\xff"}', orjson.JSONDecodeError("str is not valid UTF-8", "", 0))
+    'invalid UTF-8: invalid start byte at byte 7'
+    """
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return f"invalid UTF-8: {bad.reason} at byte {bad.start}"
+    return f"invalid JSON: {exc}"
+
+
+__all__ = [
+    "DEFAULT_MAX_LINE_BYTES",
+    "Format",
+    "decode_identified",
+    "decode_lines",
+    "decode_one",
+    "invalid_json_reason",
+]

@@ -23,6 +23,7 @@ def test_bad_lines_are_dead_lettered_and_good_ones_delivered(tmp_path: Path) -> 
     long_line = json.dumps({"pad": "x" * 100}).encode()
     (tmp_path / "in.ndjson").write_bytes(
         b'{"ok": 1}\n{not json\n{"ok": 2}\n[1, 2, 3]\n"just a string"\n' + long_line + b'\n{"ok": 3}\n'
+        b'{"s": "\xff"}\n'  # not UTF-8: said so (orjson says "str is not valid UTF-8")
     )
     (tmp_path / "in.log").write_bytes(b"fine line\nbad \xff\xfe bytes\nanother fine line\n")
     config = write_config(tmp_path, CONFIG)
@@ -36,7 +37,7 @@ def test_bad_lines_are_dead_lettered_and_good_ones_delivered(tmp_path: Path) -> 
     assert [r for r in out if "message" in r] == [{"message": "fine line"}, {"message": "another fine line"}]
     dead = dead_letter_rows(tmp_path / ".pipeflow")
     reasons = {d["raw"][:9]: (d["source"], d["reason"]) for d in dead}
-    assert len(dead) == 5
+    assert len(dead) == 6
     assert all("event" not in d and d["raw"] for d in dead)
     assert reasons["{not json"][1].startswith("invalid JSON")
     assert reasons["[1, 2, 3]"][1] == "not a JSON object: list"
@@ -44,9 +45,17 @@ def test_bad_lines_are_dead_lettered_and_good_ones_delivered(tmp_path: Path) -> 
     assert reasons['{"pad": "'] == ("json_in", f"line over max_line_bytes ({len(long_line)} bytes)")
     assert reasons["bad \\xff\\"][0] == "text_in"
     assert reasons["bad \\xff\\"][1].startswith("invalid UTF-8")
+    assert reasons['{"s": "\\x'] == ("json_in", "invalid UTF-8: invalid start byte at byte 7")
     assert sorted(d["raw"] for d in dead) == sorted(
-        ["{not json", "[1, 2, 3]", '"just a string"', long_line[:64].decode(), "bad \\xff\\xfe bytes"]
+        [
+            "{not json",
+            "[1, 2, 3]",
+            '"just a string"',
+            long_line[:64].decode(),
+            "bad \\xff\\xfe bytes",
+            '{"s": "\\xff"}',
+        ]
     )
     summary = json.loads((tmp_path / "summary.json").read_text("utf-8"))
     assert summary["events_out"] == {"out": 5}
-    assert summary["dead_lettered"] == 5
+    assert summary["dead_lettered"] == 6
