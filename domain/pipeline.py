@@ -18,6 +18,7 @@ from pipeflow.domain.errors import Problem, ValidationError
 from pipeflow.domain.json import Json
 
 PipelineId = NewType("PipelineId", str)
+"""A pipeline's identity (its config name for pipelines seeded from a config file)."""
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}")
 PIPELINE_ID_RULE: Final = "1-128 letters, digits, '_', '.' or '-', starting alphanumeric"
@@ -31,9 +32,6 @@ def is_pipeline_id(text: str) -> bool:
     (True, False, False)
     """
     return _ID.fullmatch(text) is not None
-
-
-"""A pipeline's identity (its config name for pipelines seeded from a config file)."""
 
 
 @final
