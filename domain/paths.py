@@ -78,7 +78,7 @@ def parse_path(text: str) -> Path | None:
             segments.append(int(m.group("index")))
             expect_name = False
         else:
-            segments.append(_unescape(m.group("key")))
+            segments.append(unescape(m.group("key")))
             expect_name = False
         pos = m.end()
     if expect_name or not segments:
@@ -89,9 +89,15 @@ def parse_path(text: str) -> Path | None:
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "'": "'", "\\": "\\"}
 
 
-def _unescape(raw: str) -> str:
-    # As in a string literal: the documented escapes; any other backslash stays as written.
-    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group()), raw)
+def unescape(text: str) -> str:
+    """Quoted text read as expressions read it: the documented escapes (``\\n``, ``\\t``, quotes and
+    backslash); any other backslash stays as written, so regexes read naturally. Keys in brackets
+    and string literals alike.
+
+    >>> unescape(r'a\\"b\\\\c\\dy\\n')
+    'a"b\\\\c\\\\dy\\n'
+    """
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group()), text, flags=re.S)
 
 
 def render_path(path: Path) -> str:
@@ -192,4 +198,14 @@ def _remove(node: Json, path: Path) -> Json:
     return node
 
 
-__all__ = ["MISSING", "Path", "Segment", "get_in", "parse_path", "remove_in", "render_path", "set_in"]
+__all__ = [
+    "MISSING",
+    "Path",
+    "Segment",
+    "get_in",
+    "parse_path",
+    "remove_in",
+    "render_path",
+    "set_in",
+    "unescape",
+]

@@ -31,7 +31,7 @@ from pipeflow.domain.filter.errors import FilterSyntaxError, syntax_error
 from pipeflow.domain.filter.library import BUILTINS
 from pipeflow.domain.filter.nesting import bracket_depth, room_for
 from pipeflow.domain.filter.values import regex_or_problem
-from pipeflow.domain.paths import parse_path
+from pipeflow.domain.paths import parse_path, unescape
 
 MAX_DEPTH: Final = 48
 """The deepest expression accepted (nesting of operators, calls and lists)."""
@@ -44,7 +44,6 @@ _BARE_PATH = re.compile(rf"{_IDENT}{_TAIL}")
 _DOT_PATH = re.compile(rf"\.(?:{_IDENT}|{_BRACKET}){_TAIL}")
 _BRACKETS = re.compile(_BRACKET)
 _FIRST = re.compile(r"[^.\[]*")
-_STRING_ESCAPES: Final = {"n": "\n", "t": "\t", '"': '"', "'": "'", "\\": "\\"}
 _END = r"(?![A-Za-z0-9_@$])"
 # A word (a keyword or a word operator) ends where a name could not go on: names may hold dashes,
 # so ``not-before`` is a name (refused with the dash hint), never ``not -before``.
@@ -110,18 +109,13 @@ def _number(text: str) -> Const:
     return Const(value)
 
 
-def _unescape(raw: str) -> str:
-    # The documented escapes; any other backslash stays as written, so regexes read naturally.
-    return re.sub(r"\\(.)", lambda m: _STRING_ESCAPES.get(m.group(1), m.group()), raw[1:-1], flags=re.S)
-
-
 _ws = parsy.regex(r"\s*")
 _expr = parsy.forward_declaration()
 
 _num = parsy.seq(parsy.index, _tok(parsy.regex(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?" + _END)))
 _number_p = _num.combine(lambda at, t: _located(at, lambda: _number(t)))
 _string_p = _tok(parsy.regex(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'""", re.S)).map(
-    lambda raw: Const(_unescape(raw))
+    lambda raw: Const(unescape(raw[1:-1]))
 )
 _list_p = (_sym("[") >> _expr.sep_by(_sym(",")) << _sym("]")).map(lambda xs: ListExpr(tuple(xs)))
 _paren_p = _sym("(") >> _expr << _sym(")")
