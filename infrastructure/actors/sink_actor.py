@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, final, runtime_checkable
 
 import anyio
-import orjson
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from pipeflow.domain.events import Event
@@ -33,7 +32,7 @@ from pipeflow.infrastructure.actors.screening import failed_records, refused_rec
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.actors.write_groups import queued_groups
 from pipeflow.infrastructure.ids import UlidFactory
-from pipeflow.infrastructure.sinks.encode import unencodable
+from pipeflow.infrastructure.sinks.encode import encoder_refused, unencodable
 
 if TYPE_CHECKING:  # a disk buffer is built (and imported) by a config that has one
     from pipeflow.infrastructure.actors.disk_buffer import DeliveryBuffer
@@ -225,9 +224,12 @@ class SinkActor:
                     else:
                         await self.sink.write(events)  # type: ignore[arg-type]
             except Exception as exc:  # noqa: BLE001 - a failed write is retried, then dead-lettered
-                if events is not None and _unencodable_in(exc):  # the same on every attempt
-                    await self._write_encodable(delivery, events)
-                    return
+                if (
+                    events is not None
+                    and encoder_refused(exc)
+                    and await self._write_encodable(delivery, events)
+                ):
+                    return  # the same on every attempt: the events JSON cannot hold went apart
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 if isinstance(exc, Retryable) and not exc.retryable:  # e.g. HTTP 400: retrying cannot help
                     _log.warning("sink %s rejected the batch (not retryable): %s", self.name, last)
@@ -257,14 +259,17 @@ class SinkActor:
         for failed in group:
             await self._dead_letter(failed, reason, events)
 
-    async def _write_encodable(self, delivery: Delivery, events: list[Event]) -> None:
-        """A write failed on an event JSON cannot hold: it is dead-lettered alone, the rest written."""
+    async def _write_encodable(self, delivery: Delivery, events: list[Event]) -> bool:
+        """A write failed on an event JSON cannot hold: it is dead-lettered alone, the rest written.
+        ``False`` when every event encodes (the sink failed on something else: retried as usual)."""
         screened = screen(delivery, events, unencodable, sink=self.name, at=self.clock())
+        if not screened.refused:
+            return False
         _log.warning("sink %s: %d events cannot be encoded as JSON", self.name, len(screened.refused))
-        if screened.refused:
-            await self.dead_letters.put(screened.refused, screened.done)
+        await self.dead_letters.put(screened.refused, screened.done)
         if screened.valid is not None:
             await self._write([screened.valid])
+        return True
 
     async def _settle(self, delivery: Delivery, events: list[Event], rejected: Mapping[str, str]) -> None:
         """A ``RejectingSink``'s write returned: its refused events to the dead-letter queue, alone."""
@@ -289,11 +294,6 @@ class SinkActor:
         materialized = events if events is not None else delivery.materialize(self.ids)
         records = failed_records(delivery, materialized, reason, sink=self.name, at=self.clock())
         await self.dead_letters.put(records, delivery.done)
-
-
-def _unencodable_in(exc: BaseException) -> bool:
-    """Whether ``exc`` is (or was raised from) a JSON encoder refusing a value."""
-    return isinstance(exc, orjson.JSONEncodeError) or isinstance(exc.__cause__, orjson.JSONEncodeError)
 
 
 __all__ = ["MeasuredSink", "SinkActor", "WhenFull"]

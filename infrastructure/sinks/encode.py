@@ -44,6 +44,15 @@ def unencodable(event: Event) -> str | None:
     return None
 
 
+def encoder_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` is (or was raised from) a JSON encoder refusing a value.
+
+    >>> encoder_refused(orjson.JSONEncodeError("x")), encoder_refused(OSError("disk"))
+    (True, False)
+    """
+    return isinstance(exc, orjson.JSONEncodeError) or isinstance(exc.__cause__, orjson.JSONEncodeError)
+
+
 def storable(value: Json) -> Json:
     """``value``, or, when a JSON encoder refuses it, a copy every sink can write: integers past
     64 bits as their decimal text, lone surrogates as ``\\udXXX`` text, other objects as ``repr``.
@@ -72,4 +81,4 @@ def _storable(value: object) -> Json:
     return repr(value)
 
 
-__all__ = ["encode_ndjson", "storable", "unencodable"]
+__all__ = ["encode_ndjson", "encoder_refused", "storable", "unencodable"]

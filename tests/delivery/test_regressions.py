@@ -13,6 +13,7 @@ import random
 from collections.abc import AsyncIterator, Sequence
 
 import anyio
+import orjson
 import pytest
 
 from pipeflow.domain.dead_letters import DeadLetter
@@ -129,3 +130,55 @@ async def test_a_cancelled_run_closes_the_dead_letter_inbox() -> None:
             dlq.inbox.send_nowait(DeadLetters([], lambda: None))
     finally:
         dlq.inbox.close()  # so that this test reports the bug by its assertion, not by a warning
+
+
+class EncoderFailingSink:
+    """A sink whose own encoding fails on something that is not in the events' fields."""
+
+    name = "dead"
+
+    def __init__(self) -> None:
+        self.writes = 0
+
+    async def open(self) -> None:
+        pass
+
+    async def write(self, events: Sequence[Event]) -> None:
+        self.writes += 1
+        try:
+            orjson.dumps({"meta": 2**64})
+        except orjson.JSONEncodeError as exc:
+            raise RuntimeError("could not encode the request") from exc
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_an_encoder_failure_no_event_explains_is_retried_then_dead_lettered() -> None:
+    """The sink actor screens a delivery for events JSON cannot hold when an encoder fails; when
+    every event encodes, the failure is an ordinary one (retried, then dead-lettered), not a loop."""
+    stats = RunStats()
+    store = SlowStore()
+    retry = RetryPolicy(attempts=3, backoff_s=0.0, rng=random.Random(0))
+    dlq = DeadLetterActor(store, stats, retry)
+    inner = EncoderFailingSink()
+    sink = SinkActor(
+        "dead",
+        inner,
+        max_events=100,
+        when_full="block",
+        retry=retry,
+        dead_letters=dlq,
+        stats=stats,
+        clock=lambda: 0.0,
+    )
+    source = OneBatch(3)
+    topology = Topology(
+        {"src": source}, {"dead": sink}, dlq, _all_to_dead, stats, lambda: 0.0, _Ids(), router_buffer=1
+    )
+    with anyio.fail_after(5):
+        await topology.run(handle_signals=False)
+    assert inner.writes == 3  # the retries, and no more
+    assert len(store.records) == 3
+    assert all("RuntimeError: could not encode the request" in r.reason for r in store.records)
+    assert source.acked == 1
