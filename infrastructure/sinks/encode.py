@@ -53,6 +53,18 @@ def encoder_refused(exc: BaseException) -> bool:
     return isinstance(exc, orjson.JSONEncodeError) or isinstance(exc.__cause__, orjson.JSONEncodeError)
 
 
+def record_json(value: Json) -> bytes:
+    """``value`` as JSON, encoded once; a value no encoder takes is encoded as ``storable`` makes it.
+
+    >>> record_json({"n": 1}), record_json({"n": 2**64})
+    (b'{"n":1}', b'{"n":"18446744073709551616"}')
+    """
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return orjson.dumps(_storable(value))
+
+
 def storable(value: Json) -> Json:
     """``value``, or, when a JSON encoder refuses it, a copy every sink can write: integers past
     64 bits as their decimal text, lone surrogates as ``\\udXXX`` text, other objects as ``repr``.
@@ -81,4 +93,4 @@ def _storable(value: object) -> Json:
     return repr(value)
 
 
-__all__ = ["encode_ndjson", "encoder_refused", "storable", "unencodable"]
+__all__ = ["encode_ndjson", "encoder_refused", "record_json", "storable", "unencodable"]

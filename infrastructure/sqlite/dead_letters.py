@@ -9,7 +9,7 @@ import aiosqlite
 import orjson
 
 from pipeflow.domain.dead_letters import DeadLetter
-from pipeflow.infrastructure.sinks.encode import storable
+from pipeflow.infrastructure.sinks.encode import record_json
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS dead_letters (
@@ -39,7 +39,7 @@ class SqliteDeadLetterStore:
         """Store the records in one transaction."""
         await self.db.executemany(
             "INSERT INTO dead_letters (id, at, source, route, record) VALUES (?, ?, ?, ?, ?)",
-            [(r.id, r.at, r.source, r.route, orjson.dumps(storable(r.to_json())).decode()) for r in records],
+            [(r.id, r.at, r.source, r.route, record_json(r.to_json()).decode()) for r in records],
         )
         await self.db.commit()
 
