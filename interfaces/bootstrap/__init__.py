@@ -11,7 +11,6 @@ dead letters.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, final
@@ -114,16 +113,13 @@ class App:
     ) -> RunOutcome:
         """Run the topology of a loaded config to completion."""
         from pipeflow.interfaces.bootstrap.runtime import RunOutcome, run_topology
+        from pipeflow.interfaces.bootstrap.state import make_state_dir
 
-        state_dir = loaded.config.state_dir
-        try:
-            os.makedirs(state_dir, exist_ok=True)
-        except OSError as exc:
+        problem = make_state_dir(loaded.config.state_dir)
+        if problem is not None:
             from pipeflow.infrastructure.actors.stats import RunStats
 
-            return RunOutcome(
-                RunStats(), [f"state_dir {state_dir!r} cannot be created: {exc.strerror or exc}"]
-            )
+            return RunOutcome(RunStats(), [problem])
         return await run_topology(
             loaded,
             clock=self.clock,

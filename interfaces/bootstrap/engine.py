@@ -9,7 +9,6 @@ also offers what it planned to the ``Tap`` behind ``GET /tap``).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, final
@@ -105,7 +104,7 @@ async def build_engine(
 ) -> Engine:
     """Open the config's state database and build every actor around ``cell`` (parts offered to ``tap``)."""
     config = loaded.config
-    os.makedirs(config.state_dir, exist_ok=True)
+    # serve made ``config.state_dir`` (make_state_dir), saying why when it could not
     state = await StateStores.open(config.state_dir)
     await forget_sink_commits(state, config.sinks)  # serve's file sinks are at least once
     clock, stats = app.clock, RunStats()

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from pipeflow.interfaces.bootstrap.console import console_routers
 from pipeflow.interfaces.bootstrap.database import open_stores
 from pipeflow.interfaces.bootstrap.engine import Engine, build_engine
 from pipeflow.interfaces.bootstrap.reload import HotReload
+from pipeflow.interfaces.bootstrap.state import make_state_dir
 from pipeflow.interfaces.config.loader import LoadedConfig
 from pipeflow.interfaces.http.app import create_app
 from pipeflow.interfaces.http.ingest import IngestLimits, ingest_router
@@ -168,13 +168,9 @@ async def serve(
             raise ServeError("the stored pipelines and routes cannot run: " + "; ".join(problems))
         metrics, tap = Metrics(), Tap()
         if loaded is not None:
-            try:
-                os.makedirs(loaded.config.state_dir, exist_ok=True)
-            except OSError as exc:
-                problem = exc.strerror or exc
-                raise ServeError(
-                    f"state_dir {loaded.config.state_dir!r} cannot be created: {problem}"
-                ) from None
+            problem = make_state_dir(loaded.config.state_dir)
+            if problem is not None:
+                raise ServeError(problem)
             engine = await build_engine(
                 app,
                 loaded,

@@ -38,6 +38,19 @@ def state_db_path(state_dir: str) -> str:
     return os.path.join(state_dir, STATE_DB)
 
 
+def make_state_dir(state_dir: str) -> str | None:
+    """Create ``state_dir`` (and its parents) when it is not there: ``None``, or why it cannot be.
+
+    >>> make_state_dir("/proc/no/such/place")
+    "state_dir '/proc/no/such/place' cannot be created: No such file or directory"
+    """
+    try:
+        os.makedirs(state_dir, exist_ok=True)
+    except OSError as exc:
+        return f"state_dir {state_dir!r} cannot be created: {exc.strerror or exc}"
+    return None
+
+
 @final
 @dataclass(frozen=True, slots=True)
 class StateStores:
@@ -110,4 +123,11 @@ async def save_checkpoints(sources: Iterable[EventSource]) -> None:
             await source.save_checkpoints()
 
 
-__all__ = ["STATE_DB", "StateStores", "forget_sink_commits", "save_checkpoints", "state_db_path"]
+__all__ = [
+    "STATE_DB",
+    "StateStores",
+    "forget_sink_commits",
+    "make_state_dir",
+    "save_checkpoints",
+    "state_db_path",
+]
