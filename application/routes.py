@@ -21,7 +21,7 @@ from pipeflow.application.versioning import StaleVersion, check_expected
 from pipeflow.domain.domain_events import RoutesUpdated
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound, Problem, ValidationError
 from pipeflow.domain.repositories import PipelineRepository, RouteTableRepository
-from pipeflow.domain.routes import Route, RouteTable
+from pipeflow.domain.routes import Route, RouteTable, repeated_sinks, twice
 
 FilterCheck: TypeAlias = Callable[[str], str | None]
 """Checks a filter expression: ``None`` when it compiles, else what is wrong with it."""
@@ -70,13 +70,7 @@ class RouteUseCases:
                 for j, sink in enumerate(route.sinks)
                 if sink not in self.known_sinks
             )
-            found.extend(
-                Problem(
-                    f"{at}.sinks[{j}]", f"sink {sink!r} is named twice (its events would be written twice)"
-                )
-                for j, sink in enumerate(route.sinks)
-                if sink in route.sinks[:j]
-            )
+            found.extend(Problem(f"{at}.sinks[{j}]", twice(sink)) for j, sink in repeated_sinks(route.sinks))
         return Failure(ValidationError(tuple(found))) if found else Success(routes)
 
     async def put(

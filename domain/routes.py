@@ -6,6 +6,7 @@ Compiling it into a router (filters folded into closures) lives in ``domain/rout
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import NewType, final
 
@@ -44,6 +45,21 @@ class Route:
         return out
 
 
+def repeated_sinks(sinks: Sequence[str]) -> list[tuple[int, str]]:
+    """Each ``(index, name)`` of a sink a route names again after naming it before: every event
+    would be written to it twice. ``twice(name)`` says so.
+
+    >>> repeated_sinks(["a", "b", "a", "a"]), twice("a")
+    ([(2, 'a'), (3, 'a')], "sink 'a' is named twice (its events would be written twice)")
+    """
+    return [(j, sink) for j, sink in enumerate(sinks) if sink in sinks[:j]]
+
+
+def twice(sink: str) -> str:
+    """The problem of a sink a route names twice."""
+    return f"sink {sink!r} is named twice (its events would be written twice)"
+
+
 @final
 @dataclass(frozen=True, slots=True)
 class RouteTable:
@@ -61,4 +77,4 @@ class RouteTable:
         return {"version": self.version, "routes": [r.to_json() for r in self.routes]}
 
 
-__all__ = ["Route", "RouteId", "RouteTable", "SinkName"]
+__all__ = ["Route", "RouteId", "RouteTable", "SinkName", "repeated_sinks", "twice"]

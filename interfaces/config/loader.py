@@ -30,7 +30,7 @@ from pipeflow.domain.pipeline import (
 )
 from pipeflow.domain.ports import FunctionFactory
 from pipeflow.domain.router import Router, build_router
-from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName
+from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName, repeated_sinks, twice
 from pipeflow.interfaces.config.base import ADDRESS
 from pipeflow.interfaces.config.models import Config, FunctionConfig, PipelineConfig, RouteConfig
 from pipeflow.interfaces.config.problems import located, parse_loc
@@ -215,18 +215,13 @@ def _check_sinks(config: Config, doc: YamlDocument) -> list[Problem]:
 
 
 def _route_sink_problems(doc: YamlDocument, i: int, route: RouteConfig, sinks: set[str]) -> list[Problem]:
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    for j, sink in enumerate(route.sink_names()):
-        loc: Loc = ("routes", i, "sink") if route.sink is not None else ("routes", i, "sinks", j)
-        if sink not in sinks:
-            problems.append(located(doc, loc, f"unknown sink {sink!r}"))
-        elif sink in seen:
-            problems.append(
-                located(doc, loc, f"sink {sink!r} is named twice (its events would be written twice)")
-            )
-        seen.add(sink)
-    return problems
+    def at(j: int) -> Loc:
+        return ("routes", i, "sink") if route.sink is not None else ("routes", i, "sinks", j)
+
+    names = route.sink_names()
+    problems = [located(doc, at(j), f"unknown sink {s!r}") for j, s in enumerate(names) if s not in sinks]
+    problems += [located(doc, at(j), twice(s)) for j, s in repeated_sinks(names) if s in sinks]
+    return problems  # put in file order with the others (_in_file_order)
 
 
 def _shared_files(config: Config, doc: YamlDocument) -> list[Problem]:
