@@ -128,10 +128,7 @@ class HttpSource(NetListener):
 
     async def _ingest(self, request: Request, send: MemoryObjectSendStream[_Handoff]) -> Response:
         coding = request.headers.get("content-encoding", "")
-        if coding.strip().lower() not in (
-            "",
-            "identity",
-        ):  # compressed NDJSON would be dead-lettered as garbage
+        if coding.strip().lower() not in ("", "identity"):  # compressed, it would be read as garbage
             refused = f"unsupported Content-Encoding {coding!r}: send the NDJSON uncompressed"
             return JSONResponse({"error": refused}, status_code=415)
         body = await read_limited(request, self._max_body_bytes)

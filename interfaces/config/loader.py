@@ -32,6 +32,7 @@ from pipeflow.domain.ports import FunctionFactory
 from pipeflow.domain.router import Router, build_router
 from pipeflow.domain.routes import Route, RouteId, RouteTable, SinkName, repeated_sinks, twice
 from pipeflow.interfaces.config.base import ADDRESS
+from pipeflow.interfaces.config.file_sink import FileSink
 from pipeflow.interfaces.config.models import Config, FunctionConfig, PipelineConfig, RouteConfig
 from pipeflow.interfaces.config.problems import located, parse_loc
 from pipeflow.interfaces.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
@@ -227,13 +228,13 @@ def _route_sink_problems(doc: YamlDocument, i: int, route: RouteConfig, sinks: s
 def _shared_files(config: Config, doc: YamlDocument) -> list[Problem]:
     """File sinks (the dead-letter one too) sharing a file: each cuts its file back to what it
     wrote when a run restarts after a crash, which would cut what the other wrote."""
-    named: list[tuple[Loc, str, Any]] = [(("sinks", n, "path"), n, s) for n, s in config.sinks.items()]
+    named: list[tuple[Loc, str, object]] = [(("sinks", n, "path"), n, s) for n, s in config.sinks.items()]
     if config.dead_letter is not None:
         named.append((("dead_letter", "path"), "dead_letter", config.dead_letter))
     owners: dict[str, str] = {}
     problems: list[Problem] = []
     for loc, name, sink in named:
-        if getattr(sink, "type", None) != "file":
+        if not isinstance(sink, FileSink):
             continue
         owner = owners.setdefault(os.path.normpath(sink.path), name)
         if owner != name:
