@@ -39,6 +39,16 @@ def test_a_tiny_run_prints_the_table_and_checks_the_output(tmp_path: Path) -> No
     assert "start-up, empty input" in rows
 
 
+def test_the_core_bound_routes_blocks_to_the_floors_output(tmp_path: Path) -> None:
+    """``--core`` (``bench/fast_w1.py``: the loop with no runtime) gives the floor's output."""
+    argv = ["-n", "2000", "--runs", "1", "--workers", "1", "--core"]
+    rc = _harness().main([*argv, "--data", str(tmp_path / "data"), "--results", str(tmp_path / "res")])
+    table = (tmp_path / "res" / "last.md").read_text()
+    assert rc == 0, table
+    row = next(line for line in table.splitlines() if line.startswith("| fastpath core --workers 1"))
+    assert "IDENTICAL(strict)" in row
+
+
 def test_the_generated_input_is_made_once(tmp_path: Path) -> None:
     harness = _harness()
     first = harness.ensure_input(50, 42, tmp_path)
