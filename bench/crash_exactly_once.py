@@ -7,8 +7,15 @@ writes, between a write and its commit, in a commit); then started again, ``--ki
 the last start runs to its end. Each output is then compared with the input, line by line and in
 order: every input event must be there exactly once. Exit 0 only when nothing is lost or doubled.
 
+With ``--stateful`` the route to ``synced``, ``unsynced`` and ``db`` runs a pipeline that keeps state:
+``dedupe`` on ``k`` (every key twice in a row: the odd events are dropped) and then a count ``window``
+setting ``n_sum``, the sum of the last three kept ``n``. State is committed with the checkpoints, so
+after every kill the outputs must still be exactly what one uninterrupted run writes: a state saved
+ahead of the checkpoints drops events again read as duplicates, one behind misses them in the sums.
+
 Usage: ``.venv/bin/python bench/crash_exactly_once.py [-n 500000] [--kills 3] [--workers 1]
-[--seed 17] [--dir FOLDER]`` (``make bench-crash`` runs the issue's full count with 1 and 2 workers).
+[--seed 17] [--dir FOLDER] [--stateful]`` (``make bench-crash`` runs the issue's full count with 1 and 2
+workers).
 """
 
 from __future__ import annotations
@@ -39,7 +46,15 @@ sinks:
   db: {type: sqlite, path: out/events.db}
 routes:
   - {name: odd, filter: 'odd == true', sinks: [odd], final: false}
-  - {name: all, sinks: [synced, unsynced, db]}
+  - {name: all, sinks: [synced, unsynced, db]%(pipeline)s}
+%(pipelines)s"""
+
+STATEFUL = """\
+pipelines:
+  keep:
+    functions:
+      - {type: dedupe, fields: [k]}
+      - {type: window, field: n, size: 3, emit: {n_sum: sum}}
 """
 
 
@@ -59,12 +74,26 @@ class Report:
         return not any(self.lost.values()) and not any(self.doubled.values())
 
 
-def write_input(path: Path, count: int) -> list[dict[str, Any]]:
-    """``count`` NDJSON events (every other one ``odd``); return them as read back."""
-    rows = [{"n": i, "odd": i % 2 == 1, "msg": f"event number {i:08d}"} for i in range(count)]
+def write_input(path: Path, count: int, *, stateful: bool = False) -> list[dict[str, Any]]:
+    """``count`` NDJSON events (every other one ``odd``; with ``stateful``, key ``k`` twice in a
+    row); return them as read back."""
+    rows: list[dict[str, Any]] = [
+        {"n": i, "odd": i % 2 == 1, "msg": f"event number {i:08d}"} for i in range(count)
+    ]
+    if stateful:
+        for row in rows:
+            row["k"] = row["n"] // 2
     with path.open("w", encoding="utf-8") as fh:
         fh.writelines(json.dumps(row) + "\n" for row in rows)
     return rows
+
+
+def through_state(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the ``keep`` pipeline makes of ``rows`` in one uninterrupted run."""
+    kept = [dict(row) for row in rows if row["n"] % 2 == 0]  # the first event of each key
+    for j, row in enumerate(kept):
+        row["n_sum"] = sum(r["n"] for r in kept[max(0, j - 2) : j + 1])
+    return kept
 
 
 def _compare(expected: list[dict[str, Any]], path: Path) -> tuple[int, int]:
@@ -113,14 +142,22 @@ def _kill_past(proc: subprocess.Popen[bytes], watched: Path, size: int) -> int |
     return None
 
 
-def crash_run(folder: Path, count: int, kills: int, workers: int, seed: int) -> Report:
+def crash_run(
+    folder: Path, count: int, kills: int, workers: int, seed: int, *, stateful: bool = False
+) -> Report:
     """Run the crash scenario in ``folder`` (see the module's doc) and compare the outputs."""
     rng = random.Random(seed)
-    rows = write_input(folder / "in.ndjson", count)
+    rows = write_input(folder / "in.ndjson", count, stateful=stateful)
     config = folder / "pipeflow.yaml"
-    config.write_text(CONFIG % {"buffer": max(100, count // 20)}, encoding="utf-8")
+    shape = (
+        {"pipeline": ", pipeline: keep", "pipelines": STATEFUL}
+        if stateful
+        else {"pipeline": "", "pipelines": ""}
+    )
+    config.write_text(CONFIG % {"buffer": max(100, count // 20), **shape}, encoding="utf-8")
     watched = folder / "out" / "unsynced.ndjson"
-    expected_bytes = sum(len(json.dumps(r, separators=(",", ":"))) + 1 for r in rows)
+    routed = through_state(rows) if stateful else rows
+    expected_bytes = sum(len(json.dumps(r, separators=(",", ":"))) + 1 for r in routed)
     started = time.perf_counter()
     landed: list[int] = []
     for _ in range(kills):
@@ -138,15 +175,15 @@ def crash_run(folder: Path, count: int, kills: int, workers: int, seed: int) -> 
         raise SystemExit(f"pipeflow failed: {err.decode()}")
     seconds = time.perf_counter() - started
     outputs = {
-        "synced": rows,
-        "unsynced": rows,
+        "synced": routed,
+        "unsynced": routed,
         "odd": [r for r in rows if r["odd"]],
     }
     lost: dict[str, int] = {}
     doubled: dict[str, int] = {}
     for name, want in outputs.items():
         lost[name], doubled[name] = _compare(want, folder / "out" / f"{name}.ndjson")
-    lost["db"], doubled["db"] = _compare_db(rows, folder / "out" / "events.db")
+    lost["db"], doubled["db"] = _compare_db(routed, folder / "out" / "events.db")
     return Report(count, landed, lost, doubled, seconds)
 
 
@@ -158,11 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temporary one)")
+    parser.add_argument("--stateful", action="store_true", help="route through dedupe and window")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="pipeflow-crash-") as tmp:
         folder = args.dir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        report = crash_run(folder, args.n, args.kills, args.workers, args.seed)
+        report = crash_run(folder, args.n, args.kills, args.workers, args.seed, stateful=args.stateful)
     print(
         f"{report.events} events, --workers {args.workers}, {len(report.kills)} x kill -9"
         f" (at output bytes {report.kills}), {report.seconds:.1f} s"

@@ -9,6 +9,12 @@ writes both in one SQLite transaction, then tells each ``BrokerSource`` (Kafka) 
 checkpoints it committed, so its broker never hears of a position before it is committed here. A
 restart cuts each sink's file back to its committed length (``FileSink`` with ``exact``) and the
 sources read on from the committed checkpoints.
+
+With ``states`` (the snapshots of stateful functions: ``window``, ``dedupe``, ``throttle``) a commit
+also holds the functions' state at the same cut. State moves when a batch is planned, so a flush
+holds the router (``admit``) and waits until every batch it dispatched is done: the state then
+covers exactly the batches the checkpoints cover, and a restart after ``kill -9`` neither replays
+into the state what it holds nor misses what it does not.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ from typing import Protocol, final
 
 import aiosqlite
 import anyio
+import orjson
 
 from pipeflow.domain.commit_ledger import CommitLedger
+from pipeflow.domain.json import Json
 from pipeflow.domain.ports import BrokerSource, CheckpointingSource, EventSource
 from pipeflow.domain.sink_recovery import SinkCommit
 from pipeflow.infrastructure.sources.checkpoints import Checkpoint, CheckpointStore
@@ -29,7 +37,7 @@ from pipeflow.infrastructure.sources.file import EPOCH_PATH
 from pipeflow.infrastructure.sqlite.sink_commits import SqliteSinkCommits
 from pipeflow.infrastructure.sqlite.state_db import open_state_db
 
-__all__ = ["COMMIT_EVERY_S", "CommittedSink", "Committer"]
+__all__ = ["COMMIT_EVERY_S", "CommittedSink", "Committer", "States"]
 
 _log = logging.getLogger("pipeflow.commit")
 
@@ -37,6 +45,9 @@ COMMIT_EVERY_S = 0.2
 """How often the committer saves what moved (as often as file sources saved their checkpoints)."""
 
 _Ack = Callable[[], None] | None
+
+States = Callable[[], list[tuple[str, int, Json]]]
+"""The stateful functions' snapshots now: ``(pipeline id, function index, snapshot)`` each."""
 
 
 class CommittedSink(Protocol):
@@ -67,8 +78,13 @@ class Committer:
         checkpoints: CheckpointStore,
         sinks: Mapping[str, CommittedSink],
         committed: Mapping[str, SinkCommit | None],
+        states: States | None = None,
     ) -> None:
         self._conn = conn
+        self._states = states
+        self._held: anyio.Event | None = None  # set when a flush that held the router is over
+        self._drained: anyio.Event | None = None  # set by ``done`` once every dispatched batch is done
+        self._last_states: dict[tuple[str, int], bytes] = {}  # the snapshots the last commits saved
         self._store = SqliteSinkCommits(conn)
         self._checkpoints = checkpoints
         self._sinks = dict(sinks)
@@ -85,12 +101,19 @@ class Committer:
         checkpoints: CheckpointStore,
         sinks: Mapping[str, CommittedSink],
         committed: Mapping[str, SinkCommit | None],
+        states: States | None = None,
     ) -> Committer:
-        """A committer with a connection of its own to the state database at ``db_path``.
+        """A committer with a connection of its own to the state database at ``db_path``; with
+        ``states``, each commit holds the stateful functions' snapshots too (see the module's doc).
 
         :raises sqlite3.Error: the database cannot be opened.
         """
-        return cls(await open_state_db(db_path), checkpoints, sinks, committed)
+        return cls(await open_state_db(db_path), checkpoints, sinks, committed, states)
+
+    @property
+    def keeps_state(self) -> bool:
+        """Whether commits hold the stateful functions' snapshots (the run need not save them)."""
+        return self._states is not None
 
     async def aclose(self) -> None:
         """Close the committer's connection (even when cancelled)."""
@@ -121,6 +144,13 @@ class Committer:
         for ack in self._ledger.done(seq):
             if ack is not None:
                 ack()
+        if self._drained is not None and self._ledger.cut == self._ledger.issued:
+            self._drained.set()
+
+    async def admit(self) -> None:
+        """Return once the router may plan its next batch (at once, unless a flush holds it)."""
+        while self._held is not None:
+            await self._held.wait()
 
     def recorder(self, seq: int, sink: str) -> Callable[[int], None] | None:
         """What records ``sink``'s length after batch ``seq`` (``None`` for sinks not committed)."""
@@ -135,38 +165,67 @@ class Committer:
             await anyio.sleep(every_s)
             await self.flush(listed)
 
-    async def flush(self, sources: Iterable[EventSource]) -> None:
-        """Commit the sources' acknowledged checkpoints with the sinks' lengths at the same cut.
+    async def flush(self, sources: Iterable[EventSource], *, final: bool = False) -> None:
+        """Commit the sources' acknowledged checkpoints with the sinks' lengths at the same cut
+        (and, keeping state, the functions' snapshots: the router is held until the batches it
+        dispatched are done). A ``final`` flush, after the run, does not wait: when batches were
+        left undone (the run was cancelled), nothing is committed and the last commit stands.
 
         :raises sqlite3.Error: the transaction failed (nothing of it is saved).
         """
         listed = list(sources)
-        with anyio.CancelScope(shield=True):  # a transaction is never left half done
-            async with self._lock:
-                while True:  # the checkpoints drained and the lengths must belong to one cut
-                    cut = self._ledger.cut
-                    for source in listed:
-                        if isinstance(source, CheckpointingSource):
-                            await source.save_checkpoints()
-                    if self._ledger.cut == cut:
-                        break
-                staged, self._staged = self._staged, {}
-                sinks = self._sink_commits()
-                if not staged and not sinks:
-                    return
-                rows = [(src, path, inode, offset) for (src, path), (inode, offset) in staged.items()]
+        async with self._lock:
+            if self._states is None:
+                await self._commit(listed, [])
+            elif final:
+                if self._ledger.cut == self._ledger.issued:
+                    await self._commit(listed, self._snapshots())
+                else:
+                    _log.warning("batches left undone: the last commit stands, their input is read again")
+            else:
+                self._held = held = anyio.Event()
                 try:
-                    await self._store.commit(rows, sinks)
-                except BaseException:
-                    self._staged = {**staged, **self._staged}  # tried again next time
-                    raise
-                self._last.update(sinks)
-                self.commits += 1
-                for source in listed:  # now a broker may be told how far its source has read
-                    if isinstance(source, BrokerSource):
-                        mine = {path: at for (name, path), at in staged.items() if name == source.name}
-                        if mine:
-                            source.checkpoints_committed(mine)
+                    if self._ledger.cut < self._ledger.issued:
+                        self._drained = anyio.Event()
+                        await self._drained.wait()  # cancellable: a stuck sink must not hang a stop
+                    await self._commit(listed, self._snapshots())
+                finally:
+                    self._held = self._drained = None
+                    held.set()
+
+    def _snapshots(self) -> list[tuple[str, int, bytes]]:
+        """The stateful functions' snapshots now, encoded (only those that changed since the last commit)."""
+        assert self._states is not None
+        encoded = [(pid, index, orjson.dumps(snapshot)) for pid, index, snapshot in self._states()]
+        return [row for row in encoded if self._last_states.get(row[:2]) != row[2]]
+
+    async def _commit(self, listed: list[EventSource], states: list[tuple[str, int, bytes]]) -> None:
+        with anyio.CancelScope(shield=True):  # a transaction is never left half done
+            while True:  # the checkpoints drained and the lengths must belong to one cut
+                cut = self._ledger.cut
+                for source in listed:
+                    if isinstance(source, CheckpointingSource):
+                        await source.save_checkpoints()
+                if self._ledger.cut == cut:
+                    break
+            staged, self._staged = self._staged, {}
+            sinks = self._sink_commits()
+            if not staged and not sinks and not states:
+                return
+            rows = [(src, path, inode, offset) for (src, path), (inode, offset) in staged.items()]
+            try:
+                await self._store.commit(rows, sinks, states)
+            except BaseException:
+                self._staged = {**staged, **self._staged}  # tried again next time
+                raise
+            self._last.update(sinks)
+            self._last_states.update(((pid, index), data) for pid, index, data in states)
+            self.commits += 1
+            for source in listed:  # now a broker may be told how far its source has read
+                if isinstance(source, BrokerSource):
+                    mine = {path: at for (name, path), at in staged.items() if name == source.name}
+                    if mine:
+                        source.checkpoints_committed(mine)
 
     def _sink_commits(self) -> dict[str, SinkCommit]:
         """The commits of the sinks at the ledger's cut that differ from the last saved."""

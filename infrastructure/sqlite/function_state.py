@@ -14,7 +14,7 @@ import orjson
 from pipeflow.domain.json import Json
 from pipeflow.infrastructure.sqlite.state_db import Migration, migrate
 
-__all__ = ["MIGRATIONS", "SqliteFunctionState"]
+__all__ = ["MIGRATIONS", "SAVE_SNAPSHOT", "SqliteFunctionState"]
 
 MIGRATIONS = (
     Migration(
@@ -33,10 +33,11 @@ MIGRATIONS = (
 )
 
 _LOAD = "SELECT snapshot FROM function_state WHERE pipeline_id = ? AND fn_index = ?"
-_SAVE = """
+SAVE_SNAPSHOT = """
 INSERT INTO function_state (pipeline_id, fn_index, snapshot) VALUES (?, ?, ?)
 ON CONFLICT (pipeline_id, fn_index) DO UPDATE SET snapshot = excluded.snapshot
 """
+"""Saves one snapshot: parameters ``(pipeline_id, fn_index, snapshot)`` (the snapshot as JSON bytes)."""
 _DELETE = "DELETE FROM function_state WHERE pipeline_id = ?"
 
 
@@ -67,7 +68,7 @@ class SqliteFunctionState:
 
     async def save(self, pipeline_id: str, index: int, snapshot: Json) -> None:
         """Store the snapshot (replacing the previous one) and commit."""
-        await self._conn.execute(_SAVE, (pipeline_id, index, orjson.dumps(snapshot)))
+        await self._conn.execute(SAVE_SNAPSHOT, (pipeline_id, index, orjson.dumps(snapshot)))
         await self._conn.commit()
 
     async def forget(self, pipeline_id: str) -> None:

@@ -1,6 +1,7 @@
 """``SqliteSinkCommits``: exactly-once file sinks' committed lengths, saved with the checkpoints.
 
-``commit`` writes the sources' checkpoints and the sinks' lengths that match them in one
+``commit`` writes the sources' checkpoints, the sinks' lengths that match them and the stateful
+functions' snapshots at the same cut (``function_state``, created by ``SqliteFunctionState``) in one
 transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``): give it a connection of its own, so no other
 statement on a shared connection commits half of it.
 """
@@ -14,6 +15,7 @@ import aiosqlite
 
 from pipeflow.domain.sink_recovery import SinkCommit
 from pipeflow.infrastructure.sqlite.checkpoints import UPSERT_CHECKPOINT
+from pipeflow.infrastructure.sqlite.function_state import SAVE_SNAPSHOT
 
 __all__ = ["SqliteSinkCommits"]
 
@@ -64,15 +66,21 @@ class SqliteSinkCommits:
         await self._conn.commit()
 
     async def commit(
-        self, checkpoints: Sequence[tuple[str, str, int, int]], sinks: Mapping[str, SinkCommit]
+        self,
+        checkpoints: Sequence[tuple[str, str, int, int]],
+        sinks: Mapping[str, SinkCommit],
+        snapshots: Sequence[tuple[str, int, bytes]] = (),
     ) -> None:
-        """Save ``(source, path, inode, offset)`` checkpoints and the sinks' commits in one transaction."""
+        """Save ``(source, path, inode, offset)`` checkpoints, the sinks' commits and ``(pipeline id,
+        function index, snapshot JSON)`` function snapshots in one transaction."""
         await self._conn.execute("BEGIN IMMEDIATE")
         try:
             await self._conn.executemany(UPSERT_CHECKPOINT, checkpoints)
             await self._conn.executemany(
                 _UPSERT, [(p, c.device, c.inode, c.length, c.digest) for p, c in sinks.items()]
             )
+            if snapshots:
+                await self._conn.executemany(SAVE_SNAPSHOT, snapshots)
         except BaseException:
             await self._conn.rollback()
             raise

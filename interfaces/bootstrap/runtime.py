@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, final
 
 import anyio
 
-from pipeflow.domain.ports import Clock, EncodedSink, IdFactory
-from pipeflow.infrastructure.actors.committer import Committer
+from pipeflow.domain.ports import Clock, EncodedSink, IdFactory, Stateful
+from pipeflow.infrastructure.actors.committer import Committer, States
 from pipeflow.infrastructure.actors.routing import RouterCell
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.actors.topology import AheadPlanner, Topology
@@ -29,6 +29,7 @@ from pipeflow.interfaces.bootstrap.collector import collection_on_a_timer
 from pipeflow.interfaces.bootstrap.commits import (
     commit_periodically,
     exact_sinks,
+    exactly_once,
     open_sinks,
     save_periodically,
 )
@@ -86,9 +87,13 @@ async def run_topology(
         )
         checkpoints: CheckpointStore = state.checkpoints
         committer = None
-        if exact:
+        stateful = stateful_functions(loaded.compiled)
+        keep_state = bool(stateful) and exactly_once(config)  # state committed at the checkpoints' cut
+        if exact or keep_state:
             files = {n: a.sink for n, a in sinks.items() if n in exact and isinstance(a.sink, FileSink)}
-            committer = await Committer.open(state_db_path(config.state_dir), checkpoints, files, exact)
+            states = _snapshots(stateful) if keep_state else None
+            db = state_db_path(config.state_dir)
+            committer = await Committer.open(db, checkpoints, files, exact, states)
             stack.push_async_callback(committer.aclose)
             await open_sinks(sinks[n] for n in files)  # each cut back to its commit before anything is read
             await committer.flush(())  # their lengths now: what this run writes is cut after a crash
@@ -156,12 +161,13 @@ async def run_topology(
         commit_failure = None
         if committer is not None:
             try:
-                await committer.flush(sources.values())
+                await committer.flush(sources.values(), final=True)
             except sqlite3.Error as exc:
                 commit_failure = (
                     f"the last checkpoints could not be committed ({exc}): their input is read again"
                 )
-        await save_state(loaded.compiled, state.function_state)
+        if committer is None or not committer.keeps_state:
+            await save_state(loaded.compiled, state.function_state)
     failures = [
         f"source {name!r}{_where(config.sources[name])} failed: {reason}"
         for name, reason in topology.source_failures
@@ -178,6 +184,11 @@ async def run_topology(
             f"{dead_letters.failures} dead letters could not be stored; their input was not acknowledged"
         )
     return RunOutcome(stats, failures)
+
+
+def _snapshots(stateful: list[tuple[str, int, Stateful]]) -> States:
+    """What the committer calls for the stateful functions' snapshots at a cut."""
+    return lambda: [(pid, index, fn.snapshot()) for pid, index, fn in stateful]
 
 
 def _worker_pool(loaded: LoadedConfig, workers: int) -> WorkerPool | None:

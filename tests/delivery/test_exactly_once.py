@@ -28,3 +28,16 @@ def test_kill9_three_times_then_a_restart_leaves_every_event_once_in_every_outpu
     assert "3 x kill -9" in done.stdout  # every kill landed before the run could finish
     for sink in ("synced", "unsynced", "odd", "db"):
         assert f"{sink:9} lost 0, duplicated 0" in done.stdout
+
+
+def test_kill9_with_dedupe_and_window_state_leaves_what_one_uninterrupted_run_writes(tmp_path: Path) -> None:
+    """State is committed with the checkpoints: after each kill, neither replayed into the state
+    (``dedupe`` would drop events read again) nor missing from it (``window`` sums would be short)."""
+    cmd = [sys.executable, str(ROOT / "bench" / "crash_exactly_once.py"), "-n", "20000", "--stateful"]
+    cmd += ["--kills", "3", "--seed", "5", "--dir", str(tmp_path)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    print(done.stdout)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 x kill -9" in done.stdout
+    for sink in ("synced", "unsynced", "odd", "db"):
+        assert f"{sink:9} lost 0, duplicated 0" in done.stdout
