@@ -105,6 +105,9 @@ class SourceBatch:
     ``planned``, when set, hears once the batch is planned how many events its lines held and how
     many lines were rejected (a source of raw lines learns its counts there: ``serve``'s ingest).
     ``text`` says the raw lines are text lines (``format: lines``), not NDJSON.
+    ``failed``, when set, hears (once, with why) that a part of the batch can never be done (its
+    dead letters could not be stored): the batch will not be acknowledged, and a source that holds
+    room for it (``serve``'s ingest) gives the room back and answers its client.
     """
 
     source: str
@@ -116,6 +119,7 @@ class SourceBatch:
     line_ids: Callable[[int], EventId] | None = None
     planned: Callable[[int, int], None] | None = None
     text: bool = False  # the raw lines are text (``format: lines``): each is ``{"message": line}``
+    failed: Callable[[str], None] | None = None
 
 
 class EventSource(Protocol):

@@ -43,34 +43,43 @@ class DeadLetterActor:
         self.inbox: MemoryObjectSendStream[DeadLetters] = send
         self._receive: MemoryObjectReceiveStream[DeadLetters] = receive
 
-    async def put(self, records: list[DeadLetter], done: Callable[[], None]) -> None:
-        """Queue records (the queue is bounded by the producers' own buffers)."""
-        await self.inbox.send(DeadLetters(records, done))
+    async def put(
+        self, records: list[DeadLetter], done: Callable[[], None], failed: Callable[[str], None] | None = None
+    ) -> None:
+        """Queue records (the queue is bounded by the producers' own buffers); ``failed`` hears why
+        when they cannot be stored."""
+        await self.inbox.send(DeadLetters(records, done, failed))
 
     async def run(self) -> None:
         """The message loop: runs until every sender has closed the inbox."""
         async with self._receive:
             async for msg in self._receive:
-                if await self._store(msg.records):
+                failure = await self._store(msg.records)
+                if failure is None:
                     self.stats.dead_lettered += len(msg.records)
                     if _log.isEnabledFor(logging.INFO):
                         for r in msg.records:
                             _log.info("dead-lettered (%s): %s", r.stage, r.reason, extra={"event_id": r.id})
                     msg.done()
+                elif msg.failed is not None:
+                    msg.failed(failure)
         await self.store.close()
 
-    async def _store(self, records: list[DeadLetter]) -> bool:
+    async def _store(self, records: list[DeadLetter]) -> str | None:
+        """Store ``records`` with retries: ``None``, or why they could not be stored."""
+        last = "no attempt"
         for attempt in range(self.retry.attempts):
             try:
                 await self.store.write(records)
-                return True
-            except Exception as exc:  # noqa: BLE001 - a failed write is retried, then dead-lettered
+                return None
+            except Exception as exc:  # noqa: BLE001 - a failed write is retried, then given up
+                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 _log.warning("dead-letter write failed (attempt %d): %s", attempt + 1, exc)
                 if attempt + 1 < self.retry.attempts:
                     await anyio.sleep(self.retry.delay(attempt))
         self.failures += len(records)
         _log.error("could not store %d dead letters; their source is not acknowledged", len(records))
-        return False
+        return f"{len(records)} dead letters could not be stored ({last})"
 
 
 __all__ = ["DeadLetterActor", "DeadLetterStore"]

@@ -19,6 +19,7 @@ class Delivery:
 
     The events come as ``Event``s or, for sinks that write NDJSON, ``encoded`` (``events`` empty).
     ``wrote``, for an exactly-once file sink, hears the file's length once the delivery is written.
+    ``failed`` hears why, when the delivery can never be done (its dead letters could not be stored).
     """
 
     events: list[Event]
@@ -28,6 +29,7 @@ class Delivery:
     done: Callable[[], None]
     encoded: Encoded | None = None
     wrote: Callable[[int], None] | None = None
+    failed: Callable[[str], None] | None = None
 
     @property
     def size(self) -> int:
@@ -42,10 +44,12 @@ class Delivery:
 @final
 @dataclass(frozen=True, slots=True)
 class DeadLetters:
-    """Records for the dead-letter queue; ``done`` is called once they are stored."""
+    """Records for the dead-letter queue; ``done`` is called once they are stored, ``failed`` (with
+    why) when they cannot be."""
 
     records: list[DeadLetter]
     done: Callable[[], None]
+    failed: Callable[[str], None] | None = None
 
 
 __all__ = ["DeadLetters", "Delivery"]

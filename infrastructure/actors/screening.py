@@ -8,7 +8,7 @@ without it. The delivery's ``done`` is then called once both parts are settled. 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import final
 
 from pipeflow.domain.dead_letters import DeadLetter
@@ -68,7 +68,8 @@ def screen(
         refused.append(_record(delivery, event, reason, sink=sink, at=at))
     done = joined(2, delivery.done) if valid and refused else delivery.done
     keep = valid or not refused  # an empty delivery is written as it was (an empty write)
-    kept = Delivery(valid, delivery.source, delivery.route, delivery.pipeline, done) if keep else None
+    # The same delivery but its events: an exactly-once file sink's ``wrote`` and ``failed`` go with it.
+    kept = replace(delivery, events=valid, done=done, encoded=None) if keep else None
     return Screened(kept, refused, done)
 
 

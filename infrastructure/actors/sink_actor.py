@@ -202,7 +202,7 @@ class SinkActor:
         screened = screen(delivery, events, self._invalid, sink=self.name, at=self.clock())
         if screened.refused:
             _log.warning("sink %s refused %d events", self.name, len(screened.refused))
-            await self.dead_letters.put(screened.refused, screened.done)
+            await self.dead_letters.put(screened.refused, screened.done, delivery.failed)
         return [screened.valid] if screened.valid is not None else []
 
     async def _write(self, group: list[Delivery]) -> None:
@@ -266,7 +266,7 @@ class SinkActor:
         if not screened.refused:
             return False
         _log.warning("sink %s: %d events cannot be encoded as JSON", self.name, len(screened.refused))
-        await self.dead_letters.put(screened.refused, screened.done)
+        await self.dead_letters.put(screened.refused, screened.done, delivery.failed)
         if screened.valid is not None:
             await self._write([screened.valid])
         return True
@@ -279,7 +279,7 @@ class SinkActor:
             delivery.done()
             return
         _log.warning("sink %s: the store refused %d events", self.name, len(records))
-        await self.dead_letters.put(records, delivery.done)
+        await self.dead_letters.put(records, delivery.done, delivery.failed)
 
     @staticmethod
     def _tell_lengths(group: list[Delivery], end: int) -> None:
@@ -293,7 +293,7 @@ class SinkActor:
     async def _dead_letter(self, delivery: Delivery, reason: str, events: list[Event] | None = None) -> None:
         materialized = events if events is not None else delivery.materialize(self.ids)
         records = failed_records(delivery, materialized, reason, sink=self.name, at=self.clock())
-        await self.dead_letters.put(records, delivery.done)
+        await self.dead_letters.put(records, delivery.done, delivery.failed)
 
 
 __all__ = ["MeasuredSink", "SinkActor", "WhenFull"]

@@ -235,12 +235,19 @@ class Topology:
                 for r in rejected
             )
         if dead:
-            await self.dead_letters.put(dead, group.part())
+            await self.dead_letters.put(dead, group.part(), batch.failed)
         for part in plan.parts:
             actor = self.sinks[part.sink]
             wrote = None if sequencer is None else sequencer.recorder(seq, part.sink)
             delivery = Delivery(
-                part.events, batch.source, part.route, part.pipeline, group.part(), part.encoded, wrote
+                part.events,
+                batch.source,
+                part.route,
+                part.pipeline,
+                group.part(),
+                part.encoded,
+                wrote,
+                batch.failed,
             )
             await actor.offer(delivery)
         group.seal()

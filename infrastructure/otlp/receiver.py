@@ -163,5 +163,7 @@ class OtlpReceiver:
             return self._error("the source is stopping", encoding, 503, self._retry_after)
         if not await ticket.wait(self._ack_timeout_s):
             reason = f"queued but not delivered within {self._ack_timeout_s}s: resend (at least once)"
+            if ticket.failure is not None:
+                reason = f"not delivered: {ticket.failure}: resend (at least once)"
             return self._error(reason, encoding, 503, self._retry_after)
         return OtlpAnswer(200, encode_message(_response(known, decoded), encoding), CONTENT_TYPES[encoding])

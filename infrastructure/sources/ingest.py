@@ -4,8 +4,9 @@ The API decodes nothing itself: it hands the request body to ``offer``, which de
 one batch and queues it without waiting. ``offer`` answers ``"full"`` when the batch would not
 fit (the API answers 429 with ``Retry-After``), so nothing is accepted that cannot be held:
 the bound is ``max_events`` events *in flight*, from the offer until the batch's ``ack`` (every
-event written by its sinks or dead-lettered). A client whose batch was queued waits on the
-``IngestTicket`` for that ack before it is answered 202.
+event written by its sinks or dead-lettered) or its ``failed`` (dead letters that could not be
+stored: the batch will never be acknowledged). A client whose batch was queued waits on the
+``IngestTicket`` for that ack before it is answered 202 (503 with the reason on a failure).
 
 With ``raw`` (NDJSON, under the fast planner) ``offer`` decodes nothing: the body travels as one
 block of lines (a body no longer than ``max_line_bytes`` cannot hold an over-long line; a longer
@@ -36,14 +37,16 @@ DEFAULT_MAX_IN_FLIGHT = 10_000
 
 @final
 class IngestTicket:
-    """A queued batch: its counts, and a wait for its acknowledgement."""
+    """A queued batch: its counts, and a wait for its acknowledgement (or for why it cannot come)."""
 
-    __slots__ = ("_acked", "accepted", "rejected")
+    __slots__ = ("_acked", "_over", "accepted", "failure", "rejected")
 
     def __init__(self, accepted: int, rejected: int) -> None:
         self.accepted = accepted
         self.rejected = rejected
+        self.failure: str | None = None  # why the batch can never be acknowledged, once known
         self._acked = anyio.Event()
+        self._over = anyio.Event()  # acknowledged or failed
 
     def counted(self, accepted: int, rejected: int) -> None:
         """Set the counts once the batch's raw lines are decoded (``SourceBatch.planned``)."""
@@ -52,6 +55,13 @@ class IngestTicket:
     def ack(self) -> None:
         """Mark the batch delivered (called by the runtime, once)."""
         self._acked.set()
+        self._over.set()
+
+    def fail(self, reason: str) -> None:
+        """Mark the batch as never to be delivered, with why (a part of it could not be done)."""
+        if not self._acked.is_set():
+            self.failure = reason
+            self._over.set()
 
     @property
     def delivered(self) -> bool:
@@ -59,9 +69,10 @@ class IngestTicket:
         return self._acked.is_set()
 
     async def wait(self, timeout_s: float) -> bool:
-        """Wait up to ``timeout_s`` for the acknowledgement; whether it came."""
+        """Wait up to ``timeout_s`` for the acknowledgement; whether it came (``failure`` says why
+        not, when the batch failed rather than timed out)."""
         with anyio.move_on_after(timeout_s):
-            await self._acked.wait()
+            await self._over.wait()
         return self._acked.is_set()
 
 
@@ -168,7 +179,15 @@ class IngestSource:
                 self.in_flight -= n
                 ticket.ack()
 
+        def failed(reason: str) -> None:
+            nonlocal done
+            if not done:  # its room is given back: the client is told, and may send it again
+                done = True
+                self.in_flight -= n
+                ticket.fail(reason)
+
         batch.ack = ack
+        batch.failed = failed
         try:
             self._send.send_nowait(batch)
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):

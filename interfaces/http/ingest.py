@@ -7,6 +7,7 @@
 | the body is over the size limit | ``413``; nothing was read further or kept |
 | no ingest source of that name | ``404`` |
 | queued but not delivered within the timeout, or the server is stopping | ``503`` with ``Retry-After`` |
+| queued but never deliverable (its dead letters could not be stored) | ``503`` at once, with why |
 
 Malformed lines (invalid JSON, not an object, too long) go to the dead-letter queue with the
 batch and are counted in ``dead_lettered``. The queue is reached through ``IngestQueue``, a
@@ -39,6 +40,11 @@ class IngestTicket(Protocol):
     @property
     def rejected(self) -> int:
         """Malformed lines (dead-lettered with the batch)."""
+        ...
+
+    @property
+    def failure(self) -> str | None:
+        """Why the batch can never be delivered, when that is known (``wait`` then returns early)."""
         ...
 
     async def wait(self, timeout_s: float) -> bool:
@@ -96,6 +102,9 @@ async def ingest_answer(
     if ticket == "closed":
         return _retry(503, "stopping", "the server is shutting down", limits.retry_after_s)
     if not await ticket.wait(limits.ack_timeout_s):
+        if ticket.failure is not None:
+            message = f"not delivered: {ticket.failure}: resend (at least once)"
+            return _retry(503, "not_delivered", message, limits.retry_after_s)
         return _retry(
             503,
             "not_delivered",

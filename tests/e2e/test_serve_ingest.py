@@ -120,3 +120,25 @@ async def test_seeded_pipelines_keep_config_names_and_are_seeded_once(tmp_path: 
         }
         assert (await s.client.post("/ingest/web", content=ndjson([{"n": 1}]))).status_code == 202
         assert read_ndjson(tmp_path / "out.ndjson") == [{"n": 1, "a": 2, "b": 2}]
+
+
+async def test_a_batch_whose_dead_letters_cannot_be_stored_is_answered_503_and_gives_its_room_back(
+    tmp_path: Path,
+) -> None:
+    """The dead-letter store fails (its file is a folder): the batch can never be acknowledged, so
+    its client hears why at once, and its room in the queue is free again; before, the room stayed
+    taken for good and every later body was answered 429."""
+    (tmp_path / "dead").mkdir()
+    config = STAMP.replace(
+        "dead_letter: {type: file, path: dead.ndjson}", "dead_letter: {type: file, path: dead}"
+    )
+    async with served(tmp_path, config, limits=IngestLimits(ack_timeout_s=20)) as s:
+        body = ndjson([{"n": k} for k in range(9_999)]) + b"{not json\n"  # the queue's whole room
+        with anyio.fail_after(10):  # the dead-letter store's retries, not the 20 s ack timeout
+            failed = await s.client.post("/ingest/web", content=body, timeout=30)
+        assert failed.status_code == 503
+        assert failed.headers["Retry-After"]
+        assert failed.json()["error"] == "not_delivered"
+        assert "dead letters could not be stored" in failed.json()["message"]
+        after = await s.client.post("/ingest/web", content=ndjson([{"n": "again"}]))
+        assert (after.status_code, after.json()) == (202, {"accepted": 1, "dead_lettered": 0})

@@ -22,6 +22,7 @@ class Ticket:
     accepted: int
     rejected: int
     delivered: bool
+    failure: str | None = None
 
     async def wait(self, timeout_s: float) -> bool:
         return self.delivered
