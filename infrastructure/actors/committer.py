@@ -12,9 +12,9 @@ sources read on from the committed checkpoints.
 
 With ``states`` (the snapshots of stateful functions: ``window``, ``dedupe``, ``throttle``) a commit
 also holds the functions' state at the same cut. State moves when a batch is planned, so a flush
-holds the router (``admit``) and waits until every batch it dispatched is done: the state then
-covers exactly the batches the checkpoints cover, and a restart after ``kill -9`` neither replays
-into the state what it holds nor misses what it does not.
+holds the router (``admit``) and waits, a bounded while, until every batch it dispatched is done:
+the state then covers exactly the batches the checkpoints cover, and a restart after ``kill -9``
+neither replays into the state what it holds nor misses what it does not.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from pipeflow.infrastructure.sources.file import EPOCH_PATH
 from pipeflow.infrastructure.sqlite.sink_commits import SqliteSinkCommits
 from pipeflow.infrastructure.sqlite.state_db import open_state_db
 
-__all__ = ["COMMIT_EVERY_S", "CommittedSink", "Committer", "States"]
+__all__ = ["COMMIT_EVERY_S", "HOLD_S", "CommittedSink", "Committer", "States"]
 
 _log = logging.getLogger("pipeflow.commit")
 
@@ -45,6 +45,10 @@ COMMIT_EVERY_S = 0.2
 """How often the committer saves what moved (as often as file sources saved their checkpoints)."""
 
 _Ack = Callable[[], None] | None
+
+HOLD_S = 2.0
+"""How long a commit of functions' state holds the router for the batches in flight to be done
+(a few milliseconds for file sinks; past it, this commit is skipped and the next one tries again)."""
 
 States = Callable[[], list[tuple[str, int, Json]]]
 """The stateful functions' snapshots now: ``(pipeline id, function index, snapshot)`` each."""
@@ -79,9 +83,11 @@ class Committer:
         sinks: Mapping[str, CommittedSink],
         committed: Mapping[str, SinkCommit | None],
         states: States | None = None,
+        hold_s: float = HOLD_S,
     ) -> None:
         self._conn = conn
         self._states = states
+        self._hold_s = hold_s
         self._held: anyio.Event | None = None  # set when a flush that held the router is over
         self._drained: anyio.Event | None = None  # set by ``done`` once every dispatched batch is done
         self._last_states: dict[tuple[str, int], bytes] = {}  # the snapshots the last commits saved
@@ -102,13 +108,15 @@ class Committer:
         sinks: Mapping[str, CommittedSink],
         committed: Mapping[str, SinkCommit | None],
         states: States | None = None,
+        hold_s: float = HOLD_S,
     ) -> Committer:
         """A committer with a connection of its own to the state database at ``db_path``; with
-        ``states``, each commit holds the stateful functions' snapshots too (see the module's doc).
+        ``states``, each commit holds the stateful functions' snapshots too (see the module's doc),
+        the router held up to ``hold_s`` for the batches in flight (0: never held for them).
 
         :raises sqlite3.Error: the database cannot be opened.
         """
-        return cls(await open_state_db(db_path), checkpoints, sinks, committed, states)
+        return cls(await open_state_db(db_path), checkpoints, sinks, committed, states, hold_s)
 
     @property
     def keeps_state(self) -> bool:
@@ -166,10 +174,12 @@ class Committer:
             await self.flush(listed)
 
     async def flush(self, sources: Iterable[EventSource], *, final: bool = False) -> None:
-        """Commit the sources' acknowledged checkpoints with the sinks' lengths at the same cut
-        (and, keeping state, the functions' snapshots: the router is held until the batches it
-        dispatched are done). A ``final`` flush, after the run, does not wait: when batches were
-        left undone (the run was cancelled), nothing is committed and the last commit stands.
+        """Commit the sources' acknowledged checkpoints with the sinks' lengths at the same cut.
+
+        Keeping state, the functions' snapshots go with them, taken when every batch dispatched is
+        done and the router is held (see ``_at_rest``); when no such moment comes, nothing is
+        committed this time and the last commit stands. A ``final`` flush, after the run, does not
+        wait: with batches left undone (the run was cancelled) it commits nothing.
 
         :raises sqlite3.Error: the transaction failed (nothing of it is saved).
         """
@@ -177,21 +187,30 @@ class Committer:
         async with self._lock:
             if self._states is None:
                 await self._commit(listed, [])
-            elif final:
-                if self._ledger.cut == self._ledger.issued:
+                return
+            self._held = held = anyio.Event()
+            try:
+                if await self._at_rest(final):
                     await self._commit(listed, self._snapshots())
-                else:
-                    _log.warning("batches left undone: the last commit stands, their input is read again")
-            else:
-                self._held = held = anyio.Event()
-                try:
-                    if self._ledger.cut < self._ledger.issued:
-                        self._drained = anyio.Event()
-                        await self._drained.wait()  # cancellable: a stuck sink must not hang a stop
-                    await self._commit(listed, self._snapshots())
-                finally:
-                    self._held = self._drained = None
-                    held.set()
+            finally:
+                self._held = self._drained = None
+                held.set()
+
+    async def _at_rest(self, final: bool) -> bool:
+        """Whether every batch dispatched is done, waiting up to ``hold_s`` for it (the router is
+        held meanwhile) unless this is the ``final`` flush or the run has sinks that gather (their
+        parts are done only when a group is written, by size or age: holding the router would stall
+        it for that long, so only a moment at rest that comes by itself is taken)."""
+        if self._ledger.cut == self._ledger.issued:
+            return True
+        if final or not self._hold_s:
+            if final:
+                _log.warning("batches left undone: the last commit stands, their input is read again")
+            return False
+        self._drained = anyio.Event()
+        with anyio.move_on_after(self._hold_s):
+            await self._drained.wait()
+        return self._ledger.cut == self._ledger.issued
 
     def _snapshots(self) -> list[tuple[str, int, bytes]]:
         """The stateful functions' snapshots now, encoded (only those that changed since the last commit)."""

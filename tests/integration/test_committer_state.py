@@ -115,3 +115,29 @@ async def test_a_state_unchanged_since_the_last_commit_is_not_written_again(stor
     await committer.flush([])
     assert committer.commits == 2
     assert await stores.snapshots.load("keep", 0) == {"seen": 5}
+
+
+async def test_a_commit_that_waits_past_its_bound_lets_the_router_go_and_saves_nothing(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "state.db")
+    conn = await open_state_db(db)
+    checkpoints = SqliteCheckpointStore(conn)
+    await checkpoints.ensure()
+    await SqliteSinkCommits(conn).ensure()
+    snapshots = SqliteFunctionState(conn)
+    await snapshots.ensure()
+    stores = Stores(checkpoints, snapshots)
+    for hold_s in (0.05, 0.0):  # a sink that never finishes in time; a run whose sinks gather (0)
+        committer = await Committer.open(db, checkpoints, {}, {}, stores.states, hold_s)
+        try:
+            committer.issue(None)
+            stores.state["seen"] = 1
+            with anyio.fail_after(1):
+                await committer.flush([])
+            assert committer.commits == 0
+            assert not await _held(committer)
+            assert await snapshots.load("keep", 0) is None
+        finally:
+            await committer.aclose()
+    await conn.close()
