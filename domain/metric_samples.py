@@ -58,13 +58,17 @@ class SampleFields:
 @final
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """One value of one series: valid name, sorted labels, a time in ms (``None``: time of sending)."""
+    """One value of one series: valid name, sorted labels, a time in ms (``None``: time of sending).
+
+    ``delta``: a gauge's change rather than its level (statsd ``+3|g``/``-2|g``, ``"delta": true``).
+    """
 
     name: str
     labels: tuple[tuple[str, str], ...]
     value: float
     timestamp_ms: int | None
     counter: bool
+    delta: bool = False
 
     @property
     def series(self) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -75,12 +79,13 @@ class Sample:
 def read_sample(event: Event, fields: SampleFields) -> Sample | str:
     """The sample an event carries, or why it carries none (a reason for its dead letter).
 
-    An event with ``type: counter`` (statsd) or ``monotonic: true`` (OTLP sums) is a counter.
+    An event with ``type: counter`` (statsd) or ``monotonic: true`` (OTLP sums) is a counter; any
+    other with ``delta: true`` (a statsd gauge sent with a sign) is a gauge's change.
 
     >>> from pipeflow.domain.events import EventId, EventMeta
     >>> e = Event(EventId("1"), EventMeta("s", 0.0), {"name": "req.n", "value": 2, "tags": {"a.b": 1}})
     >>> read_sample(e, SampleFields())
-    Sample(name='req_n', labels=(('a_b', '1'),), value=2.0, timestamp_ms=None, counter=False)
+    Sample(name='req_n', labels=(('a_b', '1'),), value=2.0, timestamp_ms=None, counter=False, delta=False)
     >>> read_sample(e.with_field("value", "2"), SampleFields())
     "'value' is not a number: '2'"
     """
@@ -102,7 +107,8 @@ def read_sample(event: Event, fields: SampleFields) -> Sample | str:
             return f"{fields.timestamp!r} is not a time (ISO 8601 or epoch seconds): {_show(raw_time)}"
         timestamp_ms = round(seconds * 1000)
     counter = event.get("type") == "counter" or event.get("monotonic") is True
-    return Sample(sanitize_metric_name(name), _labels(raw_labels), float(value), timestamp_ms, counter)
+    delta = not counter and event.get("delta") is True
+    return Sample(sanitize_metric_name(name), _labels(raw_labels), float(value), timestamp_ms, counter, delta)
 
 
 def _labels(raw: dict[str, Json]) -> tuple[tuple[str, str], ...]:

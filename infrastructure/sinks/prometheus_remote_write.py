@@ -63,9 +63,19 @@ class PrometheusRemoteWriteSink:
         self._pool.open()
 
     def invalid(self, event: Event) -> str | None:
-        """Why ``event`` is no sample (no string name, no number, ...), or ``None``."""
-        sample = read_sample(event, self._fields)
+        """Why ``event`` is no sample (no string name, no number, a gauge's change: remote write
+        sends levels, and this sink keeps none), or ``None``."""
+        sample = self._sample(event)
         return sample if isinstance(sample, str) else None
+
+    def _sample(self, event: Event) -> Sample | str:
+        sample = read_sample(event, self._fields)
+        if isinstance(sample, Sample) and sample.delta:
+            return (
+                f"a gauge's change ({sample.value:+g}, 'delta': true) has no level to send: "
+                "use the prometheus_exporter sink, or send the gauge's level"
+            )
+        return sample
 
     async def write(self, events: Sequence[Event]) -> None:
         """POST the samples in requests of at most ``batch_size``, in order.
@@ -77,7 +87,7 @@ class PrometheusRemoteWriteSink:
         client = self._pool.client()
         samples: list[Sample] = []
         for event in events:
-            sample = read_sample(event, self._fields)
+            sample = self._sample(event)
             if isinstance(sample, str):
                 raise SinkError(self.name, f"event {event.id}: {sample}", retryable=False)
             samples.append(sample)

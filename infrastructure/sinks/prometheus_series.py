@@ -95,7 +95,8 @@ class SeriesTable(Collector):
         return None
 
     def apply(self, sample: Sample) -> None:
-        """Add a counter's value to its series, or set a gauge's (after ``admit`` accepted it)."""
+        """Add a counter's value to its series, set a gauge's, or add a gauge's change (``delta``: to
+        its live value, else to 0), after ``admit`` accepted it."""
         name = exposed_name(sample)
         kind: Kind = "counter" if sample.counter else "gauge"
         with self._lock:
@@ -105,7 +106,8 @@ class SeriesTable(Collector):
                 return  # admit refused it; the runtime dead-lettered it
             family.touched = now
             before = 0.0
-            if kind == "counter" and (last := family.series.get(sample.labels)) is not None:
+            adds = kind == "counter" or sample.delta
+            if adds and (last := family.series.get(sample.labels)) is not None:
                 before = last[0] if last[1] > now - self._expire_s else 0.0  # an expired one restarts
             family.series[sample.labels] = (before + sample.value, now)
 

@@ -114,6 +114,7 @@ async def test_remote_write_samples_are_queryable_and_non_samples_dead_lettered(
         {"name": f"{tag}.latency-ms", "value": "slow", "tags": {"http.route": "/a"}},
         {"value": 1},
         {"name": f"{tag}.up", "value": 1},  # no ts: the time of sending
+        {"name": f"{tag}.queue", "value": -3, "type": "gauge", "delta": True},  # statsd ``-3|g``: no level
     ]
     before = time.time()
     outcome = await run_in_process(config, stdin=_lines(rows))
@@ -137,6 +138,13 @@ async def test_remote_write_samples_are_queryable_and_non_samples_dead_lettered(
         (
             1,
             "sink 'prom' refused the event: " + _NO_NAME,
+        ),
+        (
+            -3,
+            (
+                "sink 'prom' refused the event: a gauge's change (-3, 'delta': true) has no level to send: "
+                "use the prometheus_exporter sink, or send the gauge's level"
+            ),
         ),
     ]
 

@@ -51,6 +51,21 @@ def test_counters_add_and_gauges_keep_the_last_value_per_label_set() -> None:
     }
 
 
+def test_a_gauge_change_moves_the_live_level_and_starts_from_zero() -> None:
+    """statsd ``g:+3|g``/``g:-2|g`` (``delta``) adjust the gauge; a level sets it again."""
+    clock = FakeClock()
+    table = _table(clock, expire_s=60)
+    steps = [(5.0, False, 5.0), (3.0, True, 8.0), (-2.0, True, 6.0), (1.0, False, 1.0), (-1.5, True, -0.5)]
+    for value, delta, level in steps:
+        assert _put(table, Sample("queue", (), value, None, False, delta)) is None
+        assert _exposed(table) == {("queue", ()): ("gauge", level)}
+    assert _put(table, Sample("fresh", (), -4.0, None, False, True)) is None  # no level yet: from 0
+    assert _exposed(table)[("fresh", ())] == ("gauge", -4.0)
+    clock.at += 61  # "fresh" expired: a change starts from 0 again
+    assert _put(table, Sample("fresh", (), 2.0, None, False, True)) is None
+    assert _exposed(table) == {("fresh", ()): ("gauge", 2.0)}
+
+
 def test_a_name_keeps_its_kind_and_a_counter_never_goes_down() -> None:
     table = _table(FakeClock())
     assert _put(table, Sample("jobs_total", (), 1.0, None, False)) is None
