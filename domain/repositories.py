@@ -101,12 +101,17 @@ class InProgress:
 ABANDONED_AFTER_S = 60.0
 """A claimed idempotency key with no answer after this long is taken over (its request died)."""
 
+KEY_KEPT_S = 86_400.0
+"""How long an idempotency key is kept (24 h from its claim): later it is free again, and every key
+older than that is forgotten at the next claim, so the keys never pile up."""
+
 
 class IdempotencyStore(Protocol):
     """Idempotency keys with the first answer given for each."""
 
     async def claim(self, key: str, at: float) -> Result[None, StoredAnswer | InProgress]:
-        """Reserve ``key`` (``Success(None)``: the caller now owns it), or say what holds it already."""
+        """Reserve ``key`` (``Success(None)``: the caller now owns it), or say what holds it already;
+        first forget every key claimed ``KEY_KEPT_S`` or more before ``at``."""
         ...
 
     async def complete(self, key: str, answer: StoredAnswer) -> None:
@@ -120,6 +125,7 @@ class IdempotencyStore(Protocol):
 
 __all__ = [
     "ABANDONED_AFTER_S",
+    "KEY_KEPT_S",
     "IdempotencyStore",
     "InProgress",
     "PipelineRepository",

@@ -18,7 +18,7 @@ from pipeflow.domain.events import Event, EventId
 from pipeflow.domain.json import Json
 from pipeflow.domain.pipeline import Pipeline, PipelineId
 from pipeflow.domain.ports import FunctionFactory, PipelineFn
-from pipeflow.domain.repositories import InProgress, StoredAnswer
+from pipeflow.domain.repositories import KEY_KEPT_S, InProgress, StoredAnswer
 from pipeflow.domain.results import Drop, FnResult, Pass
 from pipeflow.domain.routes import RouteTable
 
@@ -124,6 +124,7 @@ class InMemoryIdempotencyStore:
     abandoned_after_s: float = 60.0
 
     async def claim(self, key: str, at: float) -> Result[None, StoredAnswer | InProgress]:
+        self.answers = {k: held for k, held in self.answers.items() if held[1] > at - KEY_KEPT_S}
         if key in self.answers:
             answer, claimed_at = self.answers[key]
             if answer is not None:

@@ -19,7 +19,7 @@ from returns.result import Failure, Result, Success
 
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound
 from pipeflow.domain.pipeline import Pipeline, PipelineId
-from pipeflow.domain.repositories import ABANDONED_AFTER_S, InProgress, StoredAnswer
+from pipeflow.domain.repositories import ABANDONED_AFTER_S, KEY_KEPT_S, InProgress, StoredAnswer
 from pipeflow.domain.routes import RouteTable
 from pipeflow.infrastructure.postgres.changes import Change
 from pipeflow.infrastructure.postgres.db import PostgresDb
@@ -212,8 +212,10 @@ class PostgresIdempotencyStore:
         self._db = db
 
     async def claim(self, key: str, at: float) -> Result[None, StoredAnswer | InProgress]:
-        """Reserve ``key``; a claim left unanswered for ``ABANDONED_AFTER_S`` is taken over."""
+        """Reserve ``key``; a claim left unanswered for ``ABANDONED_AFTER_S`` is taken over, and keys
+        claimed ``KEY_KEPT_S`` or more ago are forgotten first."""
         async with self._db.transaction(f"pipeflow.idempotency:{key}") as cur:
+            await cur.execute("DELETE FROM pipeflow_idempotency WHERE created_at <= %s", (at - KEY_KEPT_S,))
             await cur.execute(
                 "SELECT status, body, created_at FROM pipeflow_idempotency WHERE key = %s", (key,)
             )

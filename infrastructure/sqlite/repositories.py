@@ -18,7 +18,7 @@ from returns.result import Failure, Result, Success
 
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound
 from pipeflow.domain.pipeline import Pipeline, PipelineId
-from pipeflow.domain.repositories import ABANDONED_AFTER_S, InProgress, StoredAnswer
+from pipeflow.domain.repositories import ABANDONED_AFTER_S, KEY_KEPT_S, InProgress, StoredAnswer
 from pipeflow.domain.routes import RouteTable
 from pipeflow.infrastructure.sqlite.management_db import ManagementDb, one
 from pipeflow.infrastructure.stored_documents import dump_document, load_pipeline, load_route_table
@@ -190,8 +190,10 @@ class SqliteIdempotencyStore:
         self._db = db
 
     async def claim(self, key: str, at: float) -> Result[None, StoredAnswer | InProgress]:
-        """Reserve ``key``; a claim left unanswered for ``ABANDONED_AFTER_S`` is taken over."""
+        """Reserve ``key``; a claim left unanswered for ``ABANDONED_AFTER_S`` is taken over, and keys
+        claimed ``KEY_KEPT_S`` or more ago are forgotten first."""
         async with self._db.transaction() as conn:
+            await conn.execute("DELETE FROM idempotency WHERE created_at <= ?", (at - KEY_KEPT_S,))
             row = await one(conn, "SELECT status, body, created_at FROM idempotency WHERE key = ?", (key,))
             if row is not None and row[0] is not None:
                 return Failure(StoredAnswer(int(row[0]), str(row[1])))

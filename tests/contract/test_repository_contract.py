@@ -14,6 +14,7 @@ from returns.result import Failure, Result, Success
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound
 from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
 from pipeflow.domain.repositories import (
+    KEY_KEPT_S,
     IdempotencyStore,
     InProgress,
     PipelineRepository,
@@ -171,6 +172,15 @@ async def test_idempotency_key_keeps_the_first_answer(repos: Repos) -> None:
     assert await repos.keys.claim("k", 102.0) == Failure(StoredAnswer(201, '{"id": "p"}'))
     await repos.keys.release("k")  # an answered key is not released
     assert await repos.keys.claim("k", 103.0) == Failure(StoredAnswer(201, '{"id": "p"}'))
+
+
+async def test_idempotency_keys_are_kept_a_day_then_free(repos: Repos) -> None:
+    assert await repos.keys.claim("k", 100.0) == Success(None)
+    await repos.keys.complete("k", StoredAnswer(201, "first"))
+    assert await repos.keys.claim("k", 100.0 + KEY_KEPT_S - 1) == Failure(StoredAnswer(201, "first"))
+    assert await repos.keys.claim("k", 100.0 + KEY_KEPT_S) == Success(None)  # forgotten: a new request
+    await repos.keys.complete("k", StoredAnswer(422, "second"))
+    assert await repos.keys.claim("k", 200.0 + KEY_KEPT_S) == Failure(StoredAnswer(422, "second"))
 
 
 async def test_idempotency_claim_released_or_abandoned_is_free(repos: Repos) -> None:
