@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import anyio
 import pytest
 from anyio.lowlevel import checkpoint
@@ -34,17 +35,22 @@ class Stores:
         return [("keep", 0, dict(self.state))]
 
 
-@pytest.fixture
-async def stores(tmp_path: Path) -> AsyncIterator[Stores]:
-    db = str(tmp_path / "state.db")
+async def _database(db: str) -> tuple[aiosqlite.Connection, Stores]:
+    """The state database at ``db`` with its tables, and its stores (no committer yet)."""
     conn = await open_state_db(db)
     checkpoints = SqliteCheckpointStore(conn)
     await checkpoints.ensure()
     await SqliteSinkCommits(conn).ensure()
     snapshots = SqliteFunctionState(conn)
     await snapshots.ensure()
-    found = Stores(checkpoints, snapshots)
-    found.committer = await Committer.open(db, checkpoints, {}, {}, found.states)
+    return conn, Stores(checkpoints, snapshots)
+
+
+@pytest.fixture
+async def stores(tmp_path: Path) -> AsyncIterator[Stores]:
+    db = str(tmp_path / "state.db")
+    conn, found = await _database(db)
+    found.committer = await Committer.open(db, found.checkpoints, {}, {}, found.states)
     try:
         yield found
     finally:
@@ -121,15 +127,9 @@ async def test_a_commit_that_waits_past_its_bound_lets_the_router_go_and_saves_n
     tmp_path: Path,
 ) -> None:
     db = str(tmp_path / "state.db")
-    conn = await open_state_db(db)
-    checkpoints = SqliteCheckpointStore(conn)
-    await checkpoints.ensure()
-    await SqliteSinkCommits(conn).ensure()
-    snapshots = SqliteFunctionState(conn)
-    await snapshots.ensure()
-    stores = Stores(checkpoints, snapshots)
+    conn, stores = await _database(db)
     for hold_s in (0.05, 0.0):  # a sink that never finishes in time; a run whose sinks gather (0)
-        committer = await Committer.open(db, checkpoints, {}, {}, stores.states, hold_s)
+        committer = await Committer.open(db, stores.checkpoints, {}, {}, stores.states, hold_s)
         try:
             committer.issue(None)
             stores.state["seen"] = 1
@@ -137,7 +137,7 @@ async def test_a_commit_that_waits_past_its_bound_lets_the_router_go_and_saves_n
                 await committer.flush([])
             assert committer.commits == 0
             assert not await _held(committer)
-            assert await snapshots.load("keep", 0) is None
+            assert await stores.snapshots.load("keep", 0) is None
         finally:
             await committer.aclose()
     await conn.close()
