@@ -102,8 +102,12 @@ ABANDONED_AFTER_S = 60.0
 """A claimed idempotency key with no answer after this long is taken over (its request died)."""
 
 KEY_KEPT_S = 86_400.0
-"""How long an idempotency key is kept (24 h from its claim): later it is free again, and every key
-older than that is forgotten at the next claim, so the keys never pile up."""
+"""How long an idempotency key is kept (24 h from its claim): later it is free again, and keys
+older than that are deleted by later claims (a bounded number each), so the keys never pile up."""
+
+KEYS_PURGED_PER_CLAIM = 100
+"""At most this many keys past ``KEY_KEPT_S`` are deleted by one claim (its latency stays bounded
+after a busy day; each claim deletes more than one key is added, so the old ones go)."""
 
 
 class IdempotencyStore(Protocol):
@@ -111,7 +115,8 @@ class IdempotencyStore(Protocol):
 
     async def claim(self, key: str, at: float) -> Result[None, StoredAnswer | InProgress]:
         """Reserve ``key`` (``Success(None)``: the caller now owns it), or say what holds it already;
-        first forget every key claimed ``KEY_KEPT_S`` or more before ``at``."""
+        a key claimed ``KEY_KEPT_S`` or more before ``at`` is free, and up to
+        ``KEYS_PURGED_PER_CLAIM`` such keys are deleted."""
         ...
 
     async def complete(self, key: str, answer: StoredAnswer) -> None:
@@ -125,6 +130,7 @@ class IdempotencyStore(Protocol):
 
 __all__ = [
     "ABANDONED_AFTER_S",
+    "KEYS_PURGED_PER_CLAIM",
     "KEY_KEPT_S",
     "IdempotencyStore",
     "InProgress",

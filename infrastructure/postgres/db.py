@@ -48,6 +48,7 @@ SCHEMA: tuple[LiteralString, ...] = (
         body TEXT,
         created_at DOUBLE PRECISION NOT NULL
     )""",
+    "CREATE INDEX IF NOT EXISTS pipeflow_idempotency_created_at ON pipeflow_idempotency (created_at)",
 )
 """The management tables, created when missing (under an advisory lock: workers may start together)."""
 

@@ -19,7 +19,13 @@ from returns.result import Failure, Result, Success
 
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound
 from pipeflow.domain.pipeline import Pipeline, PipelineId
-from pipeflow.domain.repositories import ABANDONED_AFTER_S, KEY_KEPT_S, InProgress, StoredAnswer
+from pipeflow.domain.repositories import (
+    ABANDONED_AFTER_S,
+    KEY_KEPT_S,
+    KEYS_PURGED_PER_CLAIM,
+    InProgress,
+    StoredAnswer,
+)
 from pipeflow.domain.routes import RouteTable
 from pipeflow.infrastructure.postgres.changes import Change
 from pipeflow.infrastructure.postgres.db import PostgresDb
@@ -212,10 +218,19 @@ class PostgresIdempotencyStore:
         self._db = db
 
     async def claim(self, key: str, at: float) -> Result[None, StoredAnswer | InProgress]:
-        """Reserve ``key``; a claim left unanswered for ``ABANDONED_AFTER_S`` is taken over, and keys
-        claimed ``KEY_KEPT_S`` or more ago are forgotten first."""
+        """Reserve ``key``; a claim left unanswered for ``ABANDONED_AFTER_S`` is taken over, a key
+        claimed ``KEY_KEPT_S`` or more ago is free, and a few such keys are deleted: by the index,
+        skipping rows another claim holds (two claims never wait on each other's old keys)."""
         async with self._db.transaction(f"pipeflow.idempotency:{key}") as cur:
-            await cur.execute("DELETE FROM pipeflow_idempotency WHERE created_at <= %s", (at - KEY_KEPT_S,))
+            old = at - KEY_KEPT_S
+            await cur.execute(
+                "DELETE FROM pipeflow_idempotency WHERE key IN (SELECT key FROM pipeflow_idempotency "
+                "WHERE created_at <= %s LIMIT %s FOR UPDATE SKIP LOCKED)",
+                (old, KEYS_PURGED_PER_CLAIM),
+            )
+            await cur.execute(
+                "DELETE FROM pipeflow_idempotency WHERE key = %s AND created_at <= %s", (key, old)
+            )
             await cur.execute(
                 "SELECT status, body, created_at FROM pipeflow_idempotency WHERE key = %s", (key,)
             )
@@ -246,7 +261,7 @@ class PostgresIdempotencyStore:
             await cur.execute("DELETE FROM pipeflow_idempotency WHERE key = %s AND status IS NULL", (key,))
 
     async def expire(self, before: float) -> int:
-        """Forget keys created before ``before`` (epoch seconds); returns how many."""
+        """Forget keys created at or before ``before`` (epoch seconds); returns how many."""
         async with self._db.transaction() as cur:
-            await cur.execute("DELETE FROM pipeflow_idempotency WHERE created_at < %s", (before,))
+            await cur.execute("DELETE FROM pipeflow_idempotency WHERE created_at <= %s", (before,))
             return int(cur.rowcount)

@@ -46,6 +46,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        "management.0002_idempotency_created_at",
+        ("CREATE INDEX IF NOT EXISTS idempotency_created_at ON idempotency (created_at)",),
+    ),
 )
 """The management tables' migrations, applied once each through ``state_db.migrate``."""
 

@@ -18,7 +18,13 @@ from returns.result import Failure, Result, Success
 
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound
 from pipeflow.domain.pipeline import Pipeline, PipelineId
-from pipeflow.domain.repositories import ABANDONED_AFTER_S, KEY_KEPT_S, InProgress, StoredAnswer
+from pipeflow.domain.repositories import (
+    ABANDONED_AFTER_S,
+    KEY_KEPT_S,
+    KEYS_PURGED_PER_CLAIM,
+    InProgress,
+    StoredAnswer,
+)
 from pipeflow.domain.routes import RouteTable
 from pipeflow.infrastructure.sqlite.management_db import ManagementDb, one
 from pipeflow.infrastructure.stored_documents import dump_document, load_pipeline, load_route_table
@@ -190,10 +196,16 @@ class SqliteIdempotencyStore:
         self._db = db
 
     async def claim(self, key: str, at: float) -> Result[None, StoredAnswer | InProgress]:
-        """Reserve ``key``; a claim left unanswered for ``ABANDONED_AFTER_S`` is taken over, and keys
-        claimed ``KEY_KEPT_S`` or more ago are forgotten first."""
+        """Reserve ``key``; a claim left unanswered for ``ABANDONED_AFTER_S`` is taken over, a key
+        claimed ``KEY_KEPT_S`` or more ago is free, and a few such keys are deleted (by the index)."""
         async with self._db.transaction() as conn:
-            await conn.execute("DELETE FROM idempotency WHERE created_at <= ?", (at - KEY_KEPT_S,))
+            old = at - KEY_KEPT_S
+            await conn.execute(
+                "DELETE FROM idempotency WHERE rowid IN "
+                "(SELECT rowid FROM idempotency WHERE created_at <= ? LIMIT ?)",
+                (old, KEYS_PURGED_PER_CLAIM),
+            )
+            await conn.execute("DELETE FROM idempotency WHERE key = ? AND created_at <= ?", (key, old))
             row = await one(conn, "SELECT status, body, created_at FROM idempotency WHERE key = ?", (key,))
             if row is not None and row[0] is not None:
                 return Failure(StoredAnswer(int(row[0]), str(row[1])))
@@ -220,9 +232,9 @@ class SqliteIdempotencyStore:
             await conn.execute("DELETE FROM idempotency WHERE key = ? AND status IS NULL", (key,))
 
     async def expire(self, before: float) -> int:
-        """Forget keys created before ``before`` (epoch seconds); returns how many."""
+        """Forget keys created at or before ``before`` (epoch seconds); returns how many."""
         async with self._db.transaction() as conn:
-            cur = await conn.execute("DELETE FROM idempotency WHERE created_at < ?", (before,))
+            cur = await conn.execute("DELETE FROM idempotency WHERE created_at <= ?", (before,))
             return int(cur.rowcount)
 
 

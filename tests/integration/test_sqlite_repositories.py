@@ -14,8 +14,9 @@ from pipeflow.application.pipelines import PipelineDraft
 from pipeflow.application.services import Services, make_services
 from pipeflow.domain.errors import ConcurrencyConflict, NotFound
 from pipeflow.domain.pipeline import FunctionSpec, Pipeline, PipelineId
+from pipeflow.domain.repositories import KEY_KEPT_S, KEYS_PURGED_PER_CLAIM, StoredAnswer
 from pipeflow.domain.routes import Route, RouteId, SinkName
-from pipeflow.infrastructure.sqlite.management_db import MIGRATIONS, ManagementDb
+from pipeflow.infrastructure.sqlite.management_db import MIGRATIONS, ManagementDb, one
 from pipeflow.infrastructure.sqlite.repositories import (
     SqliteIdempotencyStore,
     SqlitePipelineRepository,
@@ -169,3 +170,32 @@ def _services(db: ManagementDb) -> Services:
         ids=CountingIds(),
         clock=FakeClock(),
     )
+
+
+async def test_a_claim_deletes_a_bounded_number_of_old_keys_found_by_the_index(tmp_path: Path) -> None:
+    db = await ManagementDb.open(tmp_path / "state.db")
+    try:
+        keys = SqliteIdempotencyStore(db)
+        for k in range(KEYS_PURGED_PER_CLAIM * 2 + 10):
+            await keys.claim(f"old{k}", 10.0 + k)
+            await keys.complete(f"old{k}", StoredAnswer(201, "{}"))
+        later = 10.0 + KEY_KEPT_S + 10_000
+        assert await keys.claim("a", later) == Success(None)
+        async with db.transaction() as conn:
+            left = await one(conn, "SELECT count(*) FROM idempotency WHERE key LIKE 'old%'", ())
+            plan = await (
+                await conn.execute(
+                    "EXPLAIN QUERY PLAN SELECT rowid FROM idempotency WHERE created_at <= ? LIMIT 5", (later,)
+                )
+            ).fetchall()
+        assert left is not None
+        assert int(left[0]) == KEYS_PURGED_PER_CLAIM + 10
+        assert "idempotency_created_at" in str(plan)  # no scan of the whole table
+        assert await keys.claim("b", later) == Success(None)
+        assert await keys.claim("c", later) == Success(None)
+        async with db.transaction() as conn:
+            left = await one(conn, "SELECT count(*) FROM idempotency WHERE key LIKE 'old%'", ())
+        assert left is not None
+        assert int(left[0]) == 0
+    finally:
+        await db.close()
