@@ -65,15 +65,19 @@ def dead_letter_stage(record: DeadLetter) -> str:
 
 @final
 class MeteredDeadLetterStore:
-    """A ``DeadLetterStore`` that counts the records stored, per stage."""
+    """A ``DeadLetterStore`` that counts the records stored, per stage, and the writes that failed."""
 
     def __init__(self, inner: DeadLetterStore, metrics: Metrics) -> None:
         self._inner = inner
         self._metrics = metrics
 
     async def write(self, records: Sequence[DeadLetter]) -> None:
-        """Store through the inner store, then count (a failed write counts nothing)."""
-        await self._inner.write(records)
+        """Store through the inner store, then count (a failed write counts as one failure)."""
+        try:
+            await self._inner.write(records)
+        except Exception:
+            self._metrics.dead_letter_write_failed()
+            raise
         for stage, n in Counter(dead_letter_stage(r) for r in records).items():
             self._metrics.events_dead_lettered(stage, n)
 

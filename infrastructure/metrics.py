@@ -92,6 +92,11 @@ class Metrics:
         self._retries = Counter(
             "pipeflow_sink_retries_total", "Failed sink writes that were retried.", ["sink"], registry=r
         )
+        self._dead_failed = Counter(
+            "pipeflow_dead_letter_write_failures_total",
+            "Failed writes to the dead-letter store (each attempt; when all fail, its batch is not acked).",
+            registry=r,
+        )
 
     def events_in(self, source: str, n: int = 1) -> None:
         """``n`` events were read from ``source``."""
@@ -133,6 +138,10 @@ class Metrics:
     def sink_retried(self, sink: str) -> None:
         """A write to ``sink`` failed and will be retried."""
         self._retries.labels(sink).inc()
+
+    def dead_letter_write_failed(self) -> None:
+        """A write to the dead-letter store failed."""
+        self._dead_failed.inc()
 
     def value(self, name: str, **labels: str) -> float | None:
         """The current value of one sample (``None`` when it has never been set): for tests and summaries."""

@@ -1,7 +1,8 @@
 """Screening a delivery for a ``ValidatingSink``: the events it takes, and the ones it refuses, with why.
 
 A refused event is dead-lettered on its own; the rest of its delivery is written (and retried)
-without it. The delivery's ``done`` is then called once both parts are settled. A
+without it. The delivery's ``done`` is then called once both parts are done (its ``failed``, once
+both are settled, when one failed). A
 ``RejectingSink`` refuses events after its write instead: ``refused_records`` are their dead letters.
 """
 
@@ -13,9 +14,10 @@ from typing import final
 
 from pipeflow.domain.dead_letters import DeadLetter
 from pipeflow.domain.events import Event
+from pipeflow.infrastructure.actors.acks import AckGroup
 from pipeflow.infrastructure.actors.messages import Delivery
 
-__all__ = ["Screened", "failed_records", "joined", "refused_records", "screen"]
+__all__ = ["Screened", "failed_records", "refused_records", "screen"]
 
 
 @final
@@ -26,27 +28,7 @@ class Screened:
     valid: Delivery | None
     refused: list[DeadLetter]
     done: Callable[[], None]
-
-
-def joined(parts: int, done: Callable[[], None]) -> Callable[[], None]:
-    """A callback that calls ``done`` when it has itself been called ``parts`` times.
-
-    >>> calls = []
-    >>> part = joined(2, lambda: calls.append("done"))
-    >>> part(); calls
-    []
-    >>> part(); calls
-    ['done']
-    """
-    left = parts
-
-    def part_done() -> None:
-        nonlocal left
-        left -= 1
-        if left == 0:
-            done()
-
-    return part_done
+    failed: Callable[[str], None] | None
 
 
 def screen(
@@ -66,11 +48,16 @@ def screen(
             valid.append(event)
             continue
         refused.append(_record(delivery, event, reason, sink=sink, at=at))
-    done = joined(2, delivery.done) if valid and refused else delivery.done
     keep = valid or not refused  # an empty delivery is written as it was (an empty write)
-    # The same delivery but its events: an exactly-once file sink's ``wrote`` and ``failed`` go with it.
-    kept = replace(delivery, events=valid, done=done, encoded=None) if keep else None
-    return Screened(kept, refused, done)
+    if keep and refused:  # two parts now: the delivery is settled when both are
+        group = AckGroup(delivery.done, delivery.failed)
+        written, letters = group.part(), group.part()
+        group.seal()
+        # The same delivery but its events: an exactly-once file sink's ``wrote`` goes with it.
+        halved = replace(delivery, events=valid, done=written, encoded=None, failed=written.fail)
+        return Screened(halved, refused, letters, letters.fail)
+    kept = replace(delivery, events=valid, encoded=None) if keep else None
+    return Screened(kept, refused, delivery.done, delivery.failed)
 
 
 def refused_records(

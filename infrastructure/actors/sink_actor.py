@@ -202,7 +202,7 @@ class SinkActor:
         screened = screen(delivery, events, self._invalid, sink=self.name, at=self.clock())
         if screened.refused:
             _log.warning("sink %s refused %d events", self.name, len(screened.refused))
-            await self.dead_letters.put(screened.refused, screened.done, delivery.failed)
+            await self.dead_letters.put(screened.refused, screened.done, screened.failed)
         return [screened.valid] if screened.valid is not None else []
 
     async def _write(self, group: list[Delivery]) -> None:
@@ -266,7 +266,7 @@ class SinkActor:
         if not screened.refused:
             return False
         _log.warning("sink %s: %d events cannot be encoded as JSON", self.name, len(screened.refused))
-        await self.dead_letters.put(screened.refused, screened.done, delivery.failed)
+        await self.dead_letters.put(screened.refused, screened.done, screened.failed)
         if screened.valid is not None:
             await self._write([screened.valid])
         return True

@@ -206,10 +206,10 @@ class Topology:
         sequencer = self.sequencer
         seq = -1
         if sequencer is None:
-            group = AckGroup(batch.ack)
+            group = AckGroup(batch.ack, batch.failed)
         else:
             seq = sequencer.issue(batch.ack)
-            group = AckGroup(partial(sequencer.done, seq))
+            group = AckGroup(partial(sequencer.done, seq), batch.failed)
         self.stats.dropped += plan.dropped
         self.stats.unmatched += plan.unmatched
         dead = list(plan.dead)
@@ -235,19 +235,21 @@ class Topology:
                 for r in rejected
             )
         if dead:
-            await self.dead_letters.put(dead, group.part(), batch.failed)
+            letters = group.part()
+            await self.dead_letters.put(dead, letters, letters.fail)
         for part in plan.parts:
             actor = self.sinks[part.sink]
             wrote = None if sequencer is None else sequencer.recorder(seq, part.sink)
+            settled = group.part()
             delivery = Delivery(
                 part.events,
                 batch.source,
                 part.route,
                 part.pipeline,
-                group.part(),
+                settled,
                 part.encoded,
                 wrote,
-                batch.failed,
+                settled.fail,
             )
             await actor.offer(delivery)
         group.seal()

@@ -165,6 +165,8 @@ class ServeDeadLetters:
         if offered == "closed":
             return "the server is stopping"
         if not await offered.wait(self._timeout_s):
+            if offered.failure is not None:
+                return f"not delivered: {offered.failure}"
             return f"not delivered within {self._timeout_s:g} s (it may still be): list again"
         await self._store.remove([seq])
         return None

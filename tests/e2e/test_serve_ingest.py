@@ -142,3 +142,36 @@ async def test_a_batch_whose_dead_letters_cannot_be_stored_is_answered_503_and_g
         assert "dead letters could not be stored" in failed.json()["message"]
         after = await s.client.post("/ingest/web", content=ndjson([{"n": "again"}]))
         assert (after.status_code, after.json()) == (202, {"accepted": 1, "dead_lettered": 0})
+        metrics = (await s.client.get("/metrics")).text
+        assert "pipeflow_dead_letter_write_failures_total 5.0" in metrics  # each of the 5 attempts
+
+
+async def test_a_failed_batch_keeps_its_room_until_its_events_held_by_a_slow_sink_are_written(
+    tmp_path: Path,
+) -> None:
+    """Its dead letters fail at once, but its good events are still in the sink: the room comes back,
+    and the client hears 503, only once they are written (the in-flight bound holds)."""
+    (tmp_path / "dead").mkdir()
+    async with gate_server() as (gate, url):
+        config = STAMP.replace(
+            "out: {type: file, path: out.ndjson}", f"out: {{type: http, url: '{url}', timeout_s: 20}}"
+        ).replace("dead_letter: {type: file, path: dead.ndjson}", "dead_letter: {type: file, path: dead}")
+        async with served(tmp_path, config, ingest_max_events=3, limits=IngestLimits(ack_timeout_s=20)) as s:
+            answers: list[httpx.Response] = []
+
+            async def first() -> None:
+                body = ndjson([{"n": 1}, {"n": 2}]) + b"{not json\n"
+                answers.append(await s.client.post("/ingest/web", content=body, timeout=30))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(first)
+                await gate.arrived.wait()  # its two events are held by the sink
+                await anyio.sleep(3)  # long enough for the dead-letter store to give up
+                assert answers == []
+                busy = await s.client.post("/ingest/web", content=ndjson([{"n": 99}]))
+                assert busy.status_code == 429  # the failed batch's room is still taken
+                gate.release.set()
+            [failed] = answers
+            assert (failed.status_code, failed.json()["error"]) == (503, "not_delivered")
+            after = await s.client.post("/ingest/web", content=ndjson([{"n": 3}]))
+            assert (after.status_code, after.json()) == (202, {"accepted": 1, "dead_lettered": 0})
