@@ -10,6 +10,11 @@ file to its length and reading on from the checkpoint writes every event once.
 
 A prefix in dispatch order is also a prefix in every file's reading order and in every sink's
 writing order, which is why it is the cut, even with several sources feeding one sink.
+
+A *barrier* (``hold_at``) stops the cut after a given batch: done batches after it are kept until
+the barrier moves on. The committer puts one at the batch after which it took the stateful
+functions' snapshot, so the checkpoints and lengths it commits with that snapshot are exactly
+those after that batch.
 """
 
 from __future__ import annotations
@@ -46,12 +51,13 @@ class CommitLedger(Generic[T]):
     (['a', 'b'], 2, {'out': 25})
     """
 
-    __slots__ = ("_base", "_batches", "_lengths")
+    __slots__ = ("_barrier", "_base", "_batches", "_lengths")
 
     def __init__(self) -> None:
         self._base = 0  # the number of the first batch still held (every one before is committed)
         self._batches: deque[_Batch[T]] = deque()
         self._lengths: dict[str, int] = {}
+        self._barrier: int | None = None  # no batch after this one joins the cut
 
     @property
     def cut(self) -> int:
@@ -62,6 +68,11 @@ class CommitLedger(Generic[T]):
     def issued(self) -> int:
         """How many batches were issued."""
         return self._base + len(self._batches)
+
+    @property
+    def all_done(self) -> bool:
+        """Whether every batch issued is done (whether or not a barrier keeps some out of the cut)."""
+        return all(batch.done for batch in self._batches)
 
     @property
     def lengths(self) -> Mapping[str, int]:
@@ -90,9 +101,19 @@ class CommitLedger(Generic[T]):
         if not 0 <= index < len(self._batches):
             return []
         self._batches[index].done = True
+        return self._release()
+
+    def hold_at(self, seq: int | None) -> list[T]:
+        """Let no batch after ``seq`` join the cut (``None``: no barrier); return the tokens of the
+        batches committed now (those a barrier moved on, or taken away, had held back)."""
+        self._barrier = seq
+        return self._release()
+
+    def _release(self) -> list[T]:
         released: list[T] = []
         batches = self._batches
-        while batches and batches[0].done:
+        barrier = self._barrier
+        while batches and batches[0].done and (barrier is None or self._base + len(released) <= barrier):
             batch = batches.popleft()
             if batch.lengths is not None:
                 self._lengths.update(batch.lengths)

@@ -11,10 +11,10 @@ restart cuts each sink's file back to its committed length (``FileSink`` with ``
 sources read on from the committed checkpoints.
 
 With ``states`` (the snapshots of stateful functions: ``window``, ``dedupe``, ``throttle``) a commit
-also holds the functions' state at the same cut. State moves when a batch is planned, so a flush
-holds the router (``admit``) and waits, a bounded while, until every batch it dispatched is done:
-the state then covers exactly the batches the checkpoints cover, and a restart after ``kill -9``
-neither replays into the state what it holds nor misses what it does not.
+also holds the functions' state at the same cut: a snapshot is taken right after a batch is issued,
+and committed once the cut reaches that batch, with the checkpoints and lengths of exactly that cut
+(``state_points``). The state then covers exactly the batches the checkpoints cover, and a restart
+after ``kill -9`` neither replays into the state what it holds nor misses what it does not.
 """
 
 from __future__ import annotations
@@ -26,18 +26,17 @@ from typing import Protocol, final
 
 import aiosqlite
 import anyio
-import orjson
 
 from pipeflow.domain.commit_ledger import CommitLedger
-from pipeflow.domain.json import Json
 from pipeflow.domain.ports import BrokerSource, CheckpointingSource, EventSource
 from pipeflow.domain.sink_recovery import SinkCommit
+from pipeflow.infrastructure.actors.state_points import Snapshots, StatePoints, States
 from pipeflow.infrastructure.sources.checkpoints import Checkpoint, CheckpointStore
 from pipeflow.infrastructure.sources.file import EPOCH_PATH
 from pipeflow.infrastructure.sqlite.sink_commits import SqliteSinkCommits
 from pipeflow.infrastructure.sqlite.state_db import open_state_db
 
-__all__ = ["COMMIT_EVERY_S", "HOLD_S", "CommittedSink", "Committer", "States"]
+__all__ = ["COMMIT_EVERY_S", "CommittedSink", "Committer"]
 
 _log = logging.getLogger("pipeflow.commit")
 
@@ -45,13 +44,6 @@ COMMIT_EVERY_S = 0.2
 """How often the committer saves what moved (as often as file sources saved their checkpoints)."""
 
 _Ack = Callable[[], None] | None
-
-HOLD_S = 2.0
-"""How long a commit of functions' state holds the router for the batches in flight to be done
-(a few milliseconds for file sinks; past it, this commit is skipped and the next one tries again)."""
-
-States = Callable[[], list[tuple[str, int, Json]]]
-"""The stateful functions' snapshots now: ``(pipeline id, function index, snapshot)`` each."""
 
 
 class CommittedSink(Protocol):
@@ -83,14 +75,9 @@ class Committer:
         sinks: Mapping[str, CommittedSink],
         committed: Mapping[str, SinkCommit | None],
         states: States | None = None,
-        hold_s: float = HOLD_S,
     ) -> None:
         self._conn = conn
-        self._states = states
-        self._hold_s = hold_s
-        self._held: anyio.Event | None = None  # set when a flush that held the router is over
-        self._drained: anyio.Event | None = None  # set by ``done`` once every dispatched batch is done
-        self._last_states: dict[tuple[str, int], bytes] = {}  # the snapshots the last commits saved
+        self._points = StatePoints(states) if states is not None else None
         self._store = SqliteSinkCommits(conn)
         self._checkpoints = checkpoints
         self._sinks = dict(sinks)
@@ -108,20 +95,18 @@ class Committer:
         sinks: Mapping[str, CommittedSink],
         committed: Mapping[str, SinkCommit | None],
         states: States | None = None,
-        hold_s: float = HOLD_S,
     ) -> Committer:
         """A committer with a connection of its own to the state database at ``db_path``; with
-        ``states``, each commit holds the stateful functions' snapshots too (see the module's doc),
-        the router held up to ``hold_s`` for the batches in flight (0: never held for them).
+        ``states``, each commit holds the stateful functions' snapshots too (see the module's doc).
 
         :raises sqlite3.Error: the database cannot be opened.
         """
-        return cls(await open_state_db(db_path), checkpoints, sinks, committed, states, hold_s)
+        return cls(await open_state_db(db_path), checkpoints, sinks, committed, states)
 
     @property
     def keeps_state(self) -> bool:
         """Whether commits hold the stateful functions' snapshots (the run need not save them)."""
-        return self._states is not None
+        return self._points is not None
 
     async def aclose(self) -> None:
         """Close the committer's connection (even when cancelled)."""
@@ -144,21 +129,16 @@ class Committer:
     # -- the topology's Sequencer -------------------------------------------------------------
 
     def issue(self, ack: _Ack) -> int:
-        """Number the next dispatched batch."""
-        return self._ledger.issue(ack)
+        """Number the next dispatched batch (called right after it is planned: keeping state, a
+        snapshot may be taken here, and the cut then stops after this batch until it is committed)."""
+        seq = self._ledger.issue(ack)
+        if self._points is not None and self._points.take_after(seq):
+            _release(self._ledger.hold_at(seq))
+        return seq
 
     def done(self, seq: int) -> None:
         """Batch ``seq`` is done: hand the sources the acks of the batches committed by it, in order."""
-        for ack in self._ledger.done(seq):
-            if ack is not None:
-                ack()
-        if self._drained is not None and self._ledger.cut == self._ledger.issued:
-            self._drained.set()
-
-    async def admit(self) -> None:
-        """Return once the router may plan its next batch (at once, unless a flush holds it)."""
-        while self._held is not None:
-            await self._held.wait()
+        _release(self._ledger.done(seq))
 
     def recorder(self, seq: int, sink: str) -> Callable[[int], None] | None:
         """What records ``sink``'s length after batch ``seq`` (``None`` for sinks not committed)."""
@@ -176,49 +156,40 @@ class Committer:
     async def flush(self, sources: Iterable[EventSource], *, final: bool = False) -> None:
         """Commit the sources' acknowledged checkpoints with the sinks' lengths at the same cut.
 
-        Keeping state, the functions' snapshots go with them, taken when every batch dispatched is
-        done and the router is held (see ``_at_rest``); when no such moment comes, nothing is
-        committed this time and the last commit stands. A ``final`` flush, after the run, does not
-        wait: with batches left undone (the run was cancelled) it commits nothing.
+        Keeping state: the pending snapshot once the cut has reached it, or, with every batch done
+        (and no snapshot pending), one taken now. A ``final`` flush, after the run, with every batch
+        done commits all of it; with batches left undone (the run was cancelled) at most the pending
+        snapshot's cut.
 
         :raises sqlite3.Error: the transaction failed (nothing of it is saved).
         """
         listed = list(sources)
         async with self._lock:
-            if self._states is None:
+            points = self._points
+            if points is None:
                 await self._commit(listed, [])
                 return
-            self._held = held = anyio.Event()
-            try:
-                if await self._at_rest(final):
-                    await self._commit(listed, self._snapshots())
-            finally:
-                self._held = self._drained = None
-                held.set()
-
-    async def _at_rest(self, final: bool) -> bool:
-        """Whether every batch dispatched is done, waiting up to ``hold_s`` for it (the router is
-        held meanwhile) unless this is the ``final`` flush or the run has sinks that gather (their
-        parts are done only when a group is written, by size or age: holding the router would stall
-        it for that long, so only a moment at rest that comes by itself is taken)."""
-        if self._ledger.cut == self._ledger.issued:
-            return True
-        if final or not self._hold_s:
-            if final:
+            if final and self._ledger.all_done:
+                points.pending = None  # everything is done: the state now covers all of it
+                _release(self._ledger.hold_at(None))
+            if points.pending is not None:
+                seq, rows = points.pending
+                if self._ledger.cut > seq:  # done up to the snapshot's batch, and nothing after it
+                    await self._commit(listed, points.changed(rows))
+                    points.pending = None
+                    _release(self._ledger.hold_at(None))
+                elif final:
+                    _log.warning("batches left undone: the last commit stands, their input is read again")
+            elif self._ledger.cut == self._ledger.issued:  # at rest: a snapshot now covers it all
+                _release(self._ledger.hold_at(self._ledger.issued - 1))  # none joins while committing
+                try:
+                    await self._commit(listed, points.changed(points.take()))
+                finally:
+                    _release(self._ledger.hold_at(None))
+            elif final:
                 _log.warning("batches left undone: the last commit stands, their input is read again")
-            return False
-        self._drained = anyio.Event()
-        with anyio.move_on_after(self._hold_s):
-            await self._drained.wait()
-        return self._ledger.cut == self._ledger.issued
 
-    def _snapshots(self) -> list[tuple[str, int, bytes]]:
-        """The stateful functions' snapshots now, encoded (only those that changed since the last commit)."""
-        assert self._states is not None
-        encoded = [(pid, index, orjson.dumps(snapshot)) for pid, index, snapshot in self._states()]
-        return [row for row in encoded if self._last_states.get(row[:2]) != row[2]]
-
-    async def _commit(self, listed: list[EventSource], states: list[tuple[str, int, bytes]]) -> None:
+    async def _commit(self, listed: list[EventSource], states: Snapshots) -> None:
         with anyio.CancelScope(shield=True):  # a transaction is never left half done
             while True:  # the checkpoints drained and the lengths must belong to one cut
                 cut = self._ledger.cut
@@ -238,7 +209,8 @@ class Committer:
                 self._staged = {**staged, **self._staged}  # tried again next time
                 raise
             self._last.update(sinks)
-            self._last_states.update(((pid, index), data) for pid, index, data in states)
+            if self._points is not None:
+                self._points.saved(states)
             self.commits += 1
             for source in listed:  # now a broker may be told how far its source has read
                 if isinstance(source, BrokerSource):
@@ -259,3 +231,10 @@ class Committer:
             if commit is not None and commit != self._last.get(sink.path):
                 out[sink.path] = commit
         return out
+
+
+def _release(acks: list[_Ack]) -> None:
+    """Hand the sources the acks of batches the cut took in, in order."""
+    for ack in acks:
+        if ack is not None:
+            ack()

@@ -59,10 +59,6 @@ class Sequencer(Protocol):
         """What hears ``sink``'s file length once batch ``seq``'s part is written (``None``: nothing)."""
         ...
 
-    async def admit(self) -> None:
-        """Return when the next batch may be planned (a commit of functions' state holds planning)."""
-        ...
-
 
 Planner = Callable[[SourceBatch], BatchPlan]
 """Routes one source batch: reads the current routing snapshot once, so a batch sees one version."""
@@ -162,8 +158,6 @@ class Topology:
                 async for batch in inbox:
                     if self.plan_failure is not None:
                         continue  # nothing after a failed plan is dispatched: it is read again next run
-                    if self.sequencer is not None:
-                        await self.sequencer.admit()
                     # No await between planning and ``issue`` in ``_dispatch``: functions' state then
                     # always covers exactly the batches issued (what the sequencer commits with it).
                     planned = self.planner(batch)

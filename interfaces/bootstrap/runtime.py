@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO, final
 import anyio
 
 from pipeflow.domain.ports import Clock, EncodedSink, IdFactory, Stateful
-from pipeflow.infrastructure.actors.committer import HOLD_S, Committer, States
+from pipeflow.infrastructure.actors.committer import Committer
 from pipeflow.infrastructure.actors.routing import RouterCell
+from pipeflow.infrastructure.actors.state_points import States
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.actors.topology import AheadPlanner, Topology
 from pipeflow.infrastructure.fastpath.planner import make_fast_planner
@@ -34,7 +35,6 @@ from pipeflow.interfaces.bootstrap.commits import (
     save_periodically,
 )
 from pipeflow.interfaces.bootstrap.progress import show_progress
-from pipeflow.interfaces.bootstrap.sink_adapters import sink_gather
 from pipeflow.interfaces.bootstrap.state import (
     StateStores,
     save_checkpoints,
@@ -93,10 +93,8 @@ async def run_topology(
         if exact or keep_state:
             files = {n: a.sink for n, a in sinks.items() if n in exact and isinstance(a.sink, FileSink)}
             states = _snapshots(stateful) if keep_state else None
-            # A sink that gathers (S3) finishes parts only when a group is written: never wait for it.
-            hold = 0.0 if any(sink_gather(sc) for sc in config.sinks.values()) else HOLD_S
             db = state_db_path(config.state_dir)
-            committer = await Committer.open(db, checkpoints, files, exact, states, hold)
+            committer = await Committer.open(db, checkpoints, files, exact, states)
             stack.push_async_callback(committer.aclose)
             await open_sinks(sinks[n] for n in files)  # each cut back to its commit before anything is read
             await committer.flush(())  # their lengths now: what this run writes is cut after a crash

@@ -1,19 +1,21 @@
-"""The committer keeping functions' state (``window``, ``dedupe``, ``throttle``) on a real SQLite file:
-a commit holds the router until the batches it dispatched are done, then saves their state with
-the checkpoints that cover them; a last commit with batches left undone saves nothing."""
+"""The committer keeping functions' state (``window``, ``dedupe``, ``throttle``) on a real SQLite file.
+
+A snapshot is taken right after a batch is issued (as the router issues it after planning it); the
+cut then stops after that batch, and once every batch up to it is done the snapshot is committed
+with the checkpoints of exactly that cut. Nothing waits for anything: a batch still being written
+only delays the commit."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
-import anyio
 import pytest
-from anyio.lowlevel import checkpoint
 
 from pipeflow.domain.json import Json
+from pipeflow.domain.ports import SourceBatch
 from pipeflow.infrastructure.actors.committer import Committer
 from pipeflow.infrastructure.sqlite.checkpoints import SqliteCheckpointStore
 from pipeflow.infrastructure.sqlite.function_state import SqliteFunctionState
@@ -21,123 +23,133 @@ from pipeflow.infrastructure.sqlite.sink_commits import SqliteSinkCommits
 from pipeflow.infrastructure.sqlite.state_db import open_state_db
 
 
-class Stores:
-    """The state database's stores and a committer whose state is ``self.state``."""
+class Source:
+    """A file source as the committer sees it: acks move its position, saves stage it."""
 
-    def __init__(self, checkpoints: SqliteCheckpointStore, snapshots: SqliteFunctionState) -> None:
-        self.checkpoints = checkpoints
-        self.snapshots = snapshots
-        self.state: dict[str, Any] = {"seen": 0}
+    name = "app"
+
+    def __init__(self) -> None:
+        self.acked = 0
         self.committer: Committer
 
-    def states(self) -> list[tuple[str, int, Json]]:
-        """What the run hands the committer: each stateful function's snapshot now."""
-        return [("keep", 0, dict(self.state))]
+    def ack_to(self, offset: int) -> Callable[[], None]:
+        """The ack of the batch that ends at ``offset``."""
+        return lambda: setattr(self, "acked", max(self.acked, offset))
+
+    async def save_checkpoints(self) -> None:
+        """Stage the acknowledged position."""
+        if self.acked:
+            await self.committer.save(self.name, "/in.ndjson", 7, self.acked)
+
+    async def batches(self) -> AsyncIterator[SourceBatch]:
+        """Not read here."""
+        return
+        yield
+
+    def stop(self) -> None:
+        """Nothing to stop."""
 
 
-async def _database(db: str) -> tuple[aiosqlite.Connection, Stores]:
-    """The state database at ``db`` with its tables, and its stores (no committer yet)."""
-    conn = await open_state_db(db)
-    checkpoints = SqliteCheckpointStore(conn)
-    await checkpoints.ensure()
-    await SqliteSinkCommits(conn).ensure()
-    snapshots = SqliteFunctionState(conn)
-    await snapshots.ensure()
-    return conn, Stores(checkpoints, snapshots)
+class Run:
+    """The state database, a committer keeping ``state``, and its one source."""
+
+    def __init__(self, conn: aiosqlite.Connection, committer: Committer, state: dict[str, Any]) -> None:
+        self.conn = conn
+        self.committer = committer
+        self.state = state
+        self.source = Source()
+        self.source.committer = committer
+        self.checkpoints = SqliteCheckpointStore(conn)
+        self.snapshots = SqliteFunctionState(conn)
+
+    def plan(self, seen: int, offset: int) -> int:
+        """Plan a batch (the state moves) and issue it, as the router does; its number."""
+        self.state["seen"] = seen
+        return self.committer.issue(self.source.ack_to(offset))
+
+    async def committed(self) -> tuple[Json | None, tuple[int, int] | None]:
+        """The committed state and checkpoint."""
+        return await self.snapshots.load("keep", 0), await self.checkpoints.load("app", "/in.ndjson")
 
 
 @pytest.fixture
-async def stores(tmp_path: Path) -> AsyncIterator[Stores]:
+async def run(tmp_path: Path) -> AsyncIterator[Run]:
     db = str(tmp_path / "state.db")
-    conn, found = await _database(db)
-    found.committer = await Committer.open(db, found.checkpoints, {}, {}, found.states)
+    conn = await open_state_db(db)
+    await SqliteCheckpointStore(conn).ensure()
+    await SqliteSinkCommits(conn).ensure()
+    await SqliteFunctionState(conn).ensure()
+    state: dict[str, Any] = {"seen": 0}
+
+    def states() -> list[tuple[str, int, Json]]:
+        return [("keep", 0, dict(state))]
+
+    committer = await Committer.open(db, SqliteCheckpointStore(conn), {}, {}, states)
     try:
-        yield found
+        yield Run(conn, committer, state)
     finally:
-        await found.committer.aclose()
+        await committer.aclose()
         await conn.close()
 
 
-async def _held(committer: Committer) -> bool:
-    """Whether the router would wait before planning its next batch."""
-    with anyio.move_on_after(0.05) as scope:
-        await committer.admit()
-    return scope.cancelled_caught
+async def test_a_snapshot_is_committed_with_the_checkpoint_of_exactly_its_batch(run: Run) -> None:
+    c = run.committer
+    assert c.keeps_state
+    first = run.plan(seen=1, offset=100)  # the snapshot is taken here: {"seen": 1}, after batch 0
+    second = run.plan(seen=2, offset=200)
+    c.done(second)
+    await c.flush([run.source])
+    assert await run.committed() == (None, None)  # batch 0 is still being written
+    c.done(first)
+    assert run.source.acked == 100  # batch 1 is done, but the cut stops at the snapshot's batch
+    await c.flush([run.source])
+    assert await run.committed() == ({"seen": 1}, (7, 100))
+    assert run.source.acked == 200  # then the cut moves on
+    third = run.plan(seen=3, offset=300)  # the next snapshot: {"seen": 3}, after batch 2
+    c.done(third)
+    await c.flush([run.source])
+    assert await run.committed() == ({"seen": 3}, (7, 300))
 
 
-async def test_a_commit_waits_for_the_batches_dispatched_then_saves_their_state_with_the_checkpoint(
-    stores: Stores,
-) -> None:
-    committer = stores.committer
-    assert committer.keeps_state
-    seq = committer.issue(None)
-    stores.state["seen"] = 1  # batch 0 was planned: the state holds it, its sink has not written it yet
-    async with anyio.create_task_group() as group:
-        group.start_soon(committer.flush, [])
-        await anyio.wait_all_tasks_blocked()
-        assert await _held(committer)  # no batch is planned while the commit waits
-        assert await stores.snapshots.load("keep", 0) is None
-        await committer.save("app", "/in.ndjson", 7, 120)  # batch 0's ack moves its source
-        committer.done(seq)
-    assert await stores.snapshots.load("keep", 0) == {"seen": 1}
-    assert await stores.checkpoints.load("app", "/in.ndjson") == (7, 120)
-    assert not await _held(committer)
+async def test_at_rest_a_snapshot_taken_now_covers_every_batch(run: Run) -> None:
+    c = run.committer
+    first = run.plan(seen=1, offset=100)
+    c.done(first)
+    await c.flush([run.source])
+    assert await run.committed() == ({"seen": 1}, (7, 100))
+    run.state["seen"] = 5  # (a state that moved with no batch: taken as it is, at rest)
+    await c.flush([run.source])
+    assert await run.committed() == ({"seen": 5}, (7, 100))
 
 
-async def test_a_last_commit_with_a_batch_left_undone_saves_neither_its_state_nor_any_checkpoint(
-    stores: Stores,
-) -> None:
-    committer = stores.committer
-    done = committer.issue(None)
-    stores.state["seen"] = 1
-    await committer.save("app", "/in.ndjson", 7, 120)
-    committer.done(done)
-    committer.issue(None)  # cancelled with the run: never done
-    stores.state["seen"] = 2
-    await committer.flush([], final=True)
-    assert await stores.snapshots.load("keep", 0) is None
-    assert await stores.checkpoints.load("app", "/in.ndjson") is None
+async def test_a_last_commit_with_a_batch_left_undone_keeps_to_the_snapshot_it_reached(run: Run) -> None:
+    c = run.committer
+    first = run.plan(seen=1, offset=100)
+    second = run.plan(seen=2, offset=200)
+    c.done(first)
+    run.plan(seen=3, offset=300)  # cancelled with the run: never done
+    c.done(second)
+    await c.flush([run.source], final=True)
+    assert await run.committed() == ({"seen": 1}, (7, 100))  # not 200: the state holds batch 2 too
 
 
-async def test_a_commit_cancelled_while_it_waits_lets_the_router_go_and_saves_nothing(stores: Stores) -> None:
-    committer = stores.committer
-    committer.issue(None)
-    stores.state["seen"] = 1
-    with anyio.move_on_after(0.05) as scope:
-        await committer.flush([])
-    assert scope.cancelled_caught
-    await checkpoint()
-    assert not await _held(committer)
-    assert await stores.snapshots.load("keep", 0) is None
+async def test_a_last_commit_with_every_batch_done_commits_all_of_it(run: Run) -> None:
+    c = run.committer
+    first = run.plan(seen=1, offset=100)
+    second = run.plan(seen=2, offset=200)
+    c.done(second)
+    c.done(first)
+    await c.flush([run.source], final=True)
+    assert await run.committed() == ({"seen": 2}, (7, 200))
 
 
-async def test_a_state_unchanged_since_the_last_commit_is_not_written_again(stores: Stores) -> None:
-    committer = stores.committer
-    await committer.flush([])
-    assert committer.commits == 1  # the state as restored, once
-    await committer.flush([])
-    assert committer.commits == 1
-    stores.state["seen"] = 5
-    await committer.flush([])
-    assert committer.commits == 2
-    assert await stores.snapshots.load("keep", 0) == {"seen": 5}
-
-
-async def test_a_commit_that_waits_past_its_bound_lets_the_router_go_and_saves_nothing(
-    tmp_path: Path,
-) -> None:
-    db = str(tmp_path / "state.db")
-    conn, stores = await _database(db)
-    for hold_s in (0.05, 0.0):  # a sink that never finishes in time; a run whose sinks gather (0)
-        committer = await Committer.open(db, stores.checkpoints, {}, {}, stores.states, hold_s)
-        try:
-            committer.issue(None)
-            stores.state["seen"] = 1
-            with anyio.fail_after(1):
-                await committer.flush([])
-            assert committer.commits == 0
-            assert not await _held(committer)
-            assert await stores.snapshots.load("keep", 0) is None
-        finally:
-            await committer.aclose()
-    await conn.close()
+async def test_a_state_unchanged_since_the_last_commit_is_not_written_again(run: Run) -> None:
+    c = run.committer
+    await c.flush([run.source])
+    assert c.commits == 1  # the state as restored, once
+    await c.flush([run.source])
+    assert c.commits == 1
+    run.state["seen"] = 5
+    await c.flush([run.source])
+    assert c.commits == 2
+    assert await run.snapshots.load("keep", 0) == {"seen": 5}

@@ -73,3 +73,38 @@ def test_unknown_or_repeated_numbers_change_nothing(n: int) -> None:
     assert ledger.done(first) == []
     ledger.wrote(first, "a", 99)  # already committed: ignored
     assert dict(ledger.lengths) == {}
+
+
+@settings(max_examples=300)
+@given(
+    st.integers(1, 20),
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("done"), st.integers(0, 19)), st.tuples(st.just("hold"), st.integers(-1, 19))
+        ),
+        max_size=40,
+    ),
+)
+def test_a_barrier_stops_the_cut_after_its_batch_and_moving_it_releases_the_rest_in_order(
+    n: int, steps: list[tuple[str, int]]
+) -> None:
+    ledger: CommitLedger[int] = CommitLedger()
+    for k in range(n):
+        ledger.issue(k)
+    done: set[int] = set()
+    barrier: int | None = None
+    released: list[int] = []
+    for op, k in steps:
+        if op == "done" and k < n:
+            done.add(k)
+            released += ledger.done(k)
+        elif op == "hold":
+            barrier = None if k < 0 else k
+            released += ledger.hold_at(barrier)
+        prefix = next((j for j in range(n) if j not in done), n)  # the longest done prefix
+        expected = prefix if barrier is None else min(prefix, max(barrier + 1, len(released)))
+        assert ledger.cut == len(released) == expected
+        assert released == list(range(ledger.cut))  # once each, in order
+        assert ledger.all_done == (len(done) == n)
+    released += ledger.hold_at(None)
+    assert len(released) == next((j for j in range(n) if j not in done), n)
