@@ -32,7 +32,16 @@ def test_every_metric_of_the_spec_is_declared_with_its_type() -> None:
         "pipeflow_sink_buffer_bytes": "gauge",
         "pipeflow_sink_write_seconds": "histogram",
         "pipeflow_sink_retries": "counter",
+        "pipeflow_dead_letter_write_failures": "counter",
     }
+
+
+def test_failed_dead_letter_writes_are_counted() -> None:
+    m = Metrics()
+    assert m.value("pipeflow_dead_letter_write_failures_total") == 0.0
+    m.dead_letter_write_failed()
+    m.dead_letter_write_failed()
+    assert m.value("pipeflow_dead_letter_write_failures_total") == 2.0
 
 
 def test_events_in_and_unmatched_count_per_label() -> None:
