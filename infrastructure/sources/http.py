@@ -8,7 +8,9 @@ is called (every event written by its sinks or dead-lettered), then gets ``202``
 - ``429`` with ``Retry-After`` when the runtime did not take the batch within ``ack_timeout_s``
   (it is behind); nothing of the request was kept.
 - ``503`` when the batch was taken but not acknowledged within ``ack_timeout_s``, or the source
-  is stopping; the client should resend (sinks drop duplicates by id where they can).
+  is stopping; the client should resend (sinks drop duplicates by id where they can). Also, with
+  ``not delivered: <why>``, as soon as the batch can never be acknowledged (its dead letters could
+  not be stored).
 - ``413`` when the body is over ``max_body_bytes``. Malformed lines go to the dead-letter queue
   (as ``Rejected``) and are counted in the answer.
 """
@@ -140,16 +142,28 @@ class HttpSource(NetListener):
         counts = {"accepted": len(events), "rejected": len(rejected)}
         if not events and not rejected:
             return JSONResponse(counts, status_code=202)
-        acked = anyio.Event()
-        handoff = _Handoff(SourceBatch(self.name, events, rejected, ack=acked.set), acked)
+        acked, settled = anyio.Event(), anyio.Event()
+        failure: list[str] = []  # why the batch can never be acknowledged, once known
+
+        def ack() -> None:
+            acked.set()
+            settled.set()
+
+        def failed(reason: str) -> None:
+            failure.append(reason)
+            settled.set()
+
+        handoff = _Handoff(SourceBatch(self.name, events, rejected, ack=ack, failed=failed), acked)
         with anyio.move_on_after(self._ack_timeout_s):
             try:
                 await send.send(handoff)
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                 return _unavailable("the source is stopping")
-            await acked.wait()
+            await settled.wait()
         if acked.is_set():
             return JSONResponse(counts, status_code=202)
+        if failure:
+            return _unavailable(f"not delivered: {failure[0]}")
         if not handoff.taken:
             return JSONResponse(
                 {"error": "the pipeline is busy"}, status_code=429, headers={"Retry-After": "1"}

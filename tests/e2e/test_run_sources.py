@@ -185,3 +185,33 @@ def test_network_sources_deliver_and_stop_cleanly_on_sigterm(tmp_path: Path) -> 
     assert summary["events_in"] == 9
     assert summary["events_out"] == {"metrics": 3, "syslog": 4, "web": 2}
     assert b"Traceback" not in err
+
+
+def test_an_http_batch_whose_dead_letters_cannot_be_stored_is_answered_503_with_why(tmp_path: Path) -> None:
+    """The dead-letter store fails (its file is a folder): the client hears why once the store gave
+    up, not after the 30 s acknowledgement timeout; a good body after it is delivered."""
+    http = free_port()
+    (tmp_path / "dead").mkdir()
+    config = write_config(
+        tmp_path,
+        f"""
+        sources:
+          web: {{type: http, address: "127.0.0.1:{http}"}}
+        sinks:
+          out: {{type: file, path: out.ndjson}}
+        routes:
+          - {{name: all, sink: out}}
+        dead_letter: {{type: file, path: dead}}
+        """,
+    )
+    with started("run", str(config)) as proc:
+        wait_listening(proc, http, "tcp")
+        failed = httpx.post(f"http://127.0.0.1:{http}/", content=b'{"n": 1}\n{not json\n', timeout=20)
+        assert failed.status_code == 503
+        assert failed.headers["retry-after"] == "1"
+        assert failed.json()["error"].startswith("not delivered: 1 dead letters could not be stored")
+        good = httpx.post(f"http://127.0.0.1:{http}/", content=b'{"n": 2}\n', timeout=20)
+        assert (good.status_code, good.json()) == (202, {"accepted": 1, "rejected": 0})
+        code, _, err = terminate(proc)
+    assert code == 1, err.decode()  # the run says its dead letters could not be stored
+    assert b"dead letters could not be stored" in err
