@@ -172,15 +172,12 @@ class Committer:
             if final and self._ledger.all_done:
                 points.pending = None  # everything is done: the state now covers all of it
                 _release(self._ledger.hold_at(None))
-            if points.pending is not None:
-                seq, rows = points.pending
-                if self._ledger.cut > seq:  # done up to the snapshot's batch, and nothing after it
-                    await self._commit(listed, points.changed(rows))
-                    points.pending = None
-                    _release(self._ledger.hold_at(None))
-                elif final:
-                    _log.warning("batches left undone: the last commit stands, their input is read again")
-            elif self._ledger.cut == self._ledger.issued:  # at rest: a snapshot now covers it all
+            pending = points.pending
+            if pending is not None and self._ledger.cut > pending[0]:  # the cut is the snapshot's
+                await self._commit(listed, points.changed(pending[1]))
+                points.pending = None
+                _release(self._ledger.hold_at(None))
+            elif pending is None and self._ledger.cut == self._ledger.issued:  # at rest: take one now
                 _release(self._ledger.hold_at(self._ledger.issued - 1))  # none joins while committing
                 try:
                     await self._commit(listed, points.changed(points.take()))
