@@ -11,6 +11,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from pipeflow.domain.dead_letters import DeadLetter
+from pipeflow.domain.engine import describe_exception
 from pipeflow.infrastructure.actors.messages import DeadLetters
 from pipeflow.infrastructure.actors.retry import RetryPolicy
 from pipeflow.infrastructure.actors.stats import RunStats
@@ -73,7 +74,7 @@ class DeadLetterActor:
                 await self.store.write(records)
                 return None
             except Exception as exc:  # noqa: BLE001 - a failed write is retried, then given up
-                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                last = describe_exception(exc)
                 _log.warning("dead-letter write failed (attempt %d): %s", attempt + 1, exc)
                 if attempt + 1 < self.retry.attempts:
                     await anyio.sleep(self.retry.delay(attempt))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, final, runtime_c
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from pipeflow.domain.engine import describe_exception
 from pipeflow.domain.events import Event
 from pipeflow.domain.ports import (
     EncodedSink,
@@ -230,7 +231,7 @@ class SinkActor:
                     and await self._write_encodable(delivery, events)
                 ):
                     return  # the same on every attempt: the events JSON cannot hold went apart
-                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                last = describe_exception(exc)
                 if isinstance(exc, Retryable) and not exc.retryable:  # e.g. HTTP 400: retrying cannot help
                     _log.warning("sink %s rejected the batch (not retryable): %s", self.name, last)
                     break
