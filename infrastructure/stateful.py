@@ -45,10 +45,15 @@ async def restore_state(compiled: Mapping[PipelineId, CompiledPipeline], store: 
                 fn.restore(snapshot)
 
 
+def snapshots(stateful: list[tuple[str, int, Stateful]]) -> list[tuple[str, int, Json]]:
+    """Each stateful function's snapshot now, with its pipeline id and index."""
+    return [(pid, index, fn.snapshot()) for pid, index, fn in stateful]
+
+
 async def save_state(compiled: Mapping[PipelineId, CompiledPipeline], store: SnapshotStore) -> None:
     """Save each stateful function's snapshot."""
-    for pid, index, fn in stateful_functions(compiled):
-        await store.save(pid, index, fn.snapshot())
+    for pid, index, snapshot in snapshots(stateful_functions(compiled)):
+        await store.save(pid, index, snapshot)
 
 
-__all__ = ["SnapshotStore", "restore_state", "save_state", "stateful_functions"]
+__all__ = ["SnapshotStore", "restore_state", "save_state", "snapshots", "stateful_functions"]

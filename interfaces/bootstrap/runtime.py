@@ -7,20 +7,20 @@ import sqlite3
 import sys
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, BinaryIO, final
 
 import anyio
 
-from pipeflow.domain.ports import Clock, EncodedSink, IdFactory, Stateful
+from pipeflow.domain.ports import Clock, EncodedSink, IdFactory
 from pipeflow.infrastructure.actors.committer import Committer
 from pipeflow.infrastructure.actors.routing import RouterCell
-from pipeflow.infrastructure.actors.state_points import States
 from pipeflow.infrastructure.actors.stats import RunStats
 from pipeflow.infrastructure.actors.topology import AheadPlanner, Topology
 from pipeflow.infrastructure.fastpath.planner import make_fast_planner
 from pipeflow.infrastructure.sinks.file import FileSink
 from pipeflow.infrastructure.sources.checkpoints import CheckpointStore
-from pipeflow.infrastructure.stateful import restore_state, save_state, stateful_functions
+from pipeflow.infrastructure.stateful import restore_state, save_state, snapshots, stateful_functions
 from pipeflow.interfaces.bootstrap.actors import build_actors
 from pipeflow.interfaces.bootstrap.adapters import (
     RAW_BATCH_LINES,
@@ -92,7 +92,7 @@ async def run_topology(
         keep_state = bool(stateful) and exactly_once(config)  # state committed at the checkpoints' cut
         if exact or keep_state:
             files = {n: a.sink for n, a in sinks.items() if n in exact and isinstance(a.sink, FileSink)}
-            states = _snapshots(stateful) if keep_state else None
+            states = partial(snapshots, stateful) if keep_state else None
             db = state_db_path(config.state_dir)
             committer = await Committer.open(db, checkpoints, files, exact, states)
             stack.push_async_callback(committer.aclose)
@@ -185,11 +185,6 @@ async def run_topology(
             f"{dead_letters.failures} dead letters could not be stored; their input was not acknowledged"
         )
     return RunOutcome(stats, failures)
-
-
-def _snapshots(stateful: list[tuple[str, int, Stateful]]) -> States:
-    """What the committer calls for the stateful functions' snapshots at a cut."""
-    return lambda: [(pid, index, fn.snapshot()) for pid, index, fn in stateful]
 
 
 def _worker_pool(loaded: LoadedConfig, workers: int) -> WorkerPool | None:
