@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from pipeflow.application.services import Services
 from pipeflow.interfaces.http.bearer import bearer_matches
 from pipeflow.interfaces.http.models import HealthOut, ProblemOut
-from pipeflow.interfaces.http.pipelines import idempotent, pipelines_router
+from pipeflow.interfaces.http.pipelines import KEY_MAX_LENGTH, create_key, idempotent, pipelines_router
 from pipeflow.interfaces.http.responses import error
 from pipeflow.interfaces.http.routes import routes_router
 
@@ -105,9 +105,9 @@ def create_app(services: Services, *, token: str | None, routers: Sequence[APIRo
         ``POST /pipelines`` it is stored, and a retry with the key gets it again."""
         answer = await _invalid_request(request, exc)
         key = request.headers.get("idempotency-key", "")
-        if request.method != "POST" or request.url.path != "/pipelines" or not 0 < len(key) <= 255:
+        if request.method != "POST" or request.url.path != "/pipelines" or not 0 < len(key) <= KEY_MAX_LENGTH:
             return answer
-        return await idempotent(services, f"POST /pipelines {key}", lambda: _ready(answer))
+        return await idempotent(services, create_key(key), lambda: _ready(answer))
 
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)

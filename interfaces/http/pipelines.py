@@ -38,9 +38,17 @@ from pipeflow.interfaces.http.responses import (
 )
 
 _IfMatch = Annotated[str | None, Header(description="The version you read (its ETag), quoted or bare, or *")]
+KEY_MAX_LENGTH = 255
+"""The longest ``Idempotency-Key`` taken."""
+
 _IdempotencyKey = Annotated[
-    str | None, Header(max_length=255, description="Retries with this key get the first answer")
+    str | None, Header(max_length=KEY_MAX_LENGTH, description="Retries with this key get the first answer")
 ]
+
+
+def create_key(key: str) -> str:
+    """The idempotency store's key of a ``POST /pipelines`` sent with ``Idempotency-Key: key``."""
+    return f"POST /pipelines {key}"
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -116,7 +124,7 @@ def pipelines_router(services: Services) -> APIRouter:
 
         if idempotency_key is None:
             return await create()
-        return await idempotent(services, f"POST /pipelines {idempotency_key}", create)
+        return await idempotent(services, create_key(idempotency_key), create)
 
     @router.get("", response_model=PipelinePage, responses=_errors(422))
     async def list_pipelines(
@@ -166,4 +174,4 @@ def pipelines_router(services: Services) -> APIRouter:
     return router
 
 
-__all__ = ["idempotent", "pipelines_router"]
+__all__ = ["KEY_MAX_LENGTH", "create_key", "idempotent", "pipelines_router"]
