@@ -77,14 +77,16 @@ def _all_to_dead(batch: SourceBatch) -> BatchPlan:
     return BatchPlan(parts=[SinkPart("dead", batch.events, "all", None)])
 
 
-async def test_dead_letters_queued_at_the_end_are_stored_when_signals_are_handled() -> None:
+def _one_sink_run(
+    sink: DeadSink | EncoderFailingSink, retry: RetryPolicy, events: int
+) -> tuple[Topology, RunStats, SlowStore, OneBatch]:
+    """One batch of ``events`` from ``src`` to the sink ``dead``, dead letters to a ``SlowStore``."""
     stats = RunStats()
     store = SlowStore()
-    retry = RetryPolicy(attempts=1, rng=random.Random(0))
     dlq = DeadLetterActor(store, stats, retry)
-    sink = SinkActor(
+    actor = SinkActor(
         "dead",
-        DeadSink(),
+        sink,
         max_events=100,
         when_full="block",
         retry=retry,
@@ -92,10 +94,16 @@ async def test_dead_letters_queued_at_the_end_are_stored_when_signals_are_handle
         stats=stats,
         clock=lambda: 0.0,
     )
-    source = OneBatch(10)
+    source = OneBatch(events)
     topology = Topology(
-        {"src": source}, {"dead": sink}, dlq, _all_to_dead, stats, lambda: 0.0, _Ids(), router_buffer=1
+        {"src": source}, {"dead": actor}, dlq, _all_to_dead, stats, lambda: 0.0, _Ids(), router_buffer=1
     )
+    return topology, stats, store, source
+
+
+async def test_dead_letters_queued_at_the_end_are_stored_when_signals_are_handled() -> None:
+    retry = RetryPolicy(attempts=1, rng=random.Random(0))
+    topology, stats, store, source = _one_sink_run(DeadSink(), retry, 10)
     with anyio.fail_after(5):
         await topology.run(handle_signals=True)
     assert len(store.records) == 10, "dead letters lost when the run ended"
@@ -157,25 +165,9 @@ class EncoderFailingSink:
 async def test_an_encoder_failure_no_event_explains_is_retried_then_dead_lettered() -> None:
     """The sink actor screens a delivery for events JSON cannot hold when an encoder fails; when
     every event encodes, the failure is an ordinary one (retried, then dead-lettered), not a loop."""
-    stats = RunStats()
-    store = SlowStore()
     retry = RetryPolicy(attempts=3, backoff_s=0.0, rng=random.Random(0))
-    dlq = DeadLetterActor(store, stats, retry)
     inner = EncoderFailingSink()
-    sink = SinkActor(
-        "dead",
-        inner,
-        max_events=100,
-        when_full="block",
-        retry=retry,
-        dead_letters=dlq,
-        stats=stats,
-        clock=lambda: 0.0,
-    )
-    source = OneBatch(3)
-    topology = Topology(
-        {"src": source}, {"dead": sink}, dlq, _all_to_dead, stats, lambda: 0.0, _Ids(), router_buffer=1
-    )
+    topology, _, store, source = _one_sink_run(inner, retry, 3)
     with anyio.fail_after(5):
         await topology.run(handle_signals=False)
     assert inner.writes == 3  # the retries, and no more
